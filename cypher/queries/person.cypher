@@ -1,0 +1,12 @@
+// returns: person {id, given_name, family_name, other_names, dob, sex, nhs_number, upn, sources}, records, addresses
+MATCH (p:Person {id: $person_id})
+WHERE any(s IN p.sources WHERE s IN $sources)
+RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex, .nhs_number, .upn,
+          sources: [s IN p.sources WHERE s IN $sources]} AS person,
+       [(sr:SourceRecord)-[d:DESCRIBES]->(p) WHERE sr.source IN $sources |
+          sr {.id, .source, .given_name, .family_name, .dob, .deep_link, .extracted_at,
+              probability: d.probability, reasons: d.reasons}] AS records,
+       [(p)-[l:LIVES_AT]->(a:Address) WHERE l.source IN $sources |
+          {id: a.id, line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode,
+           source: l.source, from_date: l.from_date, to_date: l.to_date,
+           reported_at: l.reported_at}] AS addresses

@@ -1,0 +1,1 @@
+"""ETL for the family network explorer: agency extracts in, a read-only graph out."""

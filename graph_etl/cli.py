@@ -1,0 +1,172 @@
+"""`family-network`: the one command for the graph server, the ETL and the web app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from graph_etl import graph_server
+from graph_etl.graph import Graph
+from graph_etl.settings import REPO_ROOT, GraphSettings
+
+SAMPLE_COUNTY = REPO_ROOT / "sample_data" / "county"
+
+
+def _graph_server(args: argparse.Namespace) -> int:
+    settings = GraphSettings.from_env()
+    if args.action == "start":
+        if not settings.local:
+            print(f"NEO4J_URI is set: using {settings.uri}; no local server to start.")
+            return 0
+        started = graph_server.start(settings)
+        print(("started: " if started else "already running: ") + graph_server.status(settings))
+    elif args.action == "stop":
+        stopped = graph_server.stop(settings)
+        print("local graph server stopped" if stopped else "local graph server was not running")
+    else:
+        print(graph_server.status(settings))
+    return 0
+
+
+def _etl(args: argparse.Namespace) -> int:
+    from graph_etl import etl
+
+    settings = GraphSettings.from_env()
+    graph_server.start(settings)
+    with Graph(settings) as graph:
+        report = etl.run(graph, Path(args.extracts), Path(args.report) if args.report else None)
+    print(report.summary())
+    failed = [name for name, item in report.sources.items() if item["status"] == "failed"]
+    return 1 if failed else 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from graph_etl.progress import Progress
+    from sample_data.generator import generate
+
+    progress = Progress("people generated", args.people)
+
+    def report(done: int, total: int) -> None:
+        progress(done - progress.done)
+
+    summary = generate(Path(args.out), seed=args.seed, people=args.people, progress=report)
+    progress.finish()
+    print(json.dumps(summary if isinstance(summary, dict) else vars(summary), default=str))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    from webapp import create_app
+
+    app = create_app()
+    print(
+        f"Family network web app on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True
+    )
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+def create_demo_users(password: str) -> list[str]:
+    """One user per role, username = role name, all with the given password."""
+    from webapp import create_app, users
+    from webapp.policy import roles
+
+    app = create_app()
+    for role in roles():
+        users.upsert(
+            app.extensions["store"], role, password, role, organisation="Exampleshire Council"
+        )
+    return roles()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from graph_etl import etl
+
+    settings = GraphSettings.from_env()
+    started = graph_server.start(settings)
+    try:
+        with Graph(settings) as graph:
+            report = etl.run(graph, SAMPLE_COUNTY, settings.state_dir / "demo-load-report.json")
+        print(report.summary())
+        password = os.environ.get("DEMO_PASSWORD", "").strip() or secrets.token_urlsafe(12)
+        names = create_demo_users(password)
+        print("\nDemo users (username = role), all with password: " + password)
+        for name in names:
+            print(f"  {name}")
+        print()
+        return _serve(args)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if started:
+            graph_server.stop(settings)
+            print("local graph server stopped")
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from webapp import audit, config, store
+
+    engine = store.make_engine(config.from_env()["DATABASE_URL"])
+    intact, count, problem = audit.verify(engine)
+    print(
+        f"audit log {'intact' if intact else 'BROKEN'}: {count} events checked"
+        + (f"; {problem}" if problem else "")
+    )
+    return 0 if intact else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="family-network", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    server = commands.add_parser("graph-server", help="start, stop or check the local graph server")
+    server.add_argument("action", choices=["start", "stop", "status"])
+    server.set_defaults(run=_graph_server)
+
+    etl = commands.add_parser("etl", help="load agency extracts into the graph")
+    etl.add_argument(
+        "--extracts",
+        default=str(SAMPLE_COUNTY),
+        help="folder with one sub-folder per source (default: the sample county)",
+    )
+    etl.add_argument("--report", help="write the load report (JSON) here")
+    etl.set_defaults(run=_etl)
+
+    generate = commands.add_parser("generate", help="write a synthetic county's extracts")
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--people", type=int, default=2000)
+    generate.add_argument("--out", required=True)
+    generate.set_defaults(run=_generate)
+
+    port = int(os.environ.get("PORT", "5000"))
+    for name, run, text in (
+        ("serve", _serve, "serve the web app"),
+        ("demo", _demo, "start the graph, load the sample county, serve"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=port)
+        command.set_defaults(run=run)
+
+    audit = commands.add_parser("audit-verify", help="check the audit log's hash chain")
+    audit.set_defaults(run=_audit_verify)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except graph_server.GraphServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

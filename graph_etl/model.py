@@ -1,0 +1,344 @@
+"""Canonical records + person links -> the rows each graph load file takes.
+
+Pure: no graph access here, so every derivation (current address, households,
+siblings, involvement status) is testable on tiny inline data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from graph_etl.linking import Link
+from graph_etl.sources.manifest import Manifest
+from graph_etl.sources.reader import ReadResult
+from graph_etl.standardise import address_key, name_key
+
+Row = dict[str, Any]
+
+FAMILY_TYPES = (
+    "PARENT_OF",
+    "STEP_PARENT_OF",
+    "GRANDPARENT_OF",
+    "CARER_OF",
+    "RELATIVE_OF",
+    "PARTNER_OF",
+    "SIBLING_OF",
+    "HALF_SIBLING_OF",
+)
+PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "dob",
+    "sex",
+    "nhs_number",
+    "upn",
+)
+
+
+@dataclass
+class GraphRows:
+    """Rows for each `cypher/load/<name>.cypher`, in load order."""
+
+    sources: list[Row] = field(default_factory=list)
+    organisations: list[Row] = field(default_factory=list)
+    addresses: list[Row] = field(default_factory=list)
+    persons: list[Row] = field(default_factory=list)
+    source_records: list[Row] = field(default_factory=list)
+    lives_at: list[Row] = field(default_factory=list)
+    households: list[Row] = field(default_factory=list)
+    family: list[Row] = field(default_factory=list)
+    services: list[Row] = field(default_factory=list)
+    professionals: list[Row] = field(default_factory=list)
+    involvements: list[Row] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(rows) for name, rows in vars(self).items()}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def address_id(line1: str | None, postcode: str | None, uprn: str | None) -> str:
+    return f"U{uprn}" if uprn else f"A{_digest(address_key(line1, postcode))}"
+
+
+def _most_common(values: list[Any]) -> Any:
+    present = [value for value in values if value not in (None, "")]
+    return Counter(present).most_common(1)[0][0] if present else None
+
+
+def _status(end: str | None, as_of: date) -> str:
+    return "closed" if end and date.fromisoformat(end) <= as_of else "current"
+
+
+def build(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    loaded_at: datetime,
+) -> GraphRows:
+    rows = GraphRows()
+    extracted = {source: result.extracted_at for source, result in results.items()}
+    for source, manifest in manifests.items():
+        result = results.get(source)
+        rows.sources.append(
+            {
+                "id": source,
+                "title": manifest.title,
+                "owner": manifest.governance["owner"],
+                "refresh": manifest.governance["refresh"],
+                "lawful_basis": manifest.governance["lawful_basis"],
+                "legal_gateway": manifest.governance["legal_gateway"],
+                "sharing_agreement": manifest.governance["sharing_agreement"],
+                "organisation_id": manifest.organisation["id"],
+                "extracted_at": result.extracted_at.isoformat() if result else None,
+                "loaded_at": loaded_at.isoformat() if result else None,
+            }
+        )
+    organisations = {
+        manifest.organisation["id"]: {**manifest.organisation} for manifest in manifests.values()
+    }
+
+    persons_by_id: dict[str, list[Row]] = defaultdict(list)
+    addresses: dict[str, Row] = {}
+    lives: list[Row] = []
+    for source, result in results.items():
+        deep_link = manifests[source].governance["deep_link"]
+        for record in result.people():
+            link = links[record["id"]]
+            persons_by_id[link.person_id].append(record)
+            key = record["id"].split(":", 2)[2]
+            rows.source_records.append(
+                {
+                    "id": record["id"],
+                    "source": source,
+                    "person_id": link.person_id,
+                    "probability": link.probability,
+                    "reasons": link.reasons,
+                    "deep_link": deep_link.replace("{key}", key),
+                    "extracted_at": extracted[source].isoformat(),
+                    "props": {
+                        name: record.get(name)
+                        for name in (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
+                    },
+                }
+            )
+            if record.get("line1") or record.get("postcode"):
+                lives.append(
+                    _lives_row(
+                        record,
+                        link.person_id,
+                        source,
+                        extracted[source],
+                        addresses,
+                        record.get("address_from"),
+                        None,
+                    )
+                )
+        for item in result.records.get("address", []):
+            if item["person"] in links and (item.get("line1") or item.get("postcode")):
+                lives.append(
+                    _lives_row(
+                        item,
+                        links[item["person"]].person_id,
+                        source,
+                        extracted[source],
+                        addresses,
+                        item.get("from"),
+                        item.get("to"),
+                    )
+                )
+
+    for person_id, records in sorted(persons_by_id.items()):
+        given = _most_common([record.get("given_name") for record in records])
+        family = _most_common([record.get("family_name") for record in records])
+        other = sorted(
+            {
+                f"{record.get('given_name') or ''} {record.get('family_name') or ''}".strip()
+                for record in records
+            }
+            - {f"{given or ''} {family or ''}".strip()}
+            - {""}
+        )
+        rows.persons.append(
+            {
+                "id": person_id,
+                "given_name": given,
+                "family_name": family,
+                "given_key": name_key(given),
+                "family_key": name_key(family),
+                "other_names": other,
+                "dob": _most_common([record.get("dob") for record in records]),
+                "sex": _most_common([record.get("sex") for record in records]),
+                "nhs_number": _most_common([record.get("nhs_number") for record in records]),
+                "upn": _most_common([record.get("upn") for record in records]),
+                "sources": sorted({record["source"] for record in records}),
+            }
+        )
+
+    rows.addresses = sorted(addresses.values(), key=lambda row: row["id"])
+    rows.lives_at = _mark_current(lives)
+    rows.households = _households(rows.lives_at)
+    rows.family = _family(results, links)
+    _involvements(rows, results, links, organisations, manifests)
+    rows.organisations = sorted(organisations.values(), key=lambda row: row["id"])
+    return rows
+
+
+def _lives_row(
+    item: Row,
+    person_id: str,
+    source: str,
+    extracted_at: datetime,
+    addresses: dict[str, Row],
+    start: str | None,
+    end: str | None,
+) -> Row:
+    ident = address_id(item.get("line1"), item.get("postcode"), item.get("uprn"))
+    kept = addresses.setdefault(ident, {"id": ident})
+    for name in ("line1", "line2", "town", "postcode", "uprn"):
+        if not kept.get(name):  # sources differ in how much of an address they hold
+            kept[name] = item.get(name)
+    return {
+        "person_id": person_id,
+        "address_id": ident,
+        "source": source,
+        "from_date": start,
+        "to_date": end,
+        "reported_at": extracted_at.isoformat(),
+    }
+
+
+def _mark_current(lives: list[Row]) -> list[Row]:
+    """One LIVES_AT per (person, address, source); the newest open one is current."""
+    merged: dict[tuple[str, str, str], Row] = {}
+    for row in lives:
+        key = (row["person_id"], row["address_id"], row["source"])
+        kept = merged.get(key)
+        if kept is None or (row["from_date"] or "") > (kept["from_date"] or ""):
+            merged[key] = dict(row)
+    by_person: dict[str, list[Row]] = defaultdict(list)
+    for row in merged.values():
+        by_person[row["person_id"]].append(row)
+    for person_rows in by_person.values():
+        open_rows = [row for row in person_rows if not row["to_date"]] or person_rows
+        newest = max(
+            open_rows,
+            key=lambda row: (row["reported_at"], row["from_date"] or "", row["address_id"]),
+        )
+        for row in person_rows:
+            row["current"] = row is newest
+    return sorted(
+        merged.values(), key=lambda row: (row["person_id"], row["address_id"], row["source"])
+    )
+
+
+def _households(lives: list[Row]) -> list[Row]:
+    """People whose current address is the same form one household there."""
+    return [
+        {
+            "id": f"H{row['address_id']}",
+            "address_id": row["address_id"],
+            "person_id": row["person_id"],
+        }
+        for row in lives
+        if row["current"]
+    ]
+
+
+def _family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]:
+    edges: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for source, result in results.items():
+        for item in result.records.get("relationship", []):
+            a, b = links[item["person"]].person_id, links[item["related"]].person_id
+            if a != b and item["type"] in FAMILY_TYPES:
+                edges[(a, b, item["type"])].add(source)
+    parents: dict[str, set[str]] = defaultdict(set)
+    for parent, child, kind in edges:
+        if kind == "PARENT_OF":
+            parents[child].add(parent)
+    children_of: dict[str, set[str]] = defaultdict(set)
+    for child, found in parents.items():
+        for parent in found:
+            children_of[parent].add(child)
+    for siblings in children_of.values():
+        for a in siblings:
+            for b in siblings:
+                if a < b:
+                    full = parents[a] == parents[b] and len(parents[a]) >= 2
+                    known_differ = len(parents[a]) >= 2 and len(parents[b]) >= 2 and not full
+                    kind = "HALF_SIBLING_OF" if known_differ else "SIBLING_OF"
+                    edges[(a, b, kind)].add("derived")
+    return [
+        {"from": a, "to": b, "type": kind, "sources": sorted(sources)}
+        for (a, b, kind), sources in sorted(edges.items())
+    ]
+
+
+def _involvements(
+    rows: GraphRows,
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    organisations: dict[str, Row],
+    manifests: dict[str, Manifest],
+) -> None:
+    services: dict[str, Row] = {}
+    for source, result in sorted(results.items()):
+        home = manifests[source].organisation
+        as_of = result.extracted_at.date()
+        for item in result.records.get("professional", []):
+            org_name = item.get("organisation") or home["name"]
+            org_id = home["id"] if org_name == home["name"] else f"org-{slug(org_name)}"
+            organisations.setdefault(
+                org_id, {"id": org_id, "name": org_name, "sector": home["sector"]}
+            )
+            rows.professionals.append(
+                {
+                    "id": item["id"],
+                    "name": item.get("name"),
+                    "role": item.get("role"),
+                    "team": item.get("team"),
+                    "email": item.get("email"),
+                    "phone": item.get("phone"),
+                    "organisation_id": org_id,
+                    "source": source,
+                }
+            )
+        for item in result.records.get("involvement", []):
+            service_name = item.get("service") or item["kind"]
+            service_id = f"{source}:{slug(service_name)}"
+            services.setdefault(
+                service_id,
+                {
+                    "id": service_id,
+                    "name": service_name,
+                    "source": source,
+                    "organisation_id": home["id"],
+                },
+            )
+            rows.involvements.append(
+                {
+                    "id": item["id"],
+                    "person_id": links[item["person"]].person_id,
+                    "kind": item["kind"],
+                    "status": _status(item.get("end"), as_of),
+                    "start_date": item.get("start"),
+                    "end_date": item.get("end"),
+                    "end_reason": item.get("end_reason"),
+                    "detail": item.get("detail"),
+                    "source": source,
+                    "service_id": service_id,
+                    "professional_id": item.get("professional"),
+                }
+            )
+    rows.services = sorted(services.values(), key=lambda row: row["id"])

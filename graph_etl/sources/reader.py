@@ -1,0 +1,304 @@
+"""Read one agency's extract folder against its manifest.
+
+Every row ends up either accepted (its canonical records emitted) or quarantined
+with its file, line and reason; per file, rows read = accepted + quarantined. A
+missing file or a missing column fails the whole source with a message naming it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from graph_etl.sources.manifest import FileSpec, Manifest, OutputSpec
+from graph_etl.sources.values import BadValueError, parse
+
+Record = dict[str, Any]
+
+
+class SourceFailedError(RuntimeError):
+    """The extract as a whole cannot be read (missing file, missing column)."""
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass
+class FileReport:
+    path: str
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class ReadResult:
+    """Canonical records of one source, and the account of every row."""
+
+    source: str
+    extracted_at: datetime
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    files: dict[str, FileReport] = field(default_factory=dict)
+    quarantine: list[Quarantined] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(report.rows_read for report in self.files.values())
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(report.rows_accepted for report in self.files.values())
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(report.rows_quarantined for report in self.files.values())
+
+    def people(self) -> list[Record]:
+        """Person records, with the strong identifiers and the latest address a source
+        keeps in side tables filled in where the person record lacks them."""
+        extra: dict[str, dict[str, Any]] = {}
+        for item in self.records.get("identifier", []):
+            extra.setdefault(item["person"], {}).setdefault(item["type"], item["value"])
+        latest: dict[str, Record] = {}
+        for item in self.records.get("address", []):
+            kept = latest.get(item["person"])
+            if kept is None or _address_order(item) > _address_order(kept):
+                latest[item["person"]] = item
+        for person, item in latest.items():
+            extra.setdefault(person, {}).update(
+                {name: item.get(name) for name in ("line1", "line2", "town", "postcode", "uprn")},
+                address_from=item.get("from"),
+            )
+        return [
+            {**extra.get(record["id"], {}), **{k: v for k, v in record.items() if v}}
+            for record in self.records.get("person", [])
+        ]
+
+    def reasons(self) -> dict[str, int]:
+        """Quarantine reasons counted, with the row-specific value left out."""
+        return dict(Counter(_reason_family(item.reason) for item in self.quarantine))
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "status": "loaded",
+            "extracted_at": self.extracted_at.isoformat(),
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_quarantined": self.rows_quarantined,
+            "files": {
+                name: {
+                    "path": report.path,
+                    "rows_read": report.rows_read,
+                    "rows_accepted": report.rows_accepted,
+                    "rows_quarantined": report.rows_quarantined,
+                }
+                for name, report in self.files.items()
+            },
+            "quarantine_reasons": self.reasons(),
+            "records": {kind: len(rows) for kind, rows in self.records.items()},
+        }
+
+
+def _address_order(item: Record) -> tuple[bool, str]:
+    """Open addresses after closed ones, then by start date: max() is the latest."""
+    return (not item.get("to"), item.get("from") or "")
+
+
+def _reason_family(reason: str) -> str:
+    """`pers_dob: '1990-13-01' is not a date ...` -> `pers_dob: is not a date ...`."""
+    column, _, rest = reason.partition(": ")
+    words = [word for word in rest.split(" ") if not word.startswith(("'", '"'))]
+    return f"{column}: {' '.join(words)}" if rest else reason
+
+
+def extract_time(folder: Path) -> datetime:
+    """When the agency made the extract: `_extract.json`, else the files' age."""
+    stamp = folder / "_extract.json"
+    if stamp.is_file():
+        try:
+            value = datetime.fromisoformat(json.loads(stamp.read_text())["extracted_at"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SourceFailedError(f"{stamp}: no valid extracted_at ({exc})") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    newest = max((path.stat().st_mtime for path in folder.iterdir()), default=0.0)
+    return datetime.fromtimestamp(newest, tz=UTC)
+
+
+class _Resolver:
+    """Turns a row into field values by the manifest's field specs."""
+
+    def __init__(self, manifest: Manifest, lookups: dict[str, dict[str, Record]]) -> None:
+        self.source = manifest.id
+        self.lookups = lookups
+
+    def ref(self, file_name: str, key: Any) -> str:
+        return f"{self.source}:{file_name}:{key}"
+
+    def value(self, spec: Any, row: Record) -> Any:
+        if spec is None:
+            return None
+        if isinstance(spec, str):
+            return row.get(spec)
+        if "first" in spec:
+            for inner in spec["first"]:
+                found = self.value(inner, row)
+                if found not in (None, ""):
+                    return found
+            return None
+        if "value" in spec:
+            return spec["value"]
+        if "lookup" in spec:
+            key = self.value(spec.get("via"), row)
+            target = None if key is None else self.lookups[spec["lookup"]].get(str(key))
+            if key is not None and target is None:
+                raise BadValueError(f"{spec['via']}: {key!r} is not in {spec['lookup']}")
+            found = None if target is None else target.get(spec["column"])
+        elif "json" in spec:
+            document = row.get(spec["json"]) or {}
+            found = (document.get(spec["key"]) or None) if isinstance(document, dict) else None
+        else:
+            found = row.get(spec["column"]) if "column" in spec else None
+        if "map" in spec and found is not None:
+            if found not in spec["map"]:
+                raise BadValueError(f"{spec.get('column')}: {found!r} has no mapping")
+            found = spec["map"][found]
+        if "ref" in spec and found is not None:
+            return self.ref(spec["ref"], found)
+        return found
+
+    def matches(self, where: dict[str, Any] | None, row: Record) -> bool:
+        if not where:
+            return True
+        value = row.get(where["column"])
+        return value in where["in"]
+
+    def emit(self, output: OutputSpec, row: Record, line: int) -> Record | None:
+        if not self.matches(output.where, row):
+            return None
+        key = self.value(output.key, row) if output.key is not None else line
+        record: Record = {"source": self.source, "id": self.ref(output.source_file, key)}
+        for name, spec in output.fields.items():
+            value = self.value(spec, row)
+            record[name] = value.isoformat() if isinstance(value, date) else value
+        if output.kind == "identifier":
+            # Strong identifiers are validated by their type, as columns are.
+            record["value"] = parse(str(record["value"]), {"type": record["type"]})
+        record["_line"] = (output.source_file, line)
+        return record
+
+
+def _rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line number, row) pairs; a row of the wrong width comes back as its reason."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise SourceFailedError(f"{path.name}: the file is empty (no header row)")
+        header = [column.strip() for column in header]
+        missing = [column for column in spec.columns if column not in header]
+        if missing:
+            raise SourceFailedError(
+                f"{path.name}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})"
+            )
+        for values in reader:
+            line = reader.line_num
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) != len(header):
+                yield line, f"expected {len(header)} fields, found {len(values)}"
+                continue
+            yield line, dict(zip(header, values, strict=True))
+
+
+def _typed(row: dict[str, str], spec: FileSpec, latest: date) -> Record:
+    typed: Record = {}
+    errors: list[str] = []
+    for column, column_spec in spec.columns.items():
+        if column_spec.get("type") == "date" and not column_spec.get("future_ok"):
+            column_spec = {**column_spec, "max": latest}
+        try:
+            typed[column] = parse(row.get(column), column_spec)
+        except BadValueError as exc:
+            errors.append(f"{column}: {exc}")
+    if errors:
+        raise BadValueError("; ".join(errors))
+    return typed
+
+
+def read_source(manifest: Manifest, folder: Path) -> ReadResult:
+    """Validate every file of one source and emit its canonical records."""
+    if not folder.is_dir():
+        raise SourceFailedError(f"{manifest.id}: extract folder {folder} does not exist")
+    extracted_at = extract_time(folder)
+    result = ReadResult(manifest.id, extracted_at)
+    lookups: dict[str, dict[str, Record]] = {}
+    resolver = _Resolver(manifest, lookups)
+    lookup_files = manifest.lookup_files()
+    for name in manifest.read_order():
+        spec = manifest.files[name]
+        path = folder / spec.path
+        if not path.is_file():
+            raise SourceFailedError(f"{manifest.id}: file {spec.path} is missing from {folder}")
+        report = result.files.setdefault(name, FileReport(spec.path))
+        outputs = [output for output in manifest.outputs if output.source_file == name]
+        index = lookups.setdefault(name, {}) if name in lookup_files else None
+        for line, row in _rows(path, spec):
+            report.rows_read += 1
+            try:
+                if isinstance(row, str):
+                    raise BadValueError(row)
+                typed = _typed(row, spec, extracted_at.date())
+                emitted = [resolver.emit(output, typed, line) for output in outputs]
+            except BadValueError as exc:
+                report.rows_quarantined += 1
+                result.quarantine.append(Quarantined(spec.path, line, str(exc)))
+                continue
+            report.rows_accepted += 1
+            if index is not None and spec.key:
+                index[str(typed[spec.key])] = typed
+            for output, record in zip(outputs, emitted, strict=True):
+                if record is not None:
+                    result.records.setdefault(output.kind, []).append(record)
+    _quarantine_dangling(result)
+    for rows in result.records.values():
+        for record in rows:
+            record.pop("_line", None)
+    return result
+
+
+def _quarantine_dangling(result: ReadResult) -> None:
+    """Rows that name a person record the extract does not hold are quarantined too."""
+    known = {
+        "person": {record["id"] for record in result.records.get("person", [])},
+        "professional": {record["id"] for record in result.records.get("professional", [])},
+    }
+    refs = {"person": "person", "related": "person", "professional": "professional"}
+    bad: dict[tuple[str, int], str] = {}
+    for kind, rows in result.records.items():
+        if kind == "person":
+            continue
+        for record in rows:
+            for ref_field, target in refs.items():
+                ref = record.get(ref_field)
+                if ref is not None and ref not in known[target]:
+                    reason = f"{ref_field}: {ref!r} is not a {target} in this extract"
+                    bad.setdefault(record["_line"], reason)
+    if not bad:
+        return
+    for kind, rows in result.records.items():
+        result.records[kind] = [record for record in rows if record["_line"] not in bad]
+    for (file_name, line), reason in sorted(bad.items()):
+        report = result.files[file_name]
+        report.rows_accepted -= 1
+        report.rows_quarantined += 1
+        result.quarantine.append(Quarantined(report.path, line, reason))

@@ -1,0 +1,207 @@
+"""Read the graph for the web app: named queries in, dataclasses out.
+
+Every function takes the viewer's policy and passes its parameters into the query,
+so filtering happens in the database; views never see Cypher or the driver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from graph_etl.graph import Graph
+from graph_etl.model import FAMILY_TYPES
+from graph_etl.standardise import name_key
+from webapp.policy import Policy
+
+SEARCH_LIMIT = 50
+
+RELATIONSHIP_LABELS = {
+    # (type, outgoing from the person viewed) -> what the other person is to them
+    ("PARENT_OF", True): "Child",
+    ("PARENT_OF", False): "Parent",
+    ("STEP_PARENT_OF", True): "Stepchild",
+    ("STEP_PARENT_OF", False): "Step-parent",
+    ("GRANDPARENT_OF", True): "Grandchild",
+    ("GRANDPARENT_OF", False): "Grandparent",
+    ("CARER_OF", True): "Cared-for child",
+    ("CARER_OF", False): "Carer",
+    ("RELATIVE_OF", True): "Relative",
+    ("RELATIVE_OF", False): "Relative",
+    ("PARTNER_OF", True): "Partner",
+    ("PARTNER_OF", False): "Partner",
+    ("SIBLING_OF", True): "Sibling",
+    ("SIBLING_OF", False): "Sibling",
+    ("HALF_SIBLING_OF", True): "Half-sibling",
+    ("HALF_SIBLING_OF", False): "Half-sibling",
+}
+
+
+def graph() -> Graph:
+    """The app's graph connection, opened on first use (never at import)."""
+    found = current_app.extensions.get("graph")
+    if found is None:
+        found = current_app.extensions["graph"] = Graph(current_app.config["GRAPH_SETTINGS"])
+    return found
+
+
+def age(dob: str | None, today: date | None = None) -> int | None:
+    if not dob:
+        return None
+    born, today = date.fromisoformat(dob), today or date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: str
+    given_name: str | None
+    family_name: str | None
+    dob: str | None
+    sex: str | None
+    postcode: str | None
+    sources: list[str]
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part) or "(no name)"
+
+    @property
+    def age(self) -> int | None:
+        return age(self.dob)
+
+    @property
+    def postcode_district(self) -> str | None:
+        return self.postcode.split(" ")[0] if self.postcode else None
+
+
+@dataclass(frozen=True)
+class Involvement:
+    kind: str
+    status: str
+    start_date: str | None
+    end_date: str | None
+    source: str
+    service: str | None
+    organisation: str | None
+    professional: dict[str, Any] | None
+
+
+@dataclass
+class Member:
+    person: PersonSummary
+    relationship: str
+    involvements: list[Involvement] = field(default_factory=list)
+
+
+@dataclass
+class PersonPage:
+    person: dict[str, Any]
+    records: list[dict[str, Any]]
+    addresses: list[dict[str, Any]]
+    family: list[Member]
+    household: list[Member]
+    involvements: list[Involvement]
+    sources: dict[str, dict[str, Any]]
+    no_record_in: list[str]
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.person["given_name"], self.person["family_name"]) if p)
+
+    @property
+    def current_address(self) -> dict[str, Any] | None:
+        open_ones = [a for a in self.addresses if not a["to_date"]] or self.addresses
+        if not open_ones:
+            return None
+        return max(open_ones, key=lambda a: (a["reported_at"] or "", a["from_date"] or ""))
+
+
+def search_people(policy: Policy, text: str) -> list[PersonSummary]:
+    words = name_key(text).split()
+    if not words:
+        return []
+    given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
+    rows = graph().read(
+        "queries/search_people", given=given, family=family, limit=SEARCH_LIMIT, **policy.params()
+    )
+    return [PersonSummary(**row) for row in rows]
+
+
+def _summary(member: dict[str, Any]) -> PersonSummary:
+    return PersonSummary(
+        member["id"],
+        member.get("given_name"),
+        member.get("family_name"),
+        member.get("dob"),
+        member.get("sex"),
+        None,
+        [],
+    )
+
+
+def _involvements(policy: Policy, person_ids: list[str]) -> dict[str, list[Involvement]]:
+    found: dict[str, list[Involvement]] = {person_id: [] for person_id in person_ids}
+    rows = graph().read("queries/involvements", person_ids=person_ids, **policy.params())
+    for row in rows:
+        item = row["involvement"]
+        found[row["person_id"]].append(
+            Involvement(
+                kind=item["kind"],
+                status=item["status"],
+                start_date=item.get("start_date"),
+                end_date=item.get("end_date"),
+                source=item["source"],
+                service=row["service"],
+                organisation=row["organisation"],
+                professional=row["professional"],
+            )
+        )
+    return found
+
+
+def person_page(policy: Policy, person_id: str) -> PersonPage | None:
+    params = policy.params()
+    found = graph().read_one("queries/person", person_id=person_id, **params)
+    if found is None:
+        return None
+    family: dict[str, Member] = {}
+    for row in graph().read(
+        "queries/family", person_id=person_id, family_types=list(FAMILY_TYPES), **params
+    ):
+        label = RELATIONSHIP_LABELS[(row["relationship"], row["outgoing"])]
+        member = family.setdefault(row["member"]["id"], Member(_summary(row["member"]), label))
+        if label not in member.relationship.split(", "):
+            member.relationship = f"{member.relationship}, {label}"
+    household = [
+        Member(
+            _summary(row["member"]),
+            family[row["member"]["id"]].relationship
+            if row["member"]["id"] in family
+            else "Lives at the same address",
+        )
+        for row in graph().read("queries/household", person_id=person_id, **params)
+    ]
+    everyone = [person_id, *family, *(m.person.id for m in household if m.person.id not in family)]
+    involvements = _involvements(policy, everyone)
+    for member in [*family.values(), *household]:
+        member.involvements = involvements.get(member.person.id, [])
+    sources = {row["id"]: row for row in graph().read("queries/sources", **params)}
+    person = found["person"]
+    return PersonPage(
+        person=person,
+        records=found["records"],
+        addresses=found["addresses"],
+        family=list(family.values()),
+        household=household,
+        involvements=involvements[person_id],
+        sources=sources,
+        no_record_in=[
+            source
+            for source in policy.sources
+            if source in sources and source not in person["sources"]
+        ],
+    )
