@@ -40,13 +40,14 @@ class WriteInReadError(RuntimeError):
     """A query with a write clause was sent through `read` (Neo4j would reject it)."""
 
 
-def _driver(settings: GraphSettings) -> neo4j.Driver:
+def _driver(settings: GraphSettings, retry_seconds: float = 30.0) -> neo4j.Driver:
     return GraphDatabase.driver(
         settings.uri,
         auth=(settings.user, settings.password),
         connection_timeout=5.0,
         connection_acquisition_timeout=10.0,
         max_connection_lifetime=600,
+        max_transaction_retry_time=retry_seconds,
     )
 
 
@@ -68,9 +69,11 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 class Graph:
     """A connection pool to one graph database, opened once per process."""
 
-    def __init__(self, settings: GraphSettings) -> None:
+    def __init__(self, settings: GraphSettings, retry_seconds: float = 30.0) -> None:
+        """`retry_seconds`: how long transient failures are retried; short for the web
+        app (a person waiting should get the 503 page quickly), longer for the ETL."""
         self.settings = settings
-        self._driver = _driver(settings)
+        self._driver = _driver(settings, retry_seconds)
         self._timeout = settings.query_timeout_ms / 1000
 
     def close(self) -> None:

@@ -31,6 +31,9 @@ _JVM_FLAGS = [
     "-Dpolyglot.engine.WarnInterpreterOnly=false",
 ]
 _MAIN_CLASS = "com.arcadedb.server.ArcadeDBServer"
+# Servers this process started, kept so they are reaped (not left as zombies or
+# garbage-collected while running) when stopped from the same process.
+_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class GraphServerError(RuntimeError):
@@ -158,6 +161,7 @@ def start(settings: GraphSettings, timeout: float = 120.0) -> bool:
             start_new_session=True,
         )
     paths.pid_file.write_text(str(process.pid))
+    _children[process.pid] = process
     try:
         wait_until_ready(settings, paths, timeout, process)
     except GraphServerError:
@@ -196,12 +200,19 @@ def stop(settings: GraphSettings, timeout: float = 20.0) -> bool:
         paths.pid_file.unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _read_pid(paths) is not None:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.2)
-    if _read_pid(paths) is not None:
-        os.kill(pid, signal.SIGKILL)
+    child = _children.pop(pid, None)
+    if child is not None:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    else:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _read_pid(paths) is not None:
+            time.sleep(0.2)
+        if _read_pid(paths) is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     paths.pid_file.unlink(missing_ok=True)
     return True

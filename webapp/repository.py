@@ -18,6 +18,7 @@ from graph_etl.standardise import name_key
 from webapp.policy import Policy
 
 SEARCH_LIMIT = 50
+WEB_RETRY_SECONDS = 2.0
 
 RELATIONSHIP_LABELS = {
     # (type, outgoing from the person viewed) -> what the other person is to them
@@ -44,7 +45,8 @@ def graph() -> Graph:
     """The app's graph connection, opened on first use (never at import)."""
     found = current_app.extensions.get("graph")
     if found is None:
-        found = current_app.extensions["graph"] = Graph(current_app.config["GRAPH_SETTINGS"])
+        found = Graph(current_app.config["GRAPH_SETTINGS"], retry_seconds=WEB_RETRY_SECONDS)
+        current_app.extensions["graph"] = found
     return found
 
 

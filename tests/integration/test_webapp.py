@@ -1,0 +1,100 @@
+"""The web app on the real graph: sign in, search, person page, policy, outages."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from webapp import create_app, users
+
+PASSWORD = "integration-password"
+
+
+@pytest.fixture()
+def app(graph, graph_settings, tmp_path: Path):  # type: ignore[no-untyped-def]
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
+                      "WTF_CSRF_ENABLED": False, "GRAPH_SETTINGS": graph_settings})
+    for role in ("social_worker", "housing_officer", "school_dsl"):
+        users.upsert(app.extensions["store"], role, PASSWORD, role)
+    yield app
+    app.extensions.get("graph") and app.extensions["graph"].close()
+
+
+def signed_in(app, role: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    response = client.post("/login", data={"username": role, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def person_id(client, name: str) -> str:  # type: ignore[no-untyped-def]
+    html = client.get(f"/search?name={name}").get_data(as_text=True)
+    found = re.findall(r'href="/person/(P[0-9a-f]+)"', html)
+    assert found, f"{name} not found"
+    return found[0]
+
+
+def test_search_shows_enough_to_tell_people_apart(app) -> None:  # type: ignore[no-untyped-def]
+    html = signed_in(app, "social_worker").get("/search?name=jones").get_data(as_text=True)
+    assert "3 people found" in html
+    assert "3 June 2014" in html and "EX9" in html and "Schools" in html
+    assert "14 Mill Lane" not in html  # only the postcode district in results
+
+
+def test_person_page_lists_family_and_their_involvements(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    html = client.get(f"/person/{person_id(client, 'liam jones')}").get_data(as_text=True)
+    assert "Liam Jones" in html
+    assert "Priya Shah" in html and "mailto:priya.shah@exampleshire.example" in html
+    assert "tel:01632960101" in html
+    # Mia is Liam's sister; her school's safeguarding lead is listed with her.
+    assert "Sibling" in html and "Omar Hussain" in html and "Mill Lane Primary School" in html
+    assert "Parent" in html and "Sarah Jones" in html
+    assert "14 Mill Lane" in html and "Reported by" in html
+    assert "refreshed daily" in html
+    assert "No record in:" not in html  # both visible sources know Liam
+
+
+def test_sources_holding_no_record_are_named(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    html = client.get(f"/person/{person_id(client, 'tom evans')}").get_data(as_text=True)
+    assert "No record in: Children&#39;s social care" in html
+
+
+def test_policy_filters_inside_the_query(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "housing_officer")
+    # Housing officers see social care, not schools: Tom is known to schools only.
+    assert "No people found" in client.get("/search?name=tom+evans").get_data(as_text=True)
+    html = client.get(f"/person/{person_id(client, 'liam jones')}").get_data(as_text=True)
+    assert "Child in need" in html
+    assert "School pupil" not in html and "Helen Carter" not in html
+    assert "Unique pupil number" in html or "H930123456010" not in html
+
+
+def test_unknown_person_is_a_clear_404(app) -> None:  # type: ignore[no-untyped-def]
+    response = signed_in(app, "social_worker").get("/person/Pnotapersonid")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_bad_search_input_gets_a_message(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    empty = client.get("/search?name=")
+    assert empty.status_code == 400 and "Enter a name" in empty.get_data(as_text=True)
+    long = client.get("/search?name=" + "x" * 101)
+    assert long.status_code == 400 and "100 characters or fewer" in long.get_data(as_text=True)
+
+
+def test_graph_outage_is_a_503_with_retry(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    down = dataclasses.replace(graph_settings, uri="bolt://127.0.0.1:9")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite'}",
+                      "WTF_CSRF_ENABLED": False, "GRAPH_SETTINGS": down})
+    users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
+    response = signed_in(app, "social_worker").get("/search?name=jones")
+    app.extensions["graph"].close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "service is unavailable" in response.get_data(as_text=True)
