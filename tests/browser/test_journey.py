@@ -22,8 +22,10 @@ def test_practitioner_finds_a_family_members_involvement(page) -> None:  # type:
     mia = page.locator(".govuk-summary-card", has_text="Mia Jones")
     assert "Sibling" in mia.inner_text()
     assert "Omar Hussain" in mia.inner_text()
-    assert mia.get_by_role("link", name="dsl@milllane-primary.example").get_attribute(
-        "href") == "mailto:dsl@milllane-primary.example"
+    assert (
+        mia.get_by_role("link", name="dsl@milllane-primary.example").get_attribute("href")
+        == "mailto:dsl@milllane-primary.example"
+    )
     # Walk to the sister's own page.
     mia.get_by_role("link", name="Mia Jones").click()
     page.get_by_role("heading", level=1, name="Mia Jones").wait_for()

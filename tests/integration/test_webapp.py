@@ -15,8 +15,13 @@ PASSWORD = "integration-password"
 
 @pytest.fixture()
 def app(graph, graph_settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
-                      "WTF_CSRF_ENABLED": False, "GRAPH_SETTINGS": graph_settings})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
+            "WTF_CSRF_ENABLED": False,
+            "GRAPH_SETTINGS": graph_settings,
+        }
+    )
     for role in ("social_worker", "housing_officer", "school_dsl"):
         users.upsert(app.extensions["store"], role, PASSWORD, role)
     yield app
@@ -90,8 +95,13 @@ def test_bad_search_input_gets_a_message(app) -> None:  # type: ignore[no-untype
 
 def test_graph_outage_is_a_503_with_retry(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     down = dataclasses.replace(graph_settings, uri="bolt://127.0.0.1:9")
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite'}",
-                      "WTF_CSRF_ENABLED": False, "GRAPH_SETTINGS": down})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite'}",
+            "WTF_CSRF_ENABLED": False,
+            "GRAPH_SETTINGS": down,
+        }
+    )
     users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
     response = signed_in(app, "social_worker").get("/search?name=jones")
     app.extensions["graph"].close()

@@ -58,8 +58,7 @@ SSD_COLUMNS = {
     "prof_social_worker_registration_no, prof_professional_job_title, "
     "prof_professional_caseload, prof_professional_department, prof_full_time_equivalency, "
     "prof_agency_worker_flag, prof_email, prof_phone",
-    "ssd_department": "dept_team_id, dept_team_name, dept_team_parent_id, "
-    "dept_team_parent_name",
+    "ssd_department": "dept_team_id, dept_team_name, dept_team_parent_id, dept_team_parent_name",
     "ssd_cin_episodes": "cine_referral_id, cine_person_id, cine_referral_date, "
     "cine_cin_primary_need_code, cine_referral_source_code, cine_referral_source_desc, "
     "cine_referral_outcome_json, cine_referral_nfa, cine_close_reason, cine_close_date, "
@@ -115,8 +114,15 @@ def truth(county: tuple[Path, object]) -> dict[str, list[dict[str, str]]]:
     out, _ = county
     return {
         name: read(out / "ground_truth" / f"{name}.csv")
-        for name in ("people", "family_links", "source_records", "addresses_history",
-                     "current_address", "injected_errors", "former_surnames")
+        for name in (
+            "people",
+            "family_links",
+            "source_records",
+            "addresses_history",
+            "current_address",
+            "injected_errors",
+            "former_surnames",
+        )
     }
 
 
@@ -169,8 +175,9 @@ def test_postcodes_and_uprns_have_valid_formats(truth) -> None:
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
@@ -209,8 +216,16 @@ def test_files_are_utf8_csv_with_unix_newlines(county) -> None:
         data = path.read_bytes()
         assert b"\r\n" not in data, path
         data.decode("utf-8")
-    for folder in ("social_care", "schools", "health", "police", "housing", "youth_justice",
-                   "probation", "adult_social_care"):
+    for folder in (
+        "social_care",
+        "schools",
+        "health",
+        "police",
+        "housing",
+        "youth_justice",
+        "probation",
+        "adult_social_care",
+    ):
         note = json.loads((out / folder / "_extract.json").read_text(encoding="utf-8"))
         assert note["source"] == folder
         assert note["extracted_at"] == "2026-11-01T02:00:00+00:00"
@@ -269,7 +284,10 @@ def test_ssd_values_and_references_are_consistent(county) -> None:
         assert row["moth_person_id"] in persons and row["moth_childs_person_id"] in persons
     for row in read(sc / "ssd_linked_identifiers.csv"):
         assert row["link_identifier_type"] in {
-            "NHS Number", "Unique Pupil Number", "Former Unique Pupil Number"}
+            "NHS Number",
+            "Unique Pupil Number",
+            "Former Unique Pupil Number",
+        }
 
 
 def test_every_involvement_names_a_contactable_professional(county) -> None:
@@ -291,8 +309,7 @@ def test_every_involvement_names_a_contactable_professional(county) -> None:
         assert all(r[column] in staff for r in rows), folder
     schools = read(out / "schools" / "schools.csv")
     assert 12 <= len(schools) <= 18
-    assert all(re.fullmatch(r"\d{6}", s["school_urn"]) and "@" in s["dsl_email"]
-               for s in schools)
+    assert all(re.fullmatch(r"\d{6}", s["school_urn"]) and "@" in s["dsl_email"] for s in schools)
 
 
 # -- ground truth --------------------------------------------------------------------------
@@ -317,8 +334,9 @@ def test_ground_truth_covers_every_source_record(county, truth) -> None:
 def test_strong_identifiers_are_correct_when_present(county, truth) -> None:
     out, _ = county
     people = {p["person_id"]: p for p in truth["people"]}
-    owner = {(r["source"], r["file"], r["record_key"]): r["person_id"]
-             for r in truth["source_records"]}
+    owner = {
+        (r["source"], r["file"], r["record_key"]): r["person_id"] for r in truth["source_records"]
+    }
     for row in read(out / "health" / "patients.csv"):
         person = people[owner[("health", "patients", row["patient_id"])]]
         assert row["nhs_number"] in ("", person["nhs_number"])
@@ -337,8 +355,9 @@ def test_records_without_logged_errors_match_the_truth(county, truth) -> None:
     people = {p["person_id"]: p for p in truth["people"]}
     current = {r["person_id"]: r for r in truth["current_address"]}
     flagged = {(e["source"], e["file"], e["record_key"]) for e in truth["injected_errors"]}
-    owner = {(r["source"], r["file"], r["record_key"]): r["person_id"]
-             for r in truth["source_records"]}
+    owner = {
+        (r["source"], r["file"], r["record_key"]): r["person_id"] for r in truth["source_records"]
+    }
     checked = 0
     for row in read(out / "health" / "patients.csv"):
         where = ("health", "patients", row["patient_id"])
@@ -346,7 +365,10 @@ def test_records_without_logged_errors_match_the_truth(county, truth) -> None:
             continue
         person = people[owner[where]]
         assert (row["forename"], row["surname"], row["date_of_birth"]) == (
-            person["given_name"], person["family_name"], person["date_of_birth"])
+            person["given_name"],
+            person["family_name"],
+            person["date_of_birth"],
+        )
         assert row["postcode"] == current[person["person_id"]]["postcode"]
         checked += 1
     assert checked > 2000
@@ -367,9 +389,19 @@ def test_error_rates_roughly_match_configuration(county, truth) -> None:
             tested += 1
     assert tested >= 25
     kinds_seen = {kind for _, kind in logged}
-    assert {"nickname", "typo", "name_swap", "dob_day_month_swap", "dob_off_by_one",
-            "missing_dob", "missing_postcode", "postcode_format", "stale_address",
-            "stale_surname", "missing_strong_id"} <= kinds_seen
+    assert {
+        "nickname",
+        "typo",
+        "name_swap",
+        "dob_day_month_swap",
+        "dob_off_by_one",
+        "missing_dob",
+        "missing_postcode",
+        "postcode_format",
+        "stale_address",
+        "stale_surname",
+        "missing_strong_id",
+    } <= kinds_seen
 
 
 def test_family_structures_are_present(truth) -> None:
@@ -378,8 +410,7 @@ def test_family_structures_are_present(truth) -> None:
     by_kind: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for link in links:
         by_kind[link["relationship"]].append((link["person_id"], link["related_person_id"]))
-    assert set(by_kind) == {"parent_of", "sibling_of", "half_sibling_of", "partner_of",
-                            "carer_of"}
+    assert set(by_kind) == {"parent_of", "sibling_of", "half_sibling_of", "partner_of", "carer_of"}
     for kind in ("sibling_of", "half_sibling_of", "partner_of"):
         assert all(a < b for a, b in by_kind[kind])
     parents: dict[str, set[str]] = defaultdict(set)
@@ -401,8 +432,11 @@ def test_family_structures_are_present(truth) -> None:
     for a, b in by_kind["half_sibling_of"]:
         assert len(parents[a] & parents[b]) == 1
 
-    kinship = [(carer, child) for carer, child in by_kind["carer_of"]
-               if any(carer in parents[parent] for parent in parents[child])]
+    kinship = [
+        (carer, child)
+        for carer, child in by_kind["carer_of"]
+        if any(carer in parents[parent] for parent in parents[child])
+    ]
     assert kinship, "grandparents caring for grandchildren"
     assert all(people[c]["household_id"] == people[k]["household_id"] for k, c in kinship)
 
@@ -413,7 +447,8 @@ def test_family_structures_are_present(truth) -> None:
     for child in people:
         for adult in households[people[child]["household_id"]]:
             if adult not in parents[child] and any(
-                    frozenset((adult, parent)) in partners for parent in parents[child]):
+                frozenset((adult, parent)) in partners for parent in parents[child]
+            ):
                 step += 1
     assert step >= 5, "step-parents living with step-children"
 
@@ -425,12 +460,19 @@ def test_family_structures_are_present(truth) -> None:
         names[(child["given_name"], child["family_name"])].append(child)
     for group in names.values():
         for i, a in enumerate(group):
-            for b in group[i + 1:]:
+            for b in group[i + 1 :]:
                 ida, idb = a["person_id"], b["person_id"]
-                gap = abs((date.fromisoformat(a["date_of_birth"])
-                           - date.fromisoformat(b["date_of_birth"])).days)
-                if (grandparents[ida] & grandparents[idb] and not parents[ida] & parents[idb]
-                        and gap <= 3 * 366):
+                gap = abs(
+                    (
+                        date.fromisoformat(a["date_of_birth"])
+                        - date.fromisoformat(b["date_of_birth"])
+                    ).days
+                )
+                if (
+                    grandparents[ida] & grandparents[idb]
+                    and not parents[ida] & parents[idb]
+                    and gap <= 3 * 366
+                ):
                     cousins += 1
     assert cousins >= 2, "same-name cousins born close together"
 
@@ -470,8 +512,10 @@ def test_agency_coverage_is_plausible(county, truth) -> None:
     assert 0.06 < in_care < 0.2
     assert len(owner[("health", "patients")]) > 0.93 * len(people)
     pupils = read(out / "schools" / "pupils.csv")
-    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", p["date_of_birth"]) or not p["date_of_birth"]
-               for p in pupils)
+    assert all(
+        re.fullmatch(r"\d{2}/\d{2}/\d{4}", p["date_of_birth"]) or not p["date_of_birth"]
+        for p in pupils
+    )
     assert {p["sen_provision"] for p in pupils} <= {"N", "K", "E"}
     contacts = read(out / "schools" / "pupil_contacts.csv")
     assert {c["relationship"] for c in contacts} >= {"Mother", "Father"}

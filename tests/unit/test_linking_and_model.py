@@ -14,11 +14,13 @@ def _person(ident: str, **fields: str) -> dict[str, str]:
 
 
 def test_strong_identifier_links_despite_different_names() -> None:
-    links = linking.link_records([
-        _person("a:p:1", given_name="Freddie", family_name="Jones", upn="H930123456010"),
-        _person("b:p:9", given_name="Frederick", family_name="Jones", upn="H930123456010"),
-        _person("b:p:8", given_name="Frederick", family_name="Jones"),
-    ])
+    links = linking.link_records(
+        [
+            _person("a:p:1", given_name="Freddie", family_name="Jones", upn="H930123456010"),
+            _person("b:p:9", given_name="Frederick", family_name="Jones", upn="H930123456010"),
+            _person("b:p:8", given_name="Frederick", family_name="Jones"),
+        ]
+    )
     assert links["a:p:1"].person_id == links["b:p:9"].person_id
     assert links["b:p:8"].person_id != links["a:p:1"].person_id
     assert links["a:p:1"].reasons == ["exact upn"]
@@ -26,11 +28,13 @@ def test_strong_identifier_links_despite_different_names() -> None:
 
 def test_name_and_address_joins_only_records_without_dob() -> None:
     home = {"line1": "1 High St", "postcode": "EX1 1AA"}
-    links = linking.link_records([
-        _person("a:p:1", given_name="John", family_name="Smith", dob="1980-01-01", **home),
-        _person("a:p:2", given_name="John", family_name="Smith", dob="2010-05-05", **home),
-        _person("b:c:1", given_name="John", family_name="Smith", **home),
-    ])
+    links = linking.link_records(
+        [
+            _person("a:p:1", given_name="John", family_name="Smith", dob="1980-01-01", **home),
+            _person("a:p:2", given_name="John", family_name="Smith", dob="2010-05-05", **home),
+            _person("b:c:1", given_name="John", family_name="Smith", **home),
+        ]
+    )
     # Father and son of one name at one address stay apart; the contact joins one.
     assert links["a:p:1"].person_id != links["a:p:2"].person_id
     assert links["b:c:1"].person_id == links["a:p:1"].person_id
@@ -48,15 +52,21 @@ def test_person_ids_do_not_depend_on_record_order() -> None:
 
 def test_mini_county_rows() -> None:
     manifests = load_manifests()
-    results = {name: read_source(m, MINI_COUNTY / name) for name, m in manifests.items()
-               if (MINI_COUNTY / name).is_dir()}
+    results = {
+        name: read_source(m, MINI_COUNTY / name)
+        for name, m in manifests.items()
+        if (MINI_COUNTY / name).is_dir()
+    }
     people = [record for result in results.values() for record in result.people()]
     links = linking.link_records(people)
     rows = model.build(manifests, results, links, datetime(2026, 11, 2, tzinfo=UTC))
     by_name = {(p["given_name"], p["family_name"]): p for p in rows.persons}
     assert len(rows.persons) == 4  # Sarah, Liam, Mia, Tom
-    sarah, liam, mia = (by_name[("Sarah", "Jones")], by_name[("Liam", "Jones")],
-                        by_name[("Mia", "Jones")])
+    sarah, liam, mia = (
+        by_name[("Sarah", "Jones")],
+        by_name[("Liam", "Jones")],
+        by_name[("Mia", "Jones")],
+    )
     assert sarah["sources"] == ["schools", "social_care"]
     family = {(row["from"], row["to"], row["type"]) for row in rows.family}
     assert (sarah["id"], liam["id"], "PARENT_OF") in family
@@ -66,8 +76,11 @@ def test_mini_county_rows() -> None:
     assert ("Early help", "closed") in statuses
     current = [row for row in rows.lives_at if row["person_id"] == sarah["id"] and row["current"]]
     assert len(current) == 1
-    households = {row["address_id"] for row in rows.households
-                  if row["person_id"] in {sarah["id"], liam["id"], mia["id"]}}
+    households = {
+        row["address_id"]
+        for row in rows.households
+        if row["person_id"] in {sarah["id"], liam["id"], mia["id"]}
+    }
     assert len(households) == 1  # all three at 14 Mill Lane
     professionals = {row["id"]: row for row in rows.professionals}
     cin = next(row for row in rows.involvements if row["kind"] == "Child in need")

@@ -7,9 +7,18 @@ import pytest
 from webapp.policy import CAPABILITIES, DENY_ALL, load_policies, policy_for
 
 ROLES = [
-    "social_worker", "early_help_worker", "school_dsl", "health_practitioner",
-    "police_officer", "housing_officer", "youth_justice_worker", "probation_officer",
-    "duty_team", "analyst", "data_quality", "admin",
+    "social_worker",
+    "early_help_worker",
+    "school_dsl",
+    "health_practitioner",
+    "police_officer",
+    "housing_officer",
+    "youth_justice_worker",
+    "probation_officer",
+    "duty_team",
+    "analyst",
+    "data_quality",
+    "admin",
 ]
 
 

@@ -13,8 +13,13 @@ PUBLIC = {"static", "auth.login", "auth.logout", "people.index"}
 
 @pytest.fixture()
 def app(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
-                       "WTF_CSRF_ENABLED": False, "TESTING": True})
+    return create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "WTF_CSRF_ENABLED": False,
+            "TESTING": True,
+        }
+    )
 
 
 def test_every_route_declares_its_capability(app) -> None:  # type: ignore[no-untyped-def]
@@ -70,8 +75,7 @@ def test_login_lockout_and_rate_limit(app) -> None:  # type: ignore[no-untyped-d
     for _ in range(5):
         bad = client.post("/login", data={"username": "social_worker", "password": "wrong"})
         assert bad.status_code == 400
-    locked = client.post("/login", data={"username": "social_worker",
-                                         "password": "right-password"})
+    locked = client.post("/login", data={"username": "social_worker", "password": "right-password"})
     assert "locked" in locked.get_data(as_text=True)
     for _ in range(10):
         client.post("/login", data={"username": "nobody", "password": "x"})
@@ -81,8 +85,9 @@ def test_login_lockout_and_rate_limit(app) -> None:  # type: ignore[no-untyped-d
 def test_csrf_is_enforced_on_forms(tmp_path: Path) -> None:
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'csrf.sqlite'}"})
     users.upsert(app.extensions["store"], "social_worker", "right-password", "social_worker")
-    response = app.test_client().post("/login", data={"username": "social_worker",
-                                                      "password": "right-password"})
+    response = app.test_client().post(
+        "/login", data={"username": "social_worker", "password": "right-password"}
+    )
     assert response.status_code == 400
 
 
