@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import linking, model
+from graph_etl import linking, model, snapshots
 from graph_etl.graph import Graph
 from graph_etl.load import load_rows
 from graph_etl.sources import (
@@ -26,7 +27,7 @@ class EtlReport:
     started_at: datetime
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     people: int = 0
-    loaded: dict[str, int] = field(default_factory=dict)
+    loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -42,7 +43,9 @@ class EtlReport:
         lines = [f"ETL finished in {self.seconds:.1f}s: {self.people:,} people"]
         for source, report in self.sources.items():
             if report["status"] != "loaded":
-                lines.append(f"  {source:<20} FAILED: {report['error']}")
+                kept = report.get("kept_previous_extract")
+                note = f" (kept the previous extract of {kept})" if kept else ""
+                lines.append(f"  {source:<20} {report['status'].upper()}: {report['error']}{note}")
                 continue
             lines.append(
                 f"  {source:<20} read {report['rows_read']:>8,}  accepted "
@@ -54,21 +57,28 @@ class EtlReport:
 
 
 def read_all(
-    manifests: dict[str, Manifest], extracts: Path, report: EtlReport
+    manifests: dict[str, Manifest], extracts: Path, report: EtlReport, state_dir: Path | None = None
 ) -> dict[str, ReadResult]:
-    """Read each source's folder; a failed source is reported and left out."""
+    """Read each source's folder. A source that fails (or is absent) is reported and,
+    when a last good read of it is kept in `state_dir`, that is used instead."""
     results: dict[str, ReadResult] = {}
     for source, manifest in manifests.items():
         folder = extracts / source
-        if not folder.is_dir():
-            report.sources[source] = {"status": "absent", "error": f"no folder {folder.name}/"}
-            continue
         try:
+            if not folder.is_dir():
+                raise SourceFailedError(f"no folder {folder.name}/ in {extracts}")
             results[source] = read_source(manifest, folder)
         except SourceFailedError as exc:
-            report.sources[source] = {"status": "failed", "error": str(exc)}
+            previous = snapshots.load(state_dir, source) if state_dir else None
+            status = "absent" if not folder.is_dir() else "failed"
+            report.sources[source] = {"status": status, "error": str(exc)}
+            if previous is not None:
+                results[source] = previous
+                report.sources[source]["kept_previous_extract"] = previous.extracted_at.isoformat()
             continue
         report.sources[source] = results[source].report()
+        if state_dir is not None:
+            snapshots.save(state_dir, results[source])
     return results
 
 
@@ -78,13 +88,17 @@ def run(
     report_path: Path | None = None,
     manifests: dict[str, Manifest] | None = None,
     quiet: bool = False,
+    state_dir: Path | None = None,
 ) -> EtlReport:
+    """Read, link, build and load. `state_dir` (default: the graph settings' state
+    folder) keeps each source's last good read."""
     started = datetime.now(UTC)
     report = EtlReport(started)
     manifests = manifests if manifests is not None else load_manifests()
     if not quiet:
         print(f"Reading extracts in {extracts}", file=sys.stderr)
-    results = read_all(manifests, extracts, report)
+    state_dir = state_dir if state_dir is not None else graph.settings.state_dir
+    results = read_all(manifests, extracts, report, state_dir)
     people = [record for result in results.values() for record in result.people()]
     links = linking.link_records(people)
     report.people = len({link.person_id for link in links.values()})
@@ -92,6 +106,19 @@ def run(
     report.loaded = load_rows(graph, rows, quiet=quiet)
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     if report_path is not None:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+        write_report(report, results, report_path)
     return report
+
+
+def write_report(report: EtlReport, results: dict[str, ReadResult], path: Path) -> None:
+    """The JSON load report, and beside it every quarantined row (file, line, reason)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    quarantine = path.with_name(f"{path.stem}.quarantine.csv")
+    with quarantine.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source", "file", "line", "reason"])
+        for source, result in sorted(results.items()):
+            for item in result.quarantine:
+                writer.writerow([source, item.file, item.line, item.reason])
+    body = {**report.as_dict(), "quarantine_file": quarantine.name}
+    path.write_text(json.dumps(body, indent=2) + "\n")

@@ -7,6 +7,7 @@ siblings, involvement status) is testable on tiny inline data.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -125,8 +126,8 @@ def build(
                     "person_id": link.person_id,
                     "probability": link.probability,
                     "reasons": link.reasons,
+                    "explanation": json.dumps(getattr(link, "explanation", []), sort_keys=True),
                     "deep_link": deep_link.replace("{key}", key),
-                    "extracted_at": extracted[source].isoformat(),
                     "props": {
                         name: record.get(name)
                         for name in (*PERSON_FIELDS, "other_given_names", "line1", "postcode")

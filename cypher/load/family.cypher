@@ -4,18 +4,18 @@ UNWIND $rows AS r
 MATCH (a:Person {id: r.from})
 MATCH (b:Person {id: r.to})
 FOREACH (_ IN CASE WHEN r.type = 'PARENT_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:PARENT_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:PARENT_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'STEP_PARENT_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:STEP_PARENT_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:STEP_PARENT_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'GRANDPARENT_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:GRANDPARENT_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:GRANDPARENT_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'CARER_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:CARER_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:CARER_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'RELATIVE_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:RELATIVE_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:RELATIVE_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'PARTNER_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:PARTNER_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:PARTNER_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'SIBLING_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:SIBLING_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:SIBLING_OF]->(b) SET x.sources = r.sources, x.h = r.h)
 FOREACH (_ IN CASE WHEN r.type = 'HALF_SIBLING_OF' THEN [1] ELSE [] END |
-  MERGE (a)-[x:HALF_SIBLING_OF]->(b) SET x.sources = r.sources)
+  MERGE (a)-[x:HALF_SIBLING_OF]->(b) SET x.sources = r.sources, x.h = r.h)

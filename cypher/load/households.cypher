@@ -1,6 +1,10 @@
 UNWIND $rows AS r
 MATCH (p:Person {id: r.person_id})
 MATCH (a:Address {id: r.address_id})
+OPTIONAL MATCH (p)-[old:MEMBER_OF]->(other:Household)
+WHERE other.id <> r.id
+DELETE old
 MERGE (h:Household {id: r.id})
 MERGE (h)-[:AT]->(a)
-MERGE (p)-[:MEMBER_OF]->(h)
+MERGE (p)-[m:MEMBER_OF]->(h)
+SET m.h = r.h

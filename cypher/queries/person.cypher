@@ -4,7 +4,7 @@ WHERE any(s IN p.sources WHERE s IN $sources)
 RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex, .nhs_number, .upn,
           sources: [s IN p.sources WHERE s IN $sources]} AS person,
        [(sr:SourceRecord)-[d:DESCRIBES]->(p) WHERE sr.source IN $sources |
-          sr {.id, .source, .given_name, .family_name, .dob, .deep_link, .extracted_at,
+          sr {.id, .source, .given_name, .family_name, .dob, .deep_link,
               probability: d.probability, reasons: d.reasons}] AS records,
        [(p)-[l:LIVES_AT]->(a:Address) WHERE l.source IN $sources |
           {id: a.id, line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode,

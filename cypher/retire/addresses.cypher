@@ -1,0 +1,3 @@
+UNWIND $keys AS k
+MATCH (n:Address {id: k})
+DETACH DELETE n

@@ -1,0 +1,3 @@
+UNWIND $keys AS k
+MATCH (:Person {id: k})-[m:MEMBER_OF]->(:Household)
+DELETE m

@@ -1,0 +1,3 @@
+UNWIND $keys AS k
+MATCH (n:Service {id: k})
+DETACH DELETE n

@@ -1,0 +1,151 @@
+"""Incremental refresh and crash safety, on the real graph server.
+
+Each test starts from the mini county as loaded by the session fixture and puts
+it back afterwards, so the other tests see the graph they expect.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph_etl import etl, fingerprint
+from graph_etl.graph import Graph
+from tests.conftest import MINI_COUNTY
+
+
+@pytest.fixture()
+def county(tmp_path: Path, graph) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "county"
+    shutil.copytree(MINI_COUNTY, copy)
+    yield copy
+    reset(graph)
+
+
+def reset(graph: Graph) -> None:
+    graph.write("admin/clear_graph")
+    etl.run(graph, MINI_COUNTY, quiet=True, state_dir=None)
+
+
+def refresh(graph: Graph, county: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return etl.run(graph, county, quiet=True, state_dir=tmp_path / "state")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_unchanged_extract_writes_nothing(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = refresh(graph, county, tmp_path)
+    written = {step: counts["written"] for step, counts in report.loaded.items()}
+    assert written.pop("sources") >= 0  # the load time of each source is new
+    assert set(written.values()) == {0}
+
+
+def test_changed_row_updates_only_what_changed(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    edit(
+        county / "schools" / "pupils.csv",
+        "8 Quay Street,,Exeford,EX9 2CD",
+        "2 Harbour View,,Exeford,EX9 3EF",
+    )
+    report = refresh(graph, county, tmp_path)
+    assert report.loaded["addresses"]["written"] == 1
+    assert report.loaded["persons"]["written"] == 0
+    assert report.loaded["lives_at"] == {"written": 1, "unchanged": 7, "retired": 1}
+    rows = graph.read(
+        "queries/search_people", given="tom", family="evans", limit=5, sources=["schools"]
+    )
+    assert rows[0]["postcode"] == "EX9 3EF"
+
+
+def test_records_that_disappear_are_retired(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pupils = county / "schools" / "pupils.csv"
+    pupils.write_text(
+        "".join(
+            line for line in pupils.read_text().splitlines(keepends=True) if "Evans" not in line
+        )
+    )
+    report = refresh(graph, county, tmp_path)
+    assert report.loaded["persons"]["retired"] == 1
+    assert report.loaded["source_records"]["retired"] == 1
+    assert report.loaded["involvements"]["retired"] == 1
+    assert (
+        graph.read(
+            "queries/search_people", given="tom", family="evans", limit=5, sources=["schools"]
+        )
+        == []
+    )
+
+
+def test_failed_source_keeps_its_last_good_extract(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = fingerprint.fingerprint(graph)
+    refresh(graph, county, tmp_path)  # remembers the last good read of each source
+    (county / "schools" / "pupils.csv").unlink()
+    report = refresh(graph, county, tmp_path)
+    assert report.sources["schools"]["status"] == "failed"
+    assert report.sources["schools"]["kept_previous_extract"]
+    assert fingerprint.fingerprint(graph) == before
+
+
+class Crash(Exception):
+    pass
+
+
+def test_killed_refresh_converges_on_rerun(
+    graph,
+    county: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch,
+) -> None:
+    # A refresh that changes, adds and removes things.
+    edit(
+        county / "schools" / "pupils.csv",
+        "8 Quay Street,,Exeford,EX9 2CD",
+        "2 Harbour View,,Exeford,EX9 3EF",
+    )
+    edit(
+        county / "social_care" / "ssd_early_help_episodes.csv",
+        "2024-09-30 00:00:00",
+        "2024-10-31 00:00:00",
+    )
+    contacts = county / "schools" / "pupil_contacts.csv"
+    contacts.write_text(
+        contacts.read_text().splitlines(keepends=True)[0]
+        + contacts.read_text().splitlines(keepends=True)[1]
+    )
+    refresh(graph, county, tmp_path)
+    expected = fingerprint.fingerprint(graph)
+    reset(graph)
+    calls = patch_writes(monkeypatch, crash_after=None)
+    refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert calls["n"] > 5
+    for crash_after in range(0, calls["n"], 2):
+        reset(graph)
+        patch_writes(monkeypatch, crash_after)
+        with pytest.raises(Crash):
+            refresh(graph, county, tmp_path)
+        monkeypatch.undo()
+        refresh(graph, county, tmp_path)
+        assert fingerprint.fingerprint(graph) == expected, f"crash after {crash_after} writes"
+
+
+def patch_writes(monkeypatch, crash_after: int | None) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Count graph writes; with `crash_after`, die before that write (as a kill would:
+    each write is one transaction, so a kill inside one rolls it back)."""
+    original = Graph.write
+    calls = {"n": 0}
+
+    def write(self, name, **params):  # type: ignore[no-untyped-def]
+        if calls["n"] == crash_after:
+            raise Crash(f"killed before write {crash_after} ({name})")
+        calls["n"] += 1
+        return original(self, name, **params)
+
+    monkeypatch.setattr(Graph, "write", write)
+    return calls
