@@ -15,22 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 from graph_etl.linking import Link
-from graph_etl.sources.manifest import Manifest
+from graph_etl.sources.manifest import FAMILY_TYPES, INVERSE_TYPES, Manifest
 from graph_etl.sources.reader import ReadResult
 from graph_etl.standardise import address_key, name_key
 
 Row = dict[str, Any]
 
-FAMILY_TYPES = (
-    "PARENT_OF",
-    "STEP_PARENT_OF",
-    "GRANDPARENT_OF",
-    "CARER_OF",
-    "RELATIVE_OF",
-    "PARTNER_OF",
-    "SIBLING_OF",
-    "HALF_SIBLING_OF",
-)
 PERSON_FIELDS = (
     "given_name",
     "family_name",
@@ -262,8 +252,13 @@ def _family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]
     for source, result in results.items():
         for item in result.records.get("relationship", []):
             a, b = links[item["person"]].person_id, links[item["related"]].person_id
-            if a != b and item["type"] in FAMILY_TYPES:
-                edges[(a, b, item["type"])].add(source)
+            kind = item["type"]
+            if kind in INVERSE_TYPES:
+                a, b, kind = b, a, INVERSE_TYPES[kind]
+            if kind in {"PARTNER_OF", "SIBLING_OF", "HALF_SIBLING_OF", "RELATIVE_OF"}:
+                a, b = min(a, b), max(a, b)  # symmetric: one edge, whichever side said it
+            if a != b and kind in FAMILY_TYPES:
+                edges[(a, b, kind)].add(source)
     parents: dict[str, set[str]] = defaultdict(set)
     for parent, child, kind in edges:
         if kind == "PARENT_OF":

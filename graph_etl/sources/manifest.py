@@ -62,6 +62,23 @@ REQUIRED_FIELDS: dict[str, set[str]] = {
     "involvement": {"person", "kind"},
     "professional": {"name"},
 }
+FAMILY_TYPES = (
+    "PARENT_OF",
+    "STEP_PARENT_OF",
+    "GRANDPARENT_OF",
+    "CARER_OF",
+    "RELATIVE_OF",
+    "PARTNER_OF",
+    "SIBLING_OF",
+    "HALF_SIBLING_OF",
+)
+# A manifest may name a relationship from the other side; it is stored one way only.
+INVERSE_TYPES = {
+    "CHILD_OF": "PARENT_OF",
+    "STEP_CHILD_OF": "STEP_PARENT_OF",
+    "GRANDCHILD_OF": "GRANDPARENT_OF",
+    "CARED_FOR_BY": "CARER_OF",
+}
 REFRESH_FREQUENCIES = {"hourly", "daily", "weekly", "monthly"}
 GOVERNANCE_KEYS = (
     "title",
@@ -73,7 +90,19 @@ GOVERNANCE_KEYS = (
     "id_scheme",
     "deep_link",
 )
-FIELD_SPEC_KEYS = {"value", "column", "map", "lookup", "via", "ref", "json", "key", "first"}
+FIELD_SPEC_KEYS = {
+    "value",
+    "column",
+    "map",
+    "lookup",
+    "via",
+    "ref",
+    "json",
+    "key",
+    "first",
+    "join",
+    "sep",
+}
 
 
 class ManifestError(ValueError):
@@ -144,7 +173,7 @@ def _lookups_in(spec: Any) -> set[str]:
     if not isinstance(spec, dict):
         return set()
     found = {spec["lookup"]} if "lookup" in spec else set()
-    for inner in spec.get("first", []):
+    for inner in [*spec.get("first", []), *spec.get("join", [])]:
         found |= _lookups_in(inner)
     return found
 
@@ -162,9 +191,14 @@ def _check_field_spec(
         return
     if not isinstance(spec, dict) or not set(spec) <= FIELD_SPEC_KEYS:
         raise _fail(path, f"{where}: unrecognised field spec {spec!r}")
-    if "first" in spec:
-        for inner in spec["first"]:
+    for combined in ("first", "join"):
+        for inner in spec.get(combined, []):
             _check_field_spec(path, where, inner, files, file_name)
+    if "first" in spec:
+        return
+    if "join" in spec:
+        if "ref" in spec and spec["ref"] not in files:
+            raise _fail(path, f"{where}: ref file {spec['ref']!r} is unknown")
         return
     if "value" in spec:
         return

@@ -16,10 +16,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl.sources.manifest import FileSpec, Manifest, OutputSpec
+from graph_etl.sources.manifest import (
+    FAMILY_TYPES,
+    INVERSE_TYPES,
+    FileSpec,
+    Manifest,
+    OutputSpec,
+)
 from graph_etl.sources.values import BadValueError, parse
 
 Record = dict[str, Any]
+RELATIONSHIP_TYPES = frozenset(FAMILY_TYPES) | frozenset(INVERSE_TYPES)
 
 
 class SourceFailedError(RuntimeError):
@@ -157,7 +164,10 @@ class _Resolver:
             return None
         if "value" in spec:
             return spec["value"]
-        if "lookup" in spec:
+        if "join" in spec:
+            parts = [self.value(inner, row) for inner in spec["join"]]
+            found = None if None in parts else spec.get("sep", "/").join(map(str, parts))
+        elif "lookup" in spec:
             key = self.value(spec.get("via"), row)
             target = None if key is None else self.lookups[spec["lookup"]].get(str(key))
             if key is not None and target is None:
@@ -180,7 +190,9 @@ class _Resolver:
         if not where:
             return True
         value = row.get(where["column"])
-        return value in where["in"]
+        if "in" in where:
+            return value in where["in"]
+        return value not in where["not_in"]
 
     def emit(self, output: OutputSpec, row: Record, line: int) -> Record | None:
         if not self.matches(output.where, row):
@@ -190,6 +202,8 @@ class _Resolver:
         for name, spec in output.fields.items():
             value = self.value(spec, row)
             record[name] = value.isoformat() if isinstance(value, date) else value
+        if output.kind == "relationship" and record["type"] not in RELATIONSHIP_TYPES:
+            raise BadValueError(f"relationship type {record['type']!r} is not known")
         if output.kind == "identifier":
             # Strong identifiers are validated by their type, as columns are.
             record["value"] = parse(str(record["value"]), {"type": record["type"]})

@@ -1,0 +1,1 @@
+"""Synthetic sample data: the generator and the committed small county."""
