@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import sys
@@ -49,13 +48,19 @@ def _generate(args: argparse.Namespace) -> int:
     from sample_data.generator import generate
 
     progress = Progress("people generated", args.people)
-
-    def report(done: int, total: int) -> None:
-        progress(done - progress.done)
-
-    summary = generate(Path(args.out), seed=args.seed, people=args.people, progress=report)
+    summary = generate(
+        Path(args.out),
+        seed=args.seed,
+        people=args.people,
+        progress=lambda done, _total: progress(done - progress.done),
+    )
     progress.finish()
-    print(json.dumps(summary if isinstance(summary, dict) else vars(summary), default=str))
+    print(
+        f"Wrote {sum(summary.records.values()):,} source records for {summary.people:,} people "
+        f"in {summary.households:,} households to {args.out} in {summary.seconds:.1f}s"
+    )
+    for source, count in summary.records.items():
+        print(f"  {source:<20} {count:>9,}")
     return 0
 
 

@@ -23,4 +23,5 @@ def name_key(value: str | None) -> str:
 
 def address_key(line1: str | None, postcode: str | None) -> str:
     """Address identity for matching and de-duplication: first line + postcode."""
-    return f"{name_key(line1)}|{(postcode or '').replace(' ', '').upper()}"
+    line = re.sub(r"[^a-z0-9]+", " ", (line1 or "").lower()).strip()  # keeps house numbers
+    return f"{line}|{(postcode or '').replace(' ', '').upper()}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -123,9 +124,8 @@ def _address_order(item: Record) -> tuple[bool, str]:
 
 def _reason_family(reason: str) -> str:
     """`pers_dob: '1990-13-01' is not a date ...` -> `pers_dob: is not a date ...`."""
-    column, _, rest = reason.partition(": ")
-    words = [word for word in rest.split(" ") if not word.startswith(("'", '"'))]
-    return f"{column}: {' '.join(words)}" if rest else reason
+    without_values = re.sub(r"'[^']*'|\"[^\"]*\"", "", reason)
+    return re.sub(r"\s+", " ", without_values).strip()
 
 
 def extract_time(folder: Path) -> datetime:
