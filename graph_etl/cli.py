@@ -65,15 +65,21 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import run_simple
+    """A threaded WSGI server for one machine; in production use any WSGI server."""
+    from werkzeug.serving import make_server
 
     from webapp import create_app
 
-    app = create_app()
+    server = make_server(args.host, args.port, create_app(), threaded=True)
     print(
         f"Family network web app on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True
     )
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
