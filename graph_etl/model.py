@@ -179,8 +179,8 @@ def build(
 
     rows.addresses = sorted(addresses.values(), key=lambda row: row["id"])
     rows.lives_at = _mark_current(lives)
-    rows.households = _households(rows.lives_at)
     rows.family = _family(results, links)
+    rows.households = _households(rows.lives_at, rows.family, _family_groups(results, links))
     _involvements(rows, results, links, organisations, manifests)
     rows.organisations = sorted(organisations.values(), key=lambda row: row["id"])
     return rows
@@ -234,16 +234,61 @@ def _mark_current(lives: list[Row]) -> list[Row]:
     )
 
 
-def _households(lives: list[Row]) -> list[Row]:
-    """People whose current address is the same form one household there."""
+HOUSEHOLD_TIES = frozenset(
+    {
+        "PARENT_OF",
+        "STEP_PARENT_OF",
+        "GRANDPARENT_OF",
+        "CARER_OF",
+        "PARTNER_OF",
+        "SIBLING_OF",
+        "HALF_SIBLING_OF",
+    }
+)
+
+
+def _family_groups(results: dict[str, ReadResult], links: dict[str, Link]) -> list[set[str]]:
+    """Each source's family or household groups (SSD families, tenancies), as person ids."""
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for source, result in results.items():
+        for item in result.records.get("family_group", []):
+            groups[(source, str(item["group"]))].add(links[item["person"]].person_id)
+    return list(groups.values())
+
+
+def _households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> list[Row]:
+    """People at the same current address form a household when they are tied to each
+    other by a close family relationship or by a source's family or tenancy group.
+    Unrelated people at one address (a lodger, a house in multiple occupation) are
+    separate households."""
+    address_of = {row["person_id"]: row["address_id"] for row in lives if row["current"]}
+    parent: dict[str, str] = {person: person for person in address_of}
+
+    def find(person: str) -> str:
+        while parent[person] != person:
+            parent[person] = parent[parent[person]]
+            person = parent[person]
+        return person
+
+    def tie(a: str, b: str) -> None:
+        if a in address_of and b in address_of and address_of[a] == address_of[b]:
+            root_a, root_b = find(a), find(b)
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+
+    for edge in family:
+        if edge["type"] in HOUSEHOLD_TIES:
+            tie(edge["from"], edge["to"])
+    for group in groups:
+        members = sorted(group)
+        for other in members[1:]:
+            tie(members[0], other)
     return [
         {
-            "id": f"H{row['address_id']}",
-            "address_id": row["address_id"],
-            "person_id": row["person_id"],
+            "id": f"H{address}-{find(person)}",
+            "address_id": address,
+            "person_id": person,
         }
-        for row in lives
-        if row["current"]
+        for person, address in sorted(address_of.items())
     ]
 
 

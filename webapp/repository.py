@@ -201,9 +201,10 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
         household=household,
         involvements=involvements[person_id],
         sources=sources,
+        # Only sources actually loaded were checked: a source never loaded says nothing.
         no_record_in=[
             source
             for source in policy.sources
-            if source in sources and source not in person["sources"]
+            if sources.get(source, {}).get("loaded_at") and source not in person["sources"]
         ],
     )

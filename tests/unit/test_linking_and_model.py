@@ -85,3 +85,25 @@ def test_mini_county_rows() -> None:
     professionals = {row["id"]: row for row in rows.professionals}
     cin = next(row for row in rows.involvements if row["kind"] == "Child in need")
     assert professionals[cin["professional_id"]]["email"] == "priya.shah@exampleshire.example"
+
+
+def test_households_split_unrelated_people_at_one_address() -> None:
+    lives = [
+        {"person_id": p, "address_id": "A1", "current": True} for p in ("mum", "kid", "lodger")
+    ] + [
+        {"person_id": "gran", "address_id": "A2", "current": True},
+        {"person_id": "kid", "address_id": "A9", "current": False},
+    ]
+    family = [
+        {"from": "mum", "to": "kid", "type": "PARENT_OF"},
+        {"from": "gran", "to": "mum", "type": "PARENT_OF"},  # lives elsewhere: no tie
+    ]
+    rows = model._households(lives, family, groups=[])
+    household = {row["person_id"]: row["id"] for row in rows}
+    assert household["mum"] == household["kid"]
+    assert household["lodger"] != household["mum"]
+    assert household["gran"] != household["mum"]
+    # A tenancy (a source's household group) ties people with no recorded relationship.
+    rows = model._households(lives, family, groups=[{"mum", "lodger"}])
+    household = {row["person_id"]: row["id"] for row in rows}
+    assert household["lodger"] == household["mum"] == household["kid"]
