@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ class EtlReport:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     people: int = 0
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -35,6 +37,7 @@ class EtlReport:
             "started_at": self.started_at.isoformat(),
             "seconds": round(self.seconds, 2),
             "people": self.people,
+            "phases": self.phases,
             "sources": self.sources,
             "loaded": self.loaded,
         }
@@ -98,12 +101,26 @@ def run(
     if not quiet:
         print(f"Reading extracts in {extracts}", file=sys.stderr)
     state_dir = state_dir if state_dir is not None else graph.settings.state_dir
+    clock = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report.phases[name] = round(now - clock, 2)
+        clock = now
+        if not quiet:
+            print(f"  {name} done in {report.phases[name]:.1f}s", file=sys.stderr)
+
     results = read_all(manifests, extracts, report, state_dir)
+    phase("read")
     people = [record for result in results.values() for record in result.people()]
     links = linking.link_records(people)
     report.people = len({link.person_id for link in links.values()})
-    rows = model.build({source: manifests[source] for source in manifests}, results, links, started)
+    phase("match")
+    rows = model.build(manifests, results, links, started)
+    phase("model")
     report.loaded = load_rows(graph, rows, quiet=quiet)
+    phase("load")
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     if report_path is not None:
         write_report(report, results, report_path)
