@@ -31,7 +31,7 @@ def save(state_dir: Path, result: ReadResult) -> None:
         "files": {name: vars(report) for name, report in result.files.items()},
     }
     partial = path.with_suffix(".partial")
-    with gzip.open(partial, "wt", encoding="utf-8") as handle:
+    with gzip.open(partial, "wt", encoding="utf-8", compresslevel=1) as handle:
         json.dump(body, handle)
     os.replace(partial, path)
 

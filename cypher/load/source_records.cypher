@@ -9,7 +9,5 @@ WHERE other.id <> r.person_id
 DELETE old
 WITH sr, r
 MATCH (p:Person {id: r.person_id})
-MATCH (s:Source {id: r.source})
 MERGE (sr)-[d:DESCRIBES]->(p)
 SET d.probability = r.probability, d.reasons = r.reasons, d.explanation = r.explanation
-MERGE (sr)-[:FROM]->(s)

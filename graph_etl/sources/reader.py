@@ -234,12 +234,23 @@ def _rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict[str, str] | st
             yield line, dict(zip(header, values, strict=True))
 
 
-def _typed(row: dict[str, str], spec: FileSpec, latest: date) -> Record:
+def _column_specs(spec: FileSpec, latest: date) -> list[tuple[str, dict[str, Any]]]:
+    """Each column's spec, with dates capped at the extract date unless `future_ok`."""
+    return [
+        (
+            column,
+            {**column_spec, "max": latest}
+            if column_spec.get("type") == "date" and not column_spec.get("future_ok")
+            else column_spec,
+        )
+        for column, column_spec in spec.columns.items()
+    ]
+
+
+def _typed(row: dict[str, str], columns: list[tuple[str, dict[str, Any]]]) -> Record:
     typed: Record = {}
     errors: list[str] = []
-    for column, column_spec in spec.columns.items():
-        if column_spec.get("type") == "date" and not column_spec.get("future_ok"):
-            column_spec = {**column_spec, "max": latest}
+    for column, column_spec in columns:
         try:
             typed[column] = parse(row.get(column), column_spec)
         except BadValueError as exc:
@@ -266,12 +277,13 @@ def read_source(manifest: Manifest, folder: Path) -> ReadResult:
         report = result.files.setdefault(name, FileReport(spec.path))
         outputs = [output for output in manifest.outputs if output.source_file == name]
         index = lookups.setdefault(name, {}) if name in lookup_files else None
+        columns = _column_specs(spec, extracted_at.date())
         for line, row in _rows(path, spec):
             report.rows_read += 1
             try:
                 if isinstance(row, str):
                     raise BadValueError(row)
-                typed = _typed(row, spec, extracted_at.date())
+                typed = _typed(row, columns)
                 emitted = [resolver.emit(output, typed, line) for output in outputs]
             except BadValueError as exc:
                 report.rows_quarantined += 1

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -74,12 +75,22 @@ def _integer(raw: str, spec: dict[str, Any]) -> int:
         raise BadValueError(f"{raw!r} is not a whole number") from None
 
 
+@lru_cache(maxsize=200_000)
+def _strptime(raw: str, fmt: str) -> date | None:
+    """Cached: extracts repeat the same dates (term starts, births) many times."""
+    try:
+        if fmt == "%Y-%m-%d" and len(raw) == 10:
+            return date.fromisoformat(raw)
+        return datetime.strptime(raw, fmt).date()
+    except ValueError:
+        return None
+
+
 def _date(raw: str, spec: dict[str, Any]) -> date:
     formats = spec.get("formats") or [spec.get("format", "%Y-%m-%d")]
     for fmt in formats:
-        try:
-            parsed = datetime.strptime(raw, fmt).date()
-        except ValueError:
+        parsed = _strptime(raw, fmt)
+        if parsed is None:
             continue
         earliest = date.fromisoformat(spec.get("min", "1900-01-01"))
         latest = spec.get("max")
