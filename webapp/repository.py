@@ -90,6 +90,16 @@ class Involvement:
     service: str | None
     organisation: str | None
     professional: dict[str, Any] | None
+    end_reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Count:
+    """A source the viewer may see only as a count."""
+
+    source: str
+    involvements: int
 
 
 @dataclass
@@ -97,6 +107,7 @@ class Member:
     person: PersonSummary
     relationship: str
     involvements: list[Involvement] = field(default_factory=list)
+    counts: list[Count] = field(default_factory=list)
 
 
 @dataclass
@@ -107,6 +118,7 @@ class PersonPage:
     family: list[Member]
     household: list[Member]
     involvements: list[Involvement]
+    counts: list[Count]
     sources: dict[str, dict[str, Any]]
     no_record_in: list[str]
 
@@ -122,13 +134,17 @@ class PersonPage:
         return max(open_ones, key=lambda a: (a["reported_at"] or "", a["from_date"] or ""))
 
 
+def _params(policy: Policy) -> dict[str, Any]:
+    return {**policy.params(), "family_types": list(FAMILY_TYPES)}
+
+
 def search_people(policy: Policy, text: str) -> list[PersonSummary]:
     words = name_key(text).split()
     if not words:
         return []
     given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
     rows = graph().read(
-        "queries/search_people", given=given, family=family, limit=SEARCH_LIMIT, **policy.params()
+        "queries/search_people", given=given, family=family, limit=SEARCH_LIMIT, **_params(policy)
     )
     return [PersonSummary(**row) for row in rows]
 
@@ -146,34 +162,60 @@ def _summary(member: dict[str, Any]) -> PersonSummary:
 
 
 def _involvements(policy: Policy, person_ids: list[str]) -> dict[str, list[Involvement]]:
+    """Involvements, with restricted fields projected out again in Python as a second
+    line of defence behind the query's own filtering."""
     found: dict[str, list[Involvement]] = {person_id: [] for person_id in person_ids}
-    rows = graph().read("queries/involvements", person_ids=person_ids, **policy.params())
+    rows = graph().read("queries/involvements", person_ids=person_ids, **_params(policy))
     for row in rows:
         item = row["involvement"]
+        if item["source"] not in policy.sources:
+            continue
+        source = item["source"]
         found[row["person_id"]].append(
             Involvement(
                 kind=item["kind"],
                 status=item["status"],
                 start_date=item.get("start_date"),
                 end_date=item.get("end_date"),
-                source=item["source"],
+                source=source,
                 service=row["service"],
                 organisation=row["organisation"],
                 professional=row["professional"],
+                end_reason=item.get("end_reason")
+                if policy.sees_field("involvement.end_reason", source)
+                else None,
+                detail=item.get("detail")
+                if policy.sees_field("involvement.detail", source)
+                else None,
             )
         )
     return found
 
 
+def _counts(policy: Policy, person_ids: list[str]) -> dict[str, list[Count]]:
+    found: dict[str, list[Count]] = {person_id: [] for person_id in person_ids}
+    if policy.count_sources:
+        rows = graph().read("queries/involvement_counts", person_ids=person_ids, **_params(policy))
+        for row in rows:
+            if row["source"] in policy.count_sources:
+                found[row["person_id"]].append(Count(row["source"], row["involvements"]))
+    return found
+
+
+def _project_person(policy: Policy, person: dict[str, Any]) -> dict[str, Any]:
+    for field_name in ("nhs_number", "upn"):
+        if not policy.sees_field(f"person.{field_name}"):
+            person[field_name] = None
+    return person
+
+
 def person_page(policy: Policy, person_id: str) -> PersonPage | None:
-    params = policy.params()
+    params = _params(policy)
     found = graph().read_one("queries/person", person_id=person_id, **params)
     if found is None:
         return None
     family: dict[str, Member] = {}
-    for row in graph().read(
-        "queries/family", person_id=person_id, family_types=list(FAMILY_TYPES), **params
-    ):
+    for row in graph().read("queries/family", person_id=person_id, **params):
         label = RELATIONSHIP_LABELS[(row["relationship"], row["outgoing"])]
         member = family.setdefault(row["member"]["id"], Member(_summary(row["member"]), label))
         if label not in member.relationship.split(", "):
@@ -189,10 +231,12 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
     ]
     everyone = [person_id, *family, *(m.person.id for m in household if m.person.id not in family)]
     involvements = _involvements(policy, everyone)
+    counts = _counts(policy, everyone)
     for member in [*family.values(), *household]:
         member.involvements = involvements.get(member.person.id, [])
+        member.counts = counts.get(member.person.id, [])
     sources = {row["id"]: row for row in graph().read("queries/sources", **params)}
-    person = found["person"]
+    person = _project_person(policy, found["person"])
     return PersonPage(
         person=person,
         records=found["records"],
@@ -200,11 +244,14 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
         family=list(family.values()),
         household=household,
         involvements=involvements[person_id],
+        counts=counts[person_id],
         sources=sources,
         # Only sources actually loaded were checked: a source never loaded says nothing.
         no_record_in=[
             source
-            for source in policy.sources
-            if sources.get(source, {}).get("loaded_at") and source not in person["sources"]
+            for source in (*policy.sources, *policy.count_sources)
+            if sources.get(source, {}).get("loaded_at")
+            and source not in person["sources"]
+            and source not in person["counted_sources"]
         ],
     )

@@ -1,8 +1,16 @@
-// returns: person {id, given_name, family_name, other_names, dob, sex, nhs_number, upn, sources}, records, addresses
+// returns: person {id, given_name, family_name, other_names, dob, sex, nhs_number, upn, sources, counted_sources}, records, addresses
+// One person as the viewer's policy allows: restricted identifiers only when granted,
+// sources visible only as a count listed apart.
 MATCH (p:Person {id: $person_id})
 WHERE any(s IN p.sources WHERE s IN $sources)
-RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex, .nhs_number, .upn,
-          sources: [s IN p.sources WHERE s IN $sources]} AS person,
+  AND ($scope IS NULL
+    OR EXISTS { MATCH (p)-[:HAS]->(:Involvement {kind: 'School pupil', status: 'current'})-[:WITH]->(:Service {name: $scope_organisation}) }
+    OR EXISTS { MATCH (p)-[r]-(:Person)-[:HAS]->(:Involvement {kind: 'School pupil', status: 'current'})-[:WITH]->(:Service {name: $scope_organisation}) WHERE type(r) IN $family_types })
+RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex,
+          nhs_number: CASE WHEN 'person.nhs_number' IN $fields THEN p.nhs_number END,
+          upn: CASE WHEN 'person.upn' IN $fields THEN p.upn END,
+          sources: [s IN p.sources WHERE s IN $sources],
+          counted_sources: [s IN p.sources WHERE s IN $count_sources]} AS person,
        [(sr:SourceRecord)-[d:DESCRIBES]->(p) WHERE sr.source IN $sources |
           sr {.id, .source, .given_name, .family_name, .dob, .deep_link,
               probability: d.probability, reasons: d.reasons}] AS records,

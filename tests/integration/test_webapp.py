@@ -22,8 +22,15 @@ def app(graph, graph_settings, tmp_path: Path):  # type: ignore[no-untyped-def]
             "GRAPH_SETTINGS": graph_settings,
         }
     )
-    for role in ("social_worker", "housing_officer", "school_dsl"):
+    for role in ("social_worker", "housing_officer"):
         users.upsert(app.extensions["store"], role, PASSWORD, role)
+    users.upsert(
+        app.extensions["store"],
+        "school_dsl",
+        PASSWORD,
+        "school_dsl",
+        organisation="Mill Lane Primary School",
+    )
     yield app
     app.extensions.get("graph") and app.extensions["graph"].close()
 
@@ -69,14 +76,32 @@ def test_sources_holding_no_record_are_named(app) -> None:  # type: ignore[no-un
     assert "No record in: Children&#39;s social care" in html
 
 
-def test_policy_filters_inside_the_query(app) -> None:  # type: ignore[no-untyped-def]
+def test_restricted_fields_follow_the_role(app) -> None:  # type: ignore[no-untyped-def]
+    social_worker = signed_in(app, "social_worker")
+    html = social_worker.get(f"/person/{person_id(social_worker, 'mia jones')}").get_data(
+        as_text=True
+    )
+    assert "Closure reason: Needs met" in html  # early help closed: social care may see why
+    assert "W930123456020" in html  # UPN granted to social workers
+
+
+def test_sources_outside_the_policy_are_invisible(app) -> None:  # type: ignore[no-untyped-def]
     client = signed_in(app, "housing_officer")
-    # Housing officers see social care, not schools: Tom is known to schools only.
+    # Housing officers see social care only as a count and schools not at all.
+    assert "No people found" in client.get("/search?name=liam+jones").get_data(as_text=True)
+    assert client.get("/person/Pnotreal").status_code == 404
+
+
+def test_school_sees_its_own_pupils_and_their_families_only(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "school_dsl")
+    found = client.get("/search?name=jones").get_data(as_text=True)
+    assert "Mia Jones" in found  # a pupil at Mill Lane Primary
+    assert "Liam Jones" in found and "Sarah Jones" in found  # her brother and mother
     assert "No people found" in client.get("/search?name=tom+evans").get_data(as_text=True)
     html = client.get(f"/person/{person_id(client, 'liam jones')}").get_data(as_text=True)
-    assert "Child in need" in html
-    assert "School pupil" not in html and "Helen Carter" not in html
-    assert "Unique pupil number" in html or "H930123456010" not in html
+    assert "Child in need" in html and "Priya Shah" in html  # social care at summary level
+    assert "Closure reason" not in html
+    assert "H930123456010" in html  # UPNs are for schools
 
 
 def test_unknown_person_is_a_clear_404(app) -> None:  # type: ignore[no-untyped-def]
