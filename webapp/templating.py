@@ -45,6 +45,11 @@ def source_title(source: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from webapp.breakglass import active_until
+    from webapp.policy import current_policy
+
+    app.jinja_env.globals["break_glass_until"] = active_until
+    app.jinja_env.globals["current_policy"] = current_policy
     app.jinja_env.filters["source_title"] = source_title
     app.jinja_env.globals["form_errors"] = form_errors
     app.jinja_env.filters["long_date"] = long_date
