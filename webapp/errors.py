@@ -27,7 +27,7 @@ TITLES = {
 def _render(status: int, extra_headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     headers = extra_headers or {}
     title = TITLES.get(status, TITLES[500])
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
         return {"error": {"status": status, "title": title}}, status, headers
     return (
         render_template(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from webapp import audit, repository
 from webapp.policy import current_policy, public, requires
@@ -48,3 +48,29 @@ def person(person_id: str):  # type: ignore[no-untyped-def]
         abort(404)
     audit.record("view_person", {"person_id": person_id})
     return render_template("people/person.html", page=page)
+
+
+@bp.route("/person/<person_id>/network.json")
+@requires("view_person")
+def person_network(person_id: str):  # type: ignore[no-untyped-def]
+    """Nodes and edges for the interactive family network (expanded one person at a time)."""
+    found = repository.network(current_policy(), person_id[:40])
+    if found is None:
+        audit.record("view_network", {"person_id": person_id}, outcome="not_found")
+        abort(404)
+    audit.record("view_network", {"person_id": person_id})
+    return jsonify(found)
+
+
+@bp.route("/trace/<person_id>")
+@requires("trace_address")
+def trace(person_id: str):  # type: ignore[no-untyped-def]
+    """Out-of-hours address trace: every address any agency holds, most recent first."""
+    policy = current_policy()
+    addresses = repository.address_trace(policy, person_id[:40])
+    if addresses is None:
+        audit.record("trace_address", {"person_id": person_id}, outcome="not_found")
+        abort(404)
+    audit.record("trace_address", {"person_id": person_id, "addresses": len(addresses)})
+    summary = repository.person_summary(policy, person_id)
+    return render_template("people/trace.html", addresses=addresses, person=summary)

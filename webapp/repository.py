@@ -41,6 +41,14 @@ RELATIONSHIP_LABELS = {
 }
 
 
+# A relationship in words, read from its start node to its end node.
+EDGE_LABELS = {
+    "PARENT_OF": "parent of", "STEP_PARENT_OF": "step-parent of",
+    "GRANDPARENT_OF": "grandparent of", "CARER_OF": "carer of", "RELATIVE_OF": "relative",
+    "PARTNER_OF": "partner", "SIBLING_OF": "sibling", "HALF_SIBLING_OF": "half-sibling",
+}  # fmt: skip
+
+
 def graph() -> Graph:
     """The app's graph connection, opened on first use (never at import)."""
     found = current_app.extensions.get("graph")
@@ -138,15 +146,26 @@ def _params(policy: Policy) -> dict[str, Any]:
     return {**policy.params(), "family_types": list(FAMILY_TYPES)}
 
 
+def visible(policy: Policy, person_ids: list[str]) -> set[str]:
+    """Which of these people the viewer may see (the one rule, in visible_people)."""
+    if not person_ids:
+        return set()
+    rows = graph().read("queries/visible_people", person_ids=person_ids, **_params(policy))
+    return {row["id"] for row in rows}
+
+
 def search_people(policy: Policy, text: str) -> list[PersonSummary]:
     words = name_key(text).split()
     if not words:
         return []
     given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
+    # A scoped role sees few of the candidates: fetch more before keeping the visible.
+    limit = SEARCH_LIMIT * (10 if policy.organisation_scope else 1)
     rows = graph().read(
-        "queries/search_people", given=given, family=family, limit=SEARCH_LIMIT, **_params(policy)
+        "queries/search_people", given=given, family=family, limit=limit, **_params(policy)
     )
-    return [PersonSummary(**row) for row in rows]
+    allowed = visible(policy, [row["id"] for row in rows])
+    return [PersonSummary(**row) for row in rows if row["id"] in allowed][:SEARCH_LIMIT]
 
 
 def _summary(member: dict[str, Any]) -> PersonSummary:
@@ -210,6 +229,8 @@ def _project_person(policy: Policy, person: dict[str, Any]) -> dict[str, Any]:
 
 
 def person_page(policy: Policy, person_id: str) -> PersonPage | None:
+    if person_id not in visible(policy, [person_id]):
+        return None
     params = _params(policy)
     found = graph().read_one("queries/person", person_id=person_id, **params)
     if found is None:
@@ -255,3 +276,67 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
             and source not in person["counted_sources"]
         ],
     )
+
+
+def network(policy: Policy, person_id: str) -> dict[str, Any] | None:
+    """One person and their family relationships, as nodes and edges for the
+    interactive network (cytoscape's element format)."""
+    if person_id not in visible(policy, [person_id]):
+        return None
+    rows = graph().read("queries/network", person_ids=[person_id], **_params(policy))
+    nodes = {person_id: {"id": person_id}}
+    edges = []
+    for row in rows:
+        member = row["member"]
+        nodes[member["id"]] = {
+            "id": member["id"],
+            "label": " ".join(p for p in (member["given_name"], member["family_name"]) if p),
+            "dob": member.get("dob"),
+        }
+        start, end = (person_id, member["id"]) if row["outgoing"] else (member["id"], person_id)
+        edges.append(
+            {
+                "id": f"{start}-{row['relationship']}-{end}",
+                "source": start,
+                "target": end,
+                "label": EDGE_LABELS[row["relationship"]],
+                "type": row["relationship"],
+            }
+        )
+    return {"nodes": list(nodes.values()), "edges": edges}
+
+
+@dataclass(frozen=True)
+class TracedAddress:
+    address: dict[str, Any]
+    source: str
+    from_date: str | None
+    to_date: str | None
+    reported_at: str | None
+    residents: list[dict[str, Any]]
+
+    @property
+    def current(self) -> bool:
+        return not self.to_date
+
+
+def address_trace(policy: Policy, person_id: str) -> list[TracedAddress] | None:
+    """Every address any visible source holds for a person, most recent first: open
+    addresses before ended ones, then by when reported and from when."""
+    if person_id not in visible(policy, [person_id]):
+        return None
+    rows = graph().read("queries/address_trace", person_id=person_id, **_params(policy))
+    traced = [TracedAddress(**row) for row in rows]
+    return sorted(
+        traced,
+        key=lambda t: (t.current, t.to_date or "", t.reported_at or "", t.from_date or ""),
+        reverse=True,
+    )
+
+
+def person_summary(policy: Policy, person_id: str) -> PersonSummary | None:
+    """Name and date of birth of a person the viewer may see (page headings)."""
+    if person_id not in visible(policy, [person_id]):
+        return None
+    found = graph().read_one("queries/person", person_id=person_id, **_params(policy))
+    return None if found is None else _summary(found["person"])

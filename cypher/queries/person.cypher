@@ -3,9 +3,6 @@
 // sources visible only as a count listed apart.
 MATCH (p:Person {id: $person_id})
 WHERE any(s IN p.sources WHERE s IN $sources)
-  AND ($scope IS NULL
-    OR EXISTS { MATCH (p)-[:HAS]->(:Involvement {kind: 'School pupil', status: 'current'})-[:WITH]->(:Service {name: $scope_organisation}) }
-    OR EXISTS { MATCH (p)-[r]-(:Person)-[:HAS]->(:Involvement {kind: 'School pupil', status: 'current'})-[:WITH]->(:Service {name: $scope_organisation}) WHERE type(r) IN $family_types })
 RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex,
           nhs_number: CASE WHEN 'person.nhs_number' IN $fields THEN p.nhs_number END,
           upn: CASE WHEN 'person.upn' IN $fields THEN p.upn END,

@@ -1,15 +1,12 @@
 // returns: id, given_name, family_name, dob, sex, postcode, sources
-// Name search on standardised keys; only people some visible source knows, and for
-// organisation-scoped roles only their own pupils and those pupils' families.
+// Name search on standardised keys; only people some visible source knows (the caller
+// then keeps those `visible_people` allows).
 MATCH (p:Person)
 WHERE any(s IN p.sources WHERE s IN $sources)
   AND (
     ($given = '' AND (p.family_key STARTS WITH $family OR p.given_key STARTS WITH $family))
     OR ($given <> '' AND p.given_key STARTS WITH $given AND p.family_key STARTS WITH $family)
   )
-  AND ($scope IS NULL
-    OR EXISTS { MATCH (p)-[:HAS]->(:Involvement {kind: 'School pupil', status: 'current'})-[:WITH]->(:Service {name: $scope_organisation}) }
-    OR EXISTS { MATCH (p)-[r]-(:Person)-[:HAS]->(:Involvement {kind: 'School pupil', status: 'current'})-[:WITH]->(:Service {name: $scope_organisation}) WHERE type(r) IN $family_types })
 OPTIONAL MATCH (p)-[l:LIVES_AT]->(a:Address)
 WHERE l.source IN $sources AND l.to_date IS NULL
 WITH p, a, l

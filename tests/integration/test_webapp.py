@@ -133,3 +133,37 @@ def test_graph_outage_is_a_503_with_retry(graph_settings, tmp_path: Path) -> Non
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert "service is unavailable" in response.get_data(as_text=True)
+
+
+def test_network_json_expands_one_person_at_a_time(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    liam = person_id(client, "liam jones")
+    data = client.get(f"/person/{liam}/network.json").get_json()
+    names = {node.get("label") for node in data["nodes"]}
+    assert {"Sarah Jones", "Mia Jones"} <= names
+    assert {edge["label"] for edge in data["edges"]} == {"parent of", "sibling"}
+    assert client.get("/person/Pnobody/network.json").status_code == 404
+
+
+def test_network_respects_the_school_scope(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "school_dsl")
+    other_school = person_id(signed_in(app, "social_worker"), "tom evans")
+    response = client.get(f"/person/{other_school}/network.json")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404
+
+
+def test_address_trace_lists_every_address_most_recent_first(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    sarah = person_id(client, "sarah jones")
+    html = client.get(f"/trace/{sarah}").get_data(as_text=True)
+    current, previous = html.index("14 Mill Lane"), html.index("3 Station Road")
+    assert current < previous  # most recent first
+    assert "Previous" in html and "Reported by" in html
+    assert "Liam Jones" in html and "Mia Jones" in html  # who else lives there
+
+
+def test_address_trace_needs_the_capability(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "school_dsl")
+    mia = person_id(client, "mia jones")
+    assert client.get(f"/trace/{mia}").status_code == 403
