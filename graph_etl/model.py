@@ -169,6 +169,12 @@ def build(
                 "given_key": name_key(given),
                 "family_key": name_key(family),
                 "other_names": other,
+                # Other family names the sources hold (a name before marriage, a
+                # swapped or misspelt one), so a search by any of them finds the person.
+                "other_family_keys": sorted(
+                    {name_key(record.get("family_name")) for record in records}
+                    - {name_key(family), ""}
+                ),
                 "dob": _most_common([record.get("dob") for record in records]),
                 "sex": _most_common([record.get("sex") for record in records]),
                 "nhs_number": _most_common([record.get("nhs_number") for record in records]),

@@ -6,10 +6,9 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 
 from webapp import audit, repository
 from webapp.policy import current_policy, public, requires
+from webapp.search import parse as parse_search
 
 bp = Blueprint("people", __name__)
-
-MAX_QUERY = 100
 
 
 @bp.route("/")
@@ -21,20 +20,15 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/search")
 @requires("search")
 def search():  # type: ignore[no-untyped-def]
-    text = request.args.get("name", "").strip()
-    error = None
+    query = parse_search(request.args)
     results = None
-    if "name" in request.args:
-        if not text:
-            error = "Enter a name to search for"
-        elif len(text) > MAX_QUERY:
-            error = f"Name must be {MAX_QUERY} characters or fewer"
-        else:
-            results = repository.search_people(current_policy(), text)
-            audit.record("search", {"name": text, "results": len(results)})
+    if query.submitted and not query.errors:
+        results = repository.search(current_policy(), query)
+        audit.record("search", {"terms": query.terms(), "results": len(results)})
+    status = 400 if query.errors else 200
     return render_template(
-        "people/search.html", name=text, results=results, error=error, limit=repository.SEARCH_LIMIT
-    ), 400 if error else 200
+        "people/search.html", query=query, results=results, limit=repository.SEARCH_LIMIT
+    ), status
 
 
 @bp.route("/person/<person_id>")

@@ -14,8 +14,8 @@ from flask import current_app
 
 from graph_etl.graph import Graph
 from graph_etl.model import FAMILY_TYPES
-from graph_etl.standardise import name_key
 from webapp.policy import Policy
+from webapp.search import SearchQuery, name_score
 
 SEARCH_LIMIT = 50
 WEB_RETRY_SECONDS = 2.0
@@ -146,6 +146,11 @@ def _params(policy: Policy) -> dict[str, Any]:
     return {**policy.params(), "family_types": list(FAMILY_TYPES)}
 
 
+def phonetic(word: str) -> str:
+    """Sound-alike key of a name word (filled in once matching's standardiser lands)."""
+    return ""
+
+
 def visible(policy: Policy, person_ids: list[str]) -> set[str]:
     """Which of these people the viewer may see (the one rule, in visible_people)."""
     if not person_ids:
@@ -154,18 +159,65 @@ def visible(policy: Policy, person_ids: list[str]) -> set[str]:
     return {row["id"] for row in rows}
 
 
-def search_people(policy: Policy, text: str) -> list[PersonSummary]:
-    words = name_key(text).split()
-    if not words:
+CANDIDATE_LIMIT = 1000
+
+
+def _candidates(policy: Policy, query: SearchQuery) -> list[str]:
+    """People matching the most selective criterion given; the rest filter them."""
+    params = {**_params(policy), "limit": CANDIDATE_LIMIT}
+    if query.nhs_number:
+        rows = graph().read(
+            "queries/candidates_by_nhs_number", nhs_number=query.nhs_number, **params
+        )
+    elif query.upn:
+        rows = graph().read("queries/candidates_by_upn", upn=query.upn, **params)
+    elif query.dob:
+        rows = graph().read("queries/candidates_by_dob", dob=query.dob.isoformat(), **params)
+    elif query.postcode:
+        rows = graph().read("queries/candidates_by_postcode", postcode=query.postcode, **params)
+    else:
+        words = query.words
+        given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
+        rows = graph().read(
+            "queries/candidates_by_name",
+            given=given,
+            family=family,
+            family_phonetic=phonetic(family),
+            **params,
+        )
+    return [row["id"] for row in rows]
+
+
+def search(policy: Policy, query: SearchQuery) -> list[PersonSummary]:
+    """People matching every criterion given, best name match first."""
+    ids = _candidates(policy, query)
+    if not ids:
         return []
-    given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
-    # A scoped role sees few of the candidates: fetch more before keeping the visible.
-    limit = SEARCH_LIMIT * (10 if policy.organisation_scope else 1)
-    rows = graph().read(
-        "queries/search_people", given=given, family=family, limit=limit, **_params(policy)
+    rows = graph().read("queries/people_summaries", person_ids=ids, **_params(policy))
+    scored = []
+    for row in rows:
+        if query.dob and row["dob"] != query.dob.isoformat():
+            continue
+        if query.postcode and query.postcode not in (row["postcodes"] or []):
+            continue
+        score = name_score(query.words, row)
+        if score:
+            scored.append((score, row))
+    scored.sort(
+        key=lambda item: (
+            -item[0],
+            item[1]["family_key"] or "",
+            item[1]["given_key"] or "",
+            item[1]["dob"] or "",
+        )
     )
-    allowed = visible(policy, [row["id"] for row in rows])
-    return [PersonSummary(**row) for row in rows if row["id"] in allowed][:SEARCH_LIMIT]
+    allowed = visible(policy, [row["id"] for _, row in scored])
+    fields = ("id", "given_name", "family_name", "dob", "sex", "postcode", "sources")
+    return [
+        PersonSummary(**{name: row[name] for name in fields})
+        for _, row in scored
+        if row["id"] in allowed
+    ][:SEARCH_LIMIT]
 
 
 def _summary(member: dict[str, Any]) -> PersonSummary:

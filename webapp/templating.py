@@ -44,7 +44,25 @@ def source_title(source: str) -> str:
     return _source_titles().get(source, source)
 
 
+SEARCH_FIELDS = {
+    "name": "name",
+    "dob": "dob-day",
+    "postcode": "postcode",
+    "identifier": "identifier",
+}
+
+
+def search_error_list(errors: dict[str, str]) -> list[dict[str, str]]:
+    """Search form errors as error summary items, in form order, linked to their fields."""
+    return [
+        {"text": errors[key], "href": f"#{target}"}
+        for key, target in SEARCH_FIELDS.items()
+        if key in errors
+    ]
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["search_error_list"] = search_error_list
     from webapp.breakglass import active_until
     from webapp.policy import current_policy
 

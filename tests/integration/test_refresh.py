@@ -38,7 +38,15 @@ def refresh(graph: Graph, county: Path, tmp_path: Path):  # type: ignore[no-unty
 
 def find_tom(graph: Graph) -> list[dict]:
     params = {**policy_for("social_worker").params(), "family_types": list(FAMILY_TYPES)}
-    return graph.read("queries/search_people", given="tom", family="evans", limit=5, **params)
+    ids = graph.read(
+        "queries/candidates_by_name",
+        given="tom",
+        family="evans",
+        family_phonetic="",
+        limit=5,
+        **params,
+    )
+    return graph.read("queries/people_summaries", person_ids=[row["id"] for row in ids], **params)
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -167,3 +167,38 @@ def test_address_trace_needs_the_capability(app) -> None:  # type: ignore[no-unt
     client = signed_in(app, "school_dsl")
     mia = person_id(client, "mia jones")
     assert client.get(f"/trace/{mia}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "absent"),
+    [
+        ("name=jones", {"Sarah Jones", "Liam Jones", "Mia Jones"}, {"Tom Evans"}),
+        ("name=laim+jones", {"Liam Jones"}, {"Mia Jones"}),  # a typo in the given name
+        ("name=jones&dob-day=21&dob-month=9&dob-year=2017", {"Mia Jones"}, {"Liam Jones"}),
+        ("dob-day=3&dob-month=6&dob-year=2014", {"Liam Jones"}, {"Mia Jones"}),
+        ("postcode=ex9+2cd", {"Tom Evans"}, {"Liam Jones"}),
+        ("postcode=EX9+1AB", {"Sarah Jones"}, {"Tom Evans"}),  # a past address
+        ("identifier=9990000018", {"Sarah Jones"}, {"Liam Jones"}),
+        ("identifier=H930123456010", {"Liam Jones"}, {"Mia Jones"}),
+        ("name=evans+tom", {"Tom Evans"}, set()),  # the wrong way round
+    ],
+)
+def test_search_by_each_criterion(app, query: str, expected: set, absent: set) -> None:  # type: ignore[no-untyped-def]
+    html = signed_in(app, "social_worker").get(f"/search?{query}").get_data(as_text=True)
+    for name in expected:
+        assert f">{name}</a>" in html, (query, name)
+    for name in absent:
+        assert f">{name}</a>" not in html, (query, name)
+
+
+def test_search_terms_are_audited(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from webapp.store import audit_events
+
+    signed_in(app, "social_worker").get("/search?name=jones&postcode=EX9+4QA")
+    with app.extensions["store"].connect() as conn:
+        details = [
+            row.detail for row in conn.execute(select(audit_events)) if row.action == "search"
+        ]
+    assert any('"name": "jones"' in detail and "EX9 4QA" in detail for detail in details)
