@@ -21,9 +21,14 @@ def index():  # type: ignore[no-untyped-def]
 @requires("search")
 def search():  # type: ignore[no-untyped-def]
     query = parse_search(request.args)
+    policy = current_policy()
+    for field, value in (("nhs_number", query.nhs_number), ("upn", query.upn)):
+        if value and not policy.sees_field(f"person.{field}"):
+            # Searching by an identifier would confirm it to a role not allowed to see it.
+            query.errors["identifier"] = "Your role cannot search by this identifier"
     results = None
     if query.submitted and not query.errors:
-        results = repository.search(current_policy(), query)
+        results = repository.search(policy, query)
         audit.record("search", {"terms": query.terms(), "results": len(results)})
     status = 400 if query.errors else 200
     return render_template(

@@ -134,6 +134,11 @@ class PersonPage:
     def name(self) -> str:
         return " ".join(p for p in (self.person["given_name"], self.person["family_name"]) if p)
 
+    def held_by(self, field_name: str) -> list[str]:
+        """The sources whose own record holds the value shown for a person field."""
+        shown = self.person.get(field_name)
+        return sorted({r["source"] for r in self.records if shown and r.get(field_name) == shown})
+
     @property
     def current_address(self) -> dict[str, Any] | None:
         open_ones = [a for a in self.addresses if not a["to_date"]] or self.addresses

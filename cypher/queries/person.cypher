@@ -9,7 +9,7 @@ RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex,
           sources: [s IN p.sources WHERE s IN $sources],
           counted_sources: [s IN p.sources WHERE s IN $count_sources]} AS person,
        [(sr:SourceRecord)-[d:DESCRIBES]->(p) WHERE sr.source IN $sources |
-          sr {.id, .source, .given_name, .family_name, .dob, .deep_link,
+          sr {.id, .source, .given_name, .family_name, .dob, .sex, .deep_link,
               probability: d.probability, reasons: d.reasons}] AS records,
        [(p)-[l:LIVES_AT]->(a:Address) WHERE l.source IN $sources |
           {id: a.id, line1: a.line1, line2: a.line2, town: a.town, postcode: a.postcode,

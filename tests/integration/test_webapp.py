@@ -67,6 +67,8 @@ def test_person_page_lists_family_and_their_involvements(app) -> None:  # type: 
     assert "Parent" in html and "Sarah Jones" in html
     assert "14 Mill Lane" in html and "Reported by" in html
     assert "refreshed daily" in html
+    # Each detail says which sources hold it, as of which extract.
+    assert "Recorded by Children&#39;s social care (1 November 2026, refreshed daily)" in html
     assert "No record in:" not in html  # both visible sources know Liam
 
 
@@ -202,3 +204,9 @@ def test_search_terms_are_audited(app) -> None:  # type: ignore[no-untyped-def]
             row.detail for row in conn.execute(select(audit_events)) if row.action == "search"
         ]
     assert any('"name": "jones"' in detail and "EX9 4QA" in detail for detail in details)
+
+
+def test_roles_cannot_search_by_identifiers_they_may_not_see(app) -> None:  # type: ignore[no-untyped-def]
+    response = signed_in(app, "school_dsl").get("/search?identifier=9990000018")
+    assert response.status_code == 400
+    assert "cannot search by this identifier" in response.get_data(as_text=True)
