@@ -68,7 +68,8 @@ def test_person_page_lists_family_and_their_involvements(app) -> None:  # type: 
     assert "14 Mill Lane" in html and "Reported by" in html
     assert "refreshed daily" in html
     # Each detail says which sources hold it, as of which extract.
-    assert "Recorded by Children&#39;s social care (1 November 2026, refreshed daily)" in html
+    provenance = "Recorded by Schools (1 November 2026, refreshed daily), Children&#39;s"
+    assert provenance in html
     assert "No record in:" not in html  # both visible sources know Liam
 
 
