@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import json
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.county_graph import generate_county, graph_settings, work_dir
 from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
-from graph_etl.settings import GraphSettings
-from sample_data.generator import generate
-
-RECORDS_PER_PERSON = 1.97  # measured on generated counties
 
 
 def peak_mb() -> float:
@@ -65,29 +60,19 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--heap", default="8g", help="Java heap of the benchmark's graph server")
-    parser.add_argument("--keep", action="store_true", help="keep the county and graph folders")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the county and its graph for benchmarks/web.py (in the temp folder)",
+    )
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="family-network-load-"))
+    work = work_dir(args.records)
+    shutil.rmtree(work, ignore_errors=True)
     county = work / "county"
-    people = max(1, round(args.records / RECORDS_PER_PERSON))
-    print(
-        f"generating about {args.records:,} records ({people:,} people) in {work}", file=sys.stderr
-    )
-    summary = generate(county, seed=args.seed, people=people)
-    records = summary.total_records
-
-    settings = GraphSettings.from_env()
+    records = generate_county(work, args.records, args.seed)
+    settings = graph_settings(work, args.heap)
     if settings.local:
-        settings = dataclasses.replace(
-            settings,
-            state_dir=work / "state",
-            bolt_port=17801,
-            http_port=12801,
-            uri="bolt://127.0.0.1:17801",
-            heap=args.heap,
-            query_timeout_ms=600_000,
-        )
         graph_server.start(settings)
     try:
         with Graph(settings) as graph:

@@ -8,7 +8,7 @@ RETURN p {.id, .given_name, .family_name, .other_names, .dob, .sex,
           upn: CASE WHEN 'person.upn' IN $fields THEN p.upn END,
           sources: [s IN p.sources WHERE s IN $sources],
           counted_sources: [s IN p.sources WHERE s IN $count_sources]} AS person,
-       [(sr:SourceRecord)-[d:DESCRIBES]->(p) WHERE sr.source IN $sources |
+       [(p)<-[d:DESCRIBES]-(sr:SourceRecord) WHERE sr.source IN $sources |
           sr {.id, .source, .given_name, .family_name, .dob, .sex, .deep_link,
               probability: d.probability, reasons: d.reasons}] AS records,
        [(p)-[l:LIVES_AT]->(a:Address) WHERE l.source IN $sources |
