@@ -132,6 +132,35 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 0 if intact else 1
 
 
+def _governance_report(args: argparse.Namespace) -> int:
+    """The data inventory for information governance, from manifests and policies."""
+    from datetime import date
+
+    import yaml
+
+    from graph_etl import governance
+    from graph_etl.sources import load_manifests
+    from webapp.policy import POLICY_FILE, break_glass_rule, load_policies
+
+    policies = load_policies()
+    raw = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8")) or {}
+    rule = break_glass_rule() if raw.get("break_glass") else None
+    break_glass = governance.BreakGlass(rule.minutes, dict(rule.levels)) if rule else None
+    sources = governance.inventory(
+        load_manifests(), policies, raw.get("restricted_fields") or {}, break_glass
+    )
+    if args.format == "csv":
+        text = governance.to_csv(sources)
+    else:
+        text = governance.to_markdown(sources, policies, break_glass, date.today())
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote the data inventory for {len(sources)} sources to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="family-network", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -167,6 +196,14 @@ def parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit-verify", help="check the audit log's hash chain")
     audit.set_defaults(run=_audit_verify)
+
+    report = commands.add_parser(
+        "governance-report",
+        help="write the data inventory (sources, lawful basis, fields, who sees what)",
+    )
+    report.add_argument("--out", help="write it here (default: standard output)")
+    report.add_argument("--format", choices=["md", "csv"], default="md")
+    report.set_defaults(run=_governance_report)
     return top
 
 

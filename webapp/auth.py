@@ -36,6 +36,8 @@ def home_for_viewer() -> str:
     policy = current_policy()
     if policy.allows("search"):
         return url_for("people.search")
+    if policy.allows("admin"):
+        return url_for("admin.index")
     return url_for("auth.account")
 
 

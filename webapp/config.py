@@ -43,4 +43,5 @@ def from_env() -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": minutes * 60,
         "LOGIN_ATTEMPTS_PER_MINUTE": int(os.environ.get("FAMILY_NETWORK_LOGIN_RATE", "10")),
         "COUNCIL_NAME": os.environ.get("FAMILY_NETWORK_COUNCIL_NAME", "Exampleshire Council"),
+        "ALERT_WEBHOOK": os.environ.get("FAMILY_NETWORK_ALERT_WEBHOOK", "").strip(),
     }

@@ -129,6 +129,9 @@ class PersonPage:
     counts: list[Count]
     sources: dict[str, dict[str, Any]]
     no_record_in: list[str]
+    # Record keys and links into source systems only where the role sees a source in
+    # full: keys can be identifiers (a school's key is the UPN).
+    full_sources: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -323,6 +326,7 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
         household=household,
         involvements=involvements[person_id],
         counts=counts[person_id],
+        full_sources=policy.full_sources,
         sources=sources,
         # Only sources actually loaded were checked: a source never loaded says nothing.
         no_record_in=[

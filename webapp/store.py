@@ -1,12 +1,21 @@
-"""The relational store for users and the audit log (SQLite by default)."""
+"""The relational store for users, the audit log and alert acknowledgements.
+
+SQLite by default. The audit tables are append-only: no code path updates or
+deletes them, and in production the database user should hold only INSERT and
+SELECT on `audit_events` and `alert_acknowledgements` (see docs/security.md).
+"""
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
     Engine,
+    ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -15,7 +24,9 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 
 users = Table(
@@ -46,6 +57,19 @@ audit_events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
 )
+Index("ux_audit_events_prev_hash", audit_events.c.prev_hash, unique=True)  # no forks
+Index("ix_audit_events_at", audit_events.c.at)
+Index("ix_audit_events_username", audit_events.c.username)
+Index("ix_audit_events_action_outcome", audit_events.c.action, audit_events.c.outcome)
+
+# One row per alert (an audit event) an administrator has acknowledged.
+alert_acknowledgements = Table(
+    "alert_acknowledgements",
+    metadata,
+    Column("event_id", Integer, ForeignKey("audit_events.id"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(80), nullable=False),
+)
 
 
 def make_engine(url: str) -> Engine:
@@ -60,4 +84,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     metadata.create_all(engine)
+    for index in audit_events.indexes:  # stores created before the indexes existed
+        try:
+            index.create(engine, checkfirst=True)
+        except SQLAlchemyError as exc:  # e.g. an old store whose chain already forked
+            log.warning("could not create index %s: %s", index.name, exc)
     return engine
