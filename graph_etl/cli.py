@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import secrets
 import sys
@@ -83,17 +84,26 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def create_demo_users(password: str) -> list[str]:
-    """One user per role, username = role name, all with the given password."""
+def demo_school() -> str:
+    """The first school of the sample county: the demo school DSL's own school."""
+    with (SAMPLE_COUNTY / "schools" / "schools.csv").open(newline="", encoding="utf-8") as handle:
+        return next(csv.DictReader(handle))["school_name"]
+
+
+def create_demo_users(password: str) -> dict[str, str]:
+    """One user per role, username = role name, all with the given password; the
+    school role belongs to a school of the sample county (it sees only its pupils).
+    Returns each username's organisation."""
     from webapp import create_app, users
-    from webapp.policy import roles
+    from webapp.policy import load_policies
 
     app = create_app()
-    for role in roles():
-        users.upsert(
-            app.extensions["store"], role, password, role, organisation="Exampleshire Council"
-        )
-    return roles()
+    created = {}
+    for role, policy in load_policies().items():
+        organisation = demo_school() if policy.organisation_scope else "Exampleshire Council"
+        users.upsert(app.extensions["store"], role, password, role, organisation=organisation)
+        created[role] = organisation
+    return created
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -108,8 +118,8 @@ def _demo(args: argparse.Namespace) -> int:
         password = os.environ.get("DEMO_PASSWORD", "").strip() or secrets.token_urlsafe(12)
         names = create_demo_users(password)
         print("\nDemo users (username = role), all with password: " + password)
-        for name in names:
-            print(f"  {name}")
+        for name, organisation in names.items():
+            print(f"  {name:<22} {organisation}")
         print()
         return _serve(args)
     except KeyboardInterrupt:

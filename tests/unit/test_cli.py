@@ -27,3 +27,20 @@ def test_unknown_command_is_a_usage_error(capsys) -> None:  # type: ignore[no-un
         main(["frobnicate"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_demo_users_one_per_role_and_the_school_role_at_a_real_school(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch
+) -> None:
+    from graph_etl.cli import create_demo_users, demo_school
+    from webapp import create_app, users
+    from webapp.policy import roles
+
+    database = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    monkeypatch.setenv("FAMILY_NETWORK_DATABASE_URL", database)
+    created = create_demo_users("demo-password-long")
+    assert list(created) == roles()
+    assert created["school_dsl"] == demo_school() != "Exampleshire Council"
+    engine = create_app({"DATABASE_URL": database}).extensions["store"]
+    user = users.authenticate(engine, "school_dsl", "demo-password-long")
+    assert user.organisation == demo_school()
