@@ -1,0 +1,54 @@
+"""The web app while the graph server goes away and comes back: a clear 503 with a
+retry, then normal service again without a restart of the app."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from graph_etl import etl, graph_server
+from graph_etl.graph import Graph
+from tests.conftest import MINI_COUNTY
+from webapp import create_app, users
+
+
+def test_graph_outage_and_recovery(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if not graph_settings.local:
+        pytest.skip("needs the local graph server, which this test stops and starts")
+    settings = dataclasses.replace(
+        graph_settings,
+        state_dir=tmp_path / "graph",
+        bolt_port=17696,
+        http_port=12496,
+        uri="bolt://127.0.0.1:17696",
+    )
+    graph_server.start(settings)
+    try:
+        with Graph(settings) as graph:
+            etl.run(graph, MINI_COUNTY, quiet=True, state_dir=tmp_path / "etl")
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
+                "WTF_CSRF_ENABLED": False,
+                "GRAPH_SETTINGS": settings,
+            }
+        )
+        users.upsert(app.extensions["store"], "duty_team", "a-long-password", "duty_team")
+        client = app.test_client()
+        client.post("/login", data={"username": "duty_team", "password": "a-long-password"})
+        assert client.get("/search?name=jones").status_code == 200
+
+        graph_server.stop(settings)
+        down = client.get("/search?name=jones")
+        assert down.status_code == 503
+        assert down.headers["Retry-After"]
+        assert 'http-equiv="refresh"' in down.get_data(as_text=True)
+
+        graph_server.start(settings)
+        back = client.get("/search?name=jones")
+        assert back.status_code == 200 and "Liam Jones" in back.get_data(as_text=True)
+        app.extensions["graph"].close()
+    finally:
+        graph_server.stop(settings)
