@@ -65,7 +65,9 @@ def address_id(line1: str | None, postcode: str | None, uprn: str | None) -> str
 
 def _most_common(values: list[Any]) -> Any:
     present = [value for value in values if value not in (None, "")]
-    return Counter(present).most_common(1)[0][0] if present else None
+    if len(set(present)) <= 1:  # the usual case: every source agrees (or says nothing)
+        return present[0] if present else None
+    return Counter(present).most_common(1)[0][0]
 
 
 def _status(end: str | None, as_of: date) -> str:

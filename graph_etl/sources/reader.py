@@ -58,6 +58,7 @@ class ReadResult:
     records: dict[str, list[Record]] = field(default_factory=dict)
     files: dict[str, FileReport] = field(default_factory=dict)
     quarantine: list[Quarantined] = field(default_factory=list)
+    _people: list[Record] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows_read(self) -> int:
@@ -73,7 +74,13 @@ class ReadResult:
 
     def people(self) -> list[Record]:
         """Person records, with the strong identifiers and the latest address a source
-        keeps in side tables filled in where the person record lacks them."""
+        keeps in side tables filled in where the person record lacks them (worked out
+        once: matching and the model both ask)."""
+        if self._people is None:
+            self._people = self._merged_people()
+        return self._people
+
+    def _merged_people(self) -> list[Record]:
         extra: dict[str, dict[str, Any]] = {}
         for item in self.records.get("identifier", []):
             extra.setdefault(item["person"], {}).setdefault(item["type"], item["value"])
