@@ -36,7 +36,7 @@ class GraphSettings:
     def from_env(cls) -> GraphSettings:
         external_uri = os.environ.get("NEO4J_URI", "").strip()
         bolt_port = int(_env("FAMILY_NETWORK_BOLT_PORT", "7687"))
-        state_dir = Path(_env("FAMILY_NETWORK_STATE_DIR", str(REPO_ROOT / "var")))
+        state_dir = Path(_env("FAMILY_NETWORK_STATE_DIR", str(REPO_ROOT / "var"))).resolve()
         return cls(
             uri=external_uri or f"bolt://127.0.0.1:{bolt_port}",
             user=_env("NEO4J_USER", "neo4j" if external_uri else "root"),

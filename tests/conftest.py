@@ -1,6 +1,7 @@
 """Shared fixtures: the real local graph server (or NEO4J_URI), loaded once per run.
 
-Tests use their own state folder and ports, so a running demo is left alone. When
+Tests use a fresh temporary state folder and free ports, so a running demo (or another
+test run) is left alone. When
 NEO4J_URI is set the suite runs against that Neo4j instead and WIPES its database:
 point it at a throwaway database.
 """
@@ -8,20 +9,43 @@ point it at a throwaway database.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from graph_etl.settings import REPO_ROOT
-
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_COUNTY = FIXTURES / "mini_county"
 
-# Set before anything reads settings: test runs never touch the demo's state.
-os.environ.setdefault("FAMILY_NETWORK_STATE_DIR", str(REPO_ROOT / "var" / "test"))
-os.environ.setdefault("FAMILY_NETWORK_BOLT_PORT", "17687")
-os.environ.setdefault("FAMILY_NETWORK_HTTP_PORT", "12480")
+
+def free_port() -> int:
+    """A port nothing listens on now (for the graph servers tests start)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# Set before anything reads settings: test runs never touch the demo's state or ports.
+os.environ.setdefault("FAMILY_NETWORK_STATE_DIR", tempfile.mkdtemp(prefix="family-network-test-"))
+os.environ.setdefault("FAMILY_NETWORK_BOLT_PORT", str(free_port()))
+os.environ.setdefault("FAMILY_NETWORK_HTTP_PORT", str(free_port()))
+
+
+def another_server(settings, state_dir: Path):  # type: ignore[no-untyped-def]
+    """Settings for a second local graph server of a test's own, on free ports."""
+    import dataclasses
+
+    bolt = free_port()
+    return dataclasses.replace(
+        settings,
+        state_dir=state_dir,
+        bolt_port=bolt,
+        http_port=free_port(),
+        uri=f"bolt://127.0.0.1:{bolt}",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +68,5 @@ def graph(graph_settings) -> Iterator[object]:  # type: ignore[no-untyped-def]
         yield connection
     if started:
         graph_server.stop(graph_settings)
+        if graph_settings.state_dir.name.startswith("family-network-test-"):
+            shutil.rmtree(graph_settings.state_dir, ignore_errors=True)

@@ -9,6 +9,7 @@ import pytest
 
 from graph_etl import graph_server
 from graph_etl.graph import Graph, GraphUnavailableError, WriteInReadError, ping
+from tests.conftest import another_server
 
 
 def test_server_is_ready_and_answers(graph, graph_settings) -> None:  # type: ignore[no-untyped-def]
@@ -26,13 +27,7 @@ def test_command_binds_to_loopback_only(graph_settings, tmp_path: Path) -> None:
 def test_start_status_stop_on_a_fresh_data_folder(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if not graph_settings.local:
         pytest.skip("NEO4J_URI is set: no local server to launch")
-    settings = dataclasses.replace(
-        graph_settings,
-        state_dir=tmp_path,
-        bolt_port=17699,
-        http_port=12499,
-        uri="bolt://127.0.0.1:17699",
-    )
+    settings = another_server(graph_settings, tmp_path)
     assert graph_server.start(settings, timeout=90)
     try:
         assert "running" in graph_server.status(settings)

@@ -4,7 +4,6 @@ not granted. Runs on its own graph server loaded with the whole committed county
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
 from graph_etl.settings import REPO_ROOT
 from graph_etl.sources.manifest import FAMILY_TYPES
+from tests.conftest import another_server
 from webapp import create_app, users
 from webapp.policy import load_policies
 
@@ -32,8 +32,7 @@ def county_graph(graph_settings, tmp_path_factory) -> Iterator[Graph]:  # type: 
     started = False
     if settings.local:
         state = Path(tmp_path_factory.mktemp("county-graph"))
-        settings = dataclasses.replace(settings, state_dir=state, bolt_port=17697,
-                                       http_port=12497, uri="bolt://127.0.0.1:17697")
+        settings = another_server(settings, state)
         started = graph_server.start(settings)
     with Graph(settings) as graph:
         if not started:
@@ -53,8 +52,13 @@ def school_name(county_graph) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def clients(county_graph, school_name, tmp_path_factory):  # type: ignore[no-untyped-def]
     database = Path(tmp_path_factory.mktemp("web")) / "web.sqlite"
-    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "WTF_CSRF_ENABLED": False,
-                      "GRAPH_SETTINGS": county_graph.settings})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "WTF_CSRF_ENABLED": False,
+            "GRAPH_SETTINGS": county_graph.settings,
+        }
+    )
     found = {}
     for role in VIEWING_ROLES:
         organisation = school_name if load_policies()[role].organisation_scope else None
@@ -68,8 +72,7 @@ def clients(county_graph, school_name, tmp_path_factory):  # type: ignore[no-unt
 
 @pytest.fixture(scope="module")
 def people(county_graph) -> list[str]:  # type: ignore[no-untyped-def]
-    rows = county_graph.read("admin/sample_people", family_types=list(FAMILY_TYPES),
-                             limit=100_000)
+    rows = county_graph.read("admin/sample_people", family_types=list(FAMILY_TYPES), limit=100_000)
     return sorted(row["id"] for row in rows)
 
 
@@ -92,8 +95,11 @@ def check_page(role: str, html: str, truth: dict) -> None:
         assert policy.sees_field("person.upn"), role
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_no_page_shows_more_than_the_role_may_see(data, clients, people, county_graph) -> None:  # type: ignore[no-untyped-def]
     role = data.draw(st.sampled_from(VIEWING_ROLES), label="role")
@@ -108,15 +114,23 @@ def test_no_page_shows_more_than_the_role_may_see(data, clients, people, county_
     assert network.status_code == page.status_code  # the same visibility rule
     if network.status_code == 200:
         ids = [node["id"] for node in network.get_json()["nodes"]]
-        shown = {row["id"] for row in county_graph.read(
-            "queries/visible_people", person_ids=ids, family_types=list(FAMILY_TYPES),
-            **load_policies()[role].params())}
+        shown = {
+            row["id"]
+            for row in county_graph.read(
+                "queries/visible_people",
+                person_ids=ids,
+                family_types=list(FAMILY_TYPES),
+                **load_policies()[role].params(),
+            )
+        }
         assert person_id in shown
 
 
 def test_every_role_sees_someone_and_scoped_roles_fewer(clients, people) -> None:  # type: ignore[no-untyped-def]
     sample = people[:: max(1, len(people) // 60)]
-    seen = {role: sum(clients[role].get(f"/person/{pid}").status_code == 200 for pid in sample)
-            for role in VIEWING_ROLES}
+    seen = {
+        role: sum(clients[role].get(f"/person/{pid}").status_code == 200 for pid in sample)
+        for role in VIEWING_ROLES
+    }
     assert all(count > 0 for count in seen.values()), seen
     assert seen["school_dsl"] < seen["social_worker"]

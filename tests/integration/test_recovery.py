@@ -3,27 +3,20 @@ retry, then normal service again without a restart of the app."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
-from tests.conftest import MINI_COUNTY
+from tests.conftest import MINI_COUNTY, another_server
 from webapp import create_app, users
 
 
 def test_graph_outage_and_recovery(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if not graph_settings.local:
         pytest.skip("needs the local graph server, which this test stops and starts")
-    settings = dataclasses.replace(
-        graph_settings,
-        state_dir=tmp_path / "graph",
-        bolt_port=17696,
-        http_port=12496,
-        uri="bolt://127.0.0.1:17696",
-    )
+    settings = another_server(graph_settings, tmp_path / "graph")
     graph_server.start(settings)
     try:
         with Graph(settings) as graph:
