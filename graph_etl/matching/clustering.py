@@ -1,0 +1,117 @@
+"""Records -> people: join scored pairs strongest first, within the guards.
+
+Clerical "same person" decisions join first; then pairs at or above the link
+threshold, in order of match weight (ties by row numbers, so the result never
+depends on input order). Two groups join only when no record of one conflicts with
+any record of the other (a guard, or a clerical "different people" decision). A
+record with strong links to both twins therefore joins the twin it matches best and
+never pulls the two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from graph_etl.matching.guards import Guards
+
+
+@dataclass
+class Clusters:
+    """Union-find over row numbers that keeps each group's members."""
+
+    size: int
+    parent: list[int] = field(init=False)
+    members: dict[int, list[int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.parent = list(range(self.size))
+        self.members = {}
+
+    def find(self, item: int) -> int:
+        parent = self.parent
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    def group(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
+    def union(self, a: int, b: int) -> int:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return root_a
+        keep, gone = min(root_a, root_b), max(root_a, root_b)
+        merged = self.group(keep) + self.group(gone)
+        self.parent[gone] = keep
+        self.members[keep] = merged
+        self.members.pop(gone, None)
+        return keep
+
+    def groups(self) -> tuple[list[list[int]], list[int]]:
+        """Every group (singletons included; rows ascending, groups in order of their
+        first row), and each row's root."""
+        find = self.find
+        roots = [find(row) for row in range(self.size)]
+        by_root: dict[int, list[int]] = {}
+        for row, root in enumerate(roots):
+            by_root.setdefault(root, []).append(row)
+        return list(by_root.values()), roots
+
+
+@dataclass
+class ClusterOutcome:
+    clusters: Clusters
+    blocked: list[tuple[int, int, str]]  # strong pairs a guard kept apart (a, b, why)
+
+
+def cluster(
+    size: int,
+    edges: Iterable[tuple[int, int, str | None]],
+    guards: Guards,
+    same: Iterable[tuple[int, int]] = (),
+    different: Iterable[tuple[int, int]] = (),
+) -> ClusterOutcome:
+    """Join `edges` (pairs at or above the link threshold, strongest first, each with
+    the guards' verdict on that pair, so two lone records need no further check)."""
+    clusters = Clusters(size)
+    apart: dict[int, set[int]] = {}
+    for a, b in different:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+
+    def decided_apart(group_a: list[int], group_b: list[int]) -> bool:
+        if not apart:
+            return False
+        other = set(group_b)
+        return any(apart.get(row, set()) & other for row in group_a)
+
+    for a, b in same:
+        root_a, root_b = clusters.find(a), clusters.find(b)
+        if root_a != root_b and not decided_apart(clusters.group(root_a), clusters.group(root_b)):
+            clusters.union(a, b)
+
+    blocked: list[tuple[int, int, str]] = []
+    conflict = guards.conflict
+    find, group = clusters.find, clusters.group
+    for a, b, verdict in edges:
+        root_a, root_b = find(a), find(b)
+        if root_a == root_b:
+            continue
+        group_a, group_b = group(root_a), group(root_b)
+        if decided_apart(group_a, group_b):
+            continue
+        if len(group_a) == 1 and len(group_b) == 1:
+            why = verdict
+        else:
+            why = next(
+                (reason for x in group_a for y in group_b if (reason := conflict(x, y))), None
+            )
+        if why is not None:
+            blocked.append((a, b, why))
+            continue
+        clusters.union(a, b)
+    return ClusterOutcome(clusters, blocked)

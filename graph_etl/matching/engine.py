@@ -1,0 +1,177 @@
+"""`match()`: canonical person records -> links, review pairs and id events."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from graph_etl.matching import features, model_store
+from graph_etl.matching.clustering import cluster
+from graph_etl.matching.explain import Explainer
+from graph_etl.matching.guards import Guards
+from graph_etl.matching.ids import assign_ids
+from graph_etl.matching.results import links_for, review_pairs
+from graph_etl.matching.scoring import Edges
+from graph_etl.matching.settings import MatchSettings
+from graph_etl.matching.types import Decision, MatchResult, Record
+
+
+class _Clock:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.last = quiet, time.monotonic()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, step: str, detail: str = "") -> None:
+        now = time.monotonic()
+        self.seconds[step] = round(now - self.last, 2)
+        self.last = now
+        if not self.quiet:
+            print(f"  matching: {step} {detail} ({self.seconds[step]:.1f}s)", file=sys.stderr,
+                  flush=True)  # fmt: skip
+
+
+def score(table: Any, model: model_store.Model, settings: MatchSettings) -> Edges:
+    """Scored pairs at or above the review threshold, on the configured backend."""
+    if settings.backend == "spark":
+        from graph_etl.matching.spark import score_spark
+
+        return score_spark(table, model, settings.review_threshold)
+    from graph_etl.matching.scoring import score_duckdb
+
+    return score_duckdb(table, model, settings.review_threshold, settings.memory_limit)
+
+
+def _decided(
+    decisions: Sequence[Decision], row_of: dict[str, int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], set[frozenset[int]]]:
+    same, different, pairs = [], [], set()
+    for decision in decisions:
+        a, b = row_of.get(decision.record_a), row_of.get(decision.record_b)
+        if a is None or b is None or a == b:
+            continue
+        (same if decision.same_person else different).append((a, b))
+        pairs.add(frozenset((a, b)))
+    return same, different, pairs
+
+
+def match(
+    records: Sequence[Record],
+    previous: dict[str, str] | None = None,
+    decisions: Sequence[Decision] | None = None,
+    settings: MatchSettings | None = None,
+    relationships: Iterable[dict[str, Any]] = (),
+) -> MatchResult:
+    """Match canonical person records into people.
+
+    `previous`: record id -> person id from the last load (ids carry forward);
+    `decisions`: clerical decisions, honoured over the model; `relationships`: the
+    sources' relationship records (`person`, `related`, `type`) and household-group
+    records (`person`, `group`), which say which records are different people and how
+    their ages relate (guard 5)."""
+    settings = settings or MatchSettings.from_env()
+    clock = _Clock(settings.quiet)
+    model = model_store.load(settings.model_path)
+    scaled = model.for_records(len(records))
+    built = features.build(records)
+    row_of = {record_id: row for row, record_id in enumerate(built.ids)}
+    if len(row_of) != len(built.ids):
+        raise ValueError("record ids must be unique")
+    clock.lap("standardised", f"{len(records):,} records")
+
+    if len(records) > 1:
+        edges = score(built.table, scaled, settings)
+    else:
+        names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
+        edges = Edges.empty(names)
+    built.table = None  # the backend has what it needs; free the memory
+    clock.lap("scored", f"{len(edges):,} pairs at or above {settings.review_threshold}")
+
+    same, different, decided = _decided(decisions or [], row_of)
+    linkable = sum(1 for p in edges.probability if p >= settings.link_threshold)
+    guards = Guards(built, relationships, row_of)
+    verdicts = [guards.conflict(a, b) for a, b in zip(edges.left, edges.right, strict=True)]
+    held = ambiguous(edges, linkable, verdicts, guards, settings.link_threshold)
+    outcome = cluster(
+        len(built.ids),
+        ((edges.left[i], edges.right[i], verdicts[i]) for i in range(linkable) if i not in held),
+        guards,
+        same=same,
+        different=different,
+    )
+    groups, roots = outcome.clusters.groups()
+    clock.lap(
+        "clustered",
+        f"{len(groups):,} people, {len(outcome.blocked):,} pairs guarded, {len(held):,} held",
+    )
+
+    ids = built.ids
+    person_ids, events = assign_ids([[ids[row] for row in group] for group in groups], previous)
+    person_of_root = {
+        roots[group[0]]: person for group, person in zip(groups, person_ids, strict=True)
+    }
+    explain = Explainer(edges.names, scaled.weights())
+    sizes = {roots[group[0]]: len(group) for group in groups}
+    links = links_for(ids, edges, linkable, held, roots, sizes, person_of_root, explain)
+    review = review_pairs(ids, edges, linkable, held, roots, decided, verdicts, explain)
+    clock.lap("explained", f"{len(review):,} pairs for review")
+    blocked: dict[str, int] = {}
+    for _, _, why in outcome.blocked:
+        blocked[why] = blocked.get(why, 0) + 1
+    stats = {
+        "records": len(ids),
+        "people": len(groups),
+        "scored_pairs": len(edges),
+        "linking_pairs": linkable,
+        "ambiguous_pairs_held": len(held),
+        "guarded": blocked,
+        "seconds": clock.seconds,
+    }
+    return MatchResult(links, review, events, model.version, stats)
+
+
+def ambiguous(
+    edges: Edges,
+    linkable: int,
+    verdicts: list[str | None],
+    guards: Guards,
+    threshold: float,
+) -> set[int]:
+    """Linking pairs to hold back for review because the record has a rival match.
+
+    When a record's best match and another of its matches can never be one person
+    (twins; a mother and daughter of one name), the chance it belongs with the best
+    one is its odds shared among all of them. If that falls below the link threshold,
+    the record joins neither: its pairs go to review instead. `verdicts[i]` is the
+    guards' verdict on pair i."""
+    left, right, probability = edges.left, edges.right, edges.probability
+    degree: dict[int, int] = {}
+    for index in range(linkable):
+        if verdicts[index] is None:
+            a, b = left[index], right[index]
+            degree[a] = degree.get(a, 0) + 1
+            degree[b] = degree.get(b, 0) + 1
+    by_row: dict[int, list[int]] = {}
+    for index in range(linkable):
+        if verdicts[index] is None:
+            for row in (left[index], right[index]):
+                if degree[row] > 1:
+                    by_row.setdefault(row, []).append(index)
+    held: set[int] = set()
+    for row, indices in by_row.items():
+        # Edges are sorted strongest first, so the first is the best.
+        others = [right[i] if left[i] == row else left[i] for i in indices]
+        best = others[0]
+        rivals = [i for i, other in zip(indices[1:], others[1:], strict=True)
+                  if guards.conflict(best, other)]  # fmt: skip
+        if not rivals:
+            continue
+        odds = [_odds(probability[i]) for i in (indices[0], *rivals)]
+        if odds[0] / (1 + sum(odds)) < threshold:
+            held.update((indices[0], *rivals))
+    return held
+
+
+def _odds(probability: float) -> float:
+    return probability / max(1 - probability, 1e-300)

@@ -1,0 +1,154 @@
+"""Canonical person records -> the standardised columns the model compares.
+
+One pass over the records; each distinct name, postcode or address line is
+standardised once. The result is columnar: a pyarrow table for the scoring backend
+and plain lists (indexed by row number) for the guards and explanations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+
+from graph_etl import standardise as std
+from graph_etl.matching.types import Record
+
+EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass
+class Features:
+    """Standardised values by row number; `ids[i]` is row i's record id."""
+
+    ids: list[str]
+    files: list[str] = field(default_factory=list)  # "source:file" of each record
+    given: list[str | None] = field(default_factory=list)
+    given_full: list[str | None] = field(default_factory=list)
+    given_tokens: list[tuple[str, ...]] = field(default_factory=list)
+    given_keys: list[frozenset[str]] = field(default_factory=list)
+    family: list[str | None] = field(default_factory=list)
+    family_tokens: list[tuple[str, ...]] = field(default_factory=list)
+    dob: list[tuple[int, int, int] | None] = field(default_factory=list)
+    sex: list[str | None] = field(default_factory=list)
+    nhs: list[str | None] = field(default_factory=list)
+    upn: list[str | None] = field(default_factory=list)
+    address: list[str | None] = field(default_factory=list)
+    uprn: list[str | None] = field(default_factory=list)
+    table: pa.Table | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _given(raw: tuple[str | None, str | None]) -> tuple[Any, ...]:
+    """(first given name, all given names, every given word, nickname keys)."""
+    given, other = raw
+    tokens = std.name_tokens(given)
+    keys = std.nickname_keys(given) | std.nickname_keys(other) if (given or other) else EMPTY
+    first = tokens[0] if tokens else None
+    return first, " ".join(tokens) or None, tokens + std.name_tokens(other), keys
+
+
+@lru_cache(maxsize=1 << 18)
+def _postcode(postcode: str | None) -> tuple[str | None, str | None]:
+    return std.postcode_compact(postcode), std.postcode_sector(postcode)
+
+
+@lru_cache(maxsize=1 << 18)
+def _line(line1: str | None) -> tuple[str | None, str | None]:
+    return std.house_number(line1), std.street_key(line1)
+
+
+def _address(raw: tuple[str | None, str | None]) -> tuple[Any, ...]:
+    line1, postcode = raw
+    compact, sector = _postcode(postcode)
+    number, street = _line(line1)
+    key = f"{compact}|{number or ''}|{street or ''}" if compact and (number or street) else None
+    return compact, sector, number, street, key
+
+
+def _encode(values: list[Any]) -> tuple[list[Any], list[int]]:
+    """(distinct values, each value's index into them)."""
+    distinct = list(dict.fromkeys(values))
+    index = {value: position for position, value in enumerate(distinct)}
+    return distinct, [index[value] for value in values]
+
+
+class _Column:
+    """One raw field, dictionary-encoded: standardise each distinct value once."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.distinct, codes = _encode(values)
+        self.codes = codes
+        self._indices: pa.Array | None = None
+
+    def derive(self, function: Any) -> list[Any]:
+        """`function` of each distinct value."""
+        return [function(value) for value in self.distinct]
+
+    def rows(self, derived: list[Any]) -> list[Any]:
+        """Per-record values of a derived list."""
+        return [derived[code] for code in self.codes]
+
+    def arrow(self, derived: list[Any], kind: pa.DataType) -> pa.Array:
+        if self._indices is None:
+            self._indices = pa.array(self.codes, pa.int32())
+        return pa.array(derived, kind).take(self._indices)
+
+
+def build(records: Sequence[Record]) -> Features:
+    """Standardise every record; the pyarrow table has one row per record, in order."""
+    ids = [record["id"] for record in records]
+    features = Features(ids=ids, files=[record_id.rpartition(":")[0] for record_id in ids])
+    text, words, number = pa.string(), pa.list_(pa.string()), pa.int32()
+    arrays: dict[str, pa.Array] = {"unique_id": pa.array(range(len(ids)), pa.int64())}
+
+    given = _Column([(r.get("given_name"), r.get("other_given_names")) for r in records])
+    parts = given.derive(_given)
+    for position, name in enumerate(("given", "given_full", "given_tokens", "given_keys")):
+        setattr(features, name, given.rows([part[position] for part in parts]))
+    arrays["given"] = given.arrow([part[0] for part in parts], text)
+    arrays["given_full"] = given.arrow([part[1] for part in parts], text)
+    arrays["given_meta"] = given.arrow([std.phonetic_key(part[0]) or None for part in parts], text)
+    arrays["given_keys"] = given.arrow([sorted(part[3]) or None for part in parts], words)
+
+    family = _Column([r.get("family_name") for r in records])
+    keys = family.derive(lambda value: std.name_key(value) or None)
+    tokens = family.derive(std.name_tokens)
+    features.family, features.family_tokens = family.rows(keys), family.rows(tokens)
+    arrays["family"] = family.arrow(keys, text)
+    arrays["family_tokens"] = family.arrow([list(t) or None for t in tokens], words)
+    arrays["family_meta"] = family.arrow([std.phonetic_key(k) or None for k in keys], text)
+
+    dob = _Column([r.get("dob") for r in records])
+    dates = dob.derive(std.dob_parts)
+    features.dob = dob.rows(dates)
+    arrays["dob"] = dob.arrow(
+        [f"{d[0]:04d}-{d[1]:02d}-{d[2]:02d}" if d else None for d in dates], text
+    )
+    for position, name in enumerate(("dob_y", "dob_m", "dob_d")):
+        arrays[name] = dob.arrow([d[position] if d else None for d in dates], number)
+
+    sex = _Column([r.get("sex") for r in records])
+    arrays["sex"] = sex.arrow(sex.derive(std.sex), text)
+    for field_name, name, function in (
+        ("nhs_number", "nhs", std.nhs_number),
+        ("upn", "upn", std.upn),
+        ("uprn", "uprn", lambda value: str(value) if value else None),
+    ):
+        column = _Column([r.get(field_name) for r in records])
+        derived = column.derive(function)
+        setattr(features, name, column.rows(derived))
+        arrays[name] = column.arrow(derived, text)
+
+    address = _Column([(r.get("line1"), r.get("postcode")) for r in records])
+    parts = address.derive(_address)
+    features.address = address.rows([part[4] for part in parts])
+    for position, name in enumerate(("postcode", "sector", "addr_num", "street")):
+        arrays[name] = address.arrow([part[position] for part in parts], text)
+    features.table = pa.table(arrays)
+    return features

@@ -1,0 +1,245 @@
+"""Family-safe guards: pairs of records that must never be one person.
+
+The model weighs evidence; these rules are hard limits on top of it, because its
+mistakes are not symmetric: a wrong merge shows one child's risks on another child's
+page. Clustering checks every pair across two groups before joining them, so a chain
+of links cannot join what a guard keeps apart.
+
+1. **Strong identifiers.** Two valid NHS numbers (or UPNs) that differ mean two people,
+   whatever else agrees. Records that share one are the same person and no other
+   guard applies to them.
+2. **Twins.** Same date of birth, different given names: twins share a birthday,
+   surname and address, which is strong evidence for a match in any model.
+3. **Siblings.** Same family name and same address, different given names.
+
+   Within one list of one source (a school's pupil roll, one tenancy's household),
+   given names must agree exactly for guards 2 and 3, not just as a nickname or
+   within a typing slip: an agency that lists Grace and Gracie, or Leo and Leon, with
+   one birthday is listing twins. Records of one file in different household groups
+   (a tenant's old and new tenancy) are not one list: people move, and each landlord
+   writes their name their own way; within a file that has household groups, only
+   records of one group are one list. (Two records without any date of birth, such as
+   one parent listed as the contact of two pupils, are exempt.)
+4. **Conflicting dates of birth.** Two dates that differ in more than one of day,
+   month and year, and are not the day and month swapped, belong to different people
+   (a parent and child of the same name at one address, for example).
+5. **Recorded relatives and households.** A record that its source links to another
+   as parent, child, partner, carer or relative (a pupil's contact, a tenant's
+   household member) is a different person from that record; and a parent or
+   grandparent is at least 12 years older than the child (a child 12 years younger).
+   A source's list names each member of a household, and each relative of a person,
+   once: two records in one household group of a source, or two relatives of the same
+   record from one file, are different people. This keeps a mother who shares her
+   daughter's name, and has no date of birth in the school's contact list, off the
+   daughter's page, and a father and son of one name in one tenancy apart.
+
+Given names are "different" only when no word of one agrees with a word of the
+other exactly, as a nickname (Bill/William, via the nickname table), or within one
+typing slip, and the names are not simply swapped with the family name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import jellyfish
+
+from graph_etl.matching.features import Features
+
+Dob = tuple[int, int, int]
+GAP_YEARS = 12
+MAX_LIST = 50  # larger "households" are more likely data errors than real lists
+OLDER = frozenset({"PARENT_OF", "GRANDPARENT_OF"})  # person is older than related
+YOUNGER = frozenset({"CHILD_OF"})  # person is younger than related
+
+
+def _close(a: str, b: str) -> bool:
+    """Equal, or one typing slip apart (for words of three letters or more)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1:
+        return False
+    return jellyfish.damerau_levenshtein_distance(a, b) <= 1
+
+
+def dob_compatible(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    """The same date, day and month swapped, or at most one part different."""
+    if a == b or (a[0] == b[0] and a[1] == b[2] and a[2] == b[1]):
+        return True
+    return sum(x == y for x, y in zip(a, b, strict=True)) >= 2
+
+
+DIFFERENT_NHS = "different NHS numbers"
+DIFFERENT_UPN = "different UPNs"
+RELATIVES = "recorded as relatives of each other"
+TOO_YOUNG = "too young to be the parent a source records"
+TOO_OLD = "too old to be the child a source records"
+TWINS = "same date of birth, different given names (twins)"
+SIBLINGS = "same family name and address, different given names (siblings)"
+DOB_CONFLICT = "conflicting dates of birth"
+
+
+class Guards:
+    """Pairwise guard checks over standardised features (by row number).
+
+    `relationships` are the sources' relationship records (dicts with `person`,
+    `related` and `type`: `PARENT_OF`, `CHILD_OF`, `PARTNER_OF`, ...) and household
+    group records (`person`, `group`)."""
+
+    def __init__(
+        self,
+        features: Features,
+        relationships: Iterable[dict[str, Any]] = (),
+        row_of: dict[str, int] | None = None,
+    ) -> None:
+        self.f = features
+        # Plain lists, looked up millions of times.
+        self.nhs, self.upn, self.dob, self.files = (
+            features.nhs,
+            features.upn,
+            features.dob,
+            features.files,
+        )
+        self.distinct: dict[int, set[int]] = {}
+        self.group_of: dict[int, tuple[str, ...]] = {}  # a row's household group
+        self.grouped_files: set[str] = set()  # files whose records have such groups
+        self.born_by: dict[int, Dob] = {}  # latest possible date of birth
+        self.born_after: dict[int, Dob] = {}  # earliest possible date of birth
+        self._read_relationships(relationships, row_of)
+        self.constrained = set(self.distinct) | set(self.born_by) | set(self.born_after)
+
+    def _read_relationships(
+        self, relationships: Iterable[dict[str, Any]], row_of: dict[str, int] | None
+    ) -> None:
+        features, dob = self.f, self.f.dob
+        if row_of is None:
+            row_of = {record_id: row for row, record_id in enumerate(features.ids)}
+        lists: dict[tuple[str, ...], list[int]] = {}
+        pairs: list[tuple[int, int]] = []
+        born_by, born_after = self.born_by, self.born_after
+        for relation in relationships:
+            a = row_of.get(relation.get("person") or "")
+            if a is None:
+                continue
+            group = relation.get("group")
+            if group is not None:
+                key = ("group", features.files[a].partition(":")[0], str(group))
+                lists.setdefault(key, []).append(a)
+                self.group_of[a] = key
+                self.grouped_files.add(features.files[a])
+                continue
+            b = row_of.get(relation.get("related") or "")
+            if b is None or a == b:
+                continue
+            pairs.append((a, b))
+            lists.setdefault(("relatives of", str(b), features.files[a]), []).append(a)
+            lists.setdefault(("relatives of", str(a), features.files[b]), []).append(b)
+            kind = relation.get("type")
+            if kind in OLDER:
+                older, younger = a, b
+            elif kind in YOUNGER:
+                older, younger = b, a
+            else:
+                continue
+            if (date := dob[younger]) is not None:
+                bound = (date[0] - GAP_YEARS, date[1], date[2])
+                if older not in born_by or bound < born_by[older]:
+                    born_by[older] = bound
+            if (date := dob[older]) is not None:
+                bound = (date[0] + GAP_YEARS, date[1], date[2])
+                if younger not in born_after or bound > born_after[younger]:
+                    born_after[younger] = bound
+        for rows in lists.values():
+            if 1 < len(rows) <= MAX_LIST:
+                pairs.extend((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if a != b)
+        distinct = self.distinct
+        for a, b in pairs:
+            distinct.setdefault(a, set()).add(b)
+            distinct.setdefault(b, set()).add(a)
+
+    def _relatives_conflict(self, a: int, b: int) -> str | None:
+        apart = self.distinct.get(a)
+        if apart is not None and b in apart:
+            return RELATIVES
+        for x, y in ((a, b), (b, a)):
+            date = self.dob[y]
+            if date is None:
+                continue
+            bound = self.born_by.get(x)
+            if bound is not None and date > bound:
+                return TOO_YOUNG
+            bound = self.born_after.get(x)
+            if bound is not None and date < bound:
+                return TOO_OLD
+        return None
+
+    def given_compatible(self, a: int, b: int) -> bool:
+        f = self.f
+        tokens_a, tokens_b = f.given_tokens[a], f.given_tokens[b]
+        if not tokens_a or not tokens_b:
+            return True
+        if f.given_keys[a] & f.given_keys[b]:
+            return True
+        if any(_close(x, y) for x in tokens_a for y in tokens_b):
+            return True
+        return f.given_full[a] == f.family[b] and f.given_full[b] == f.family[a]
+
+    def given_equal(self, a: int, b: int) -> bool:
+        """The same given names (either record's other given names count too)."""
+        f = self.f
+        tokens_a, tokens_b = f.given_tokens[a], f.given_tokens[b]
+        if not tokens_a or not tokens_b or f.given_full[a] == f.given_full[b]:
+            return True
+        return bool(set(tokens_a) & set(tokens_b))
+
+    def family_related(self, a: int, b: int) -> bool:
+        f = self.f
+        if not f.family[a] or not f.family[b]:
+            return False
+        if set(f.family_tokens[a]) & set(f.family_tokens[b]):
+            return True
+        return _close(f.family[a], f.family[b])  # type: ignore[arg-type]
+
+    def same_address(self, a: int, b: int) -> bool:
+        f = self.f
+        if f.uprn[a] and f.uprn[a] == f.uprn[b]:
+            return True
+        return f.address[a] is not None and f.address[a] == f.address[b]
+
+    def conflict(self, a: int, b: int) -> str | None:
+        """Why records a and b can never be one person, or None."""
+        nhs_a, nhs_b, upn_a, upn_b = self.nhs[a], self.nhs[b], self.upn[a], self.upn[b]
+        if nhs_a is not None and nhs_b is not None:
+            if nhs_a != nhs_b:
+                return DIFFERENT_NHS
+            return (
+                DIFFERENT_UPN
+                if upn_a is not None and upn_b is not None and upn_a != upn_b
+                else None
+            )
+        if upn_a is not None and upn_b is not None:
+            return DIFFERENT_UPN if upn_a != upn_b else None
+        constrained = self.constrained
+        if (a in constrained or b in constrained) and (why := self._relatives_conflict(a, b)):
+            return why
+        dob_a, dob_b = self.dob[a], self.dob[b]
+        file = self.files[a]
+        strict = (
+            file == self.files[b]
+            and (dob_a is not None or dob_b is not None)
+            and (file not in self.grouped_files or self.group_of.get(a) == self.group_of.get(b))
+        )
+        if not (self.given_equal(a, b) if strict else self.given_compatible(a, b)):
+            if dob_a is not None and dob_a == dob_b:
+                return TWINS
+            if self.family_related(a, b) and self.same_address(a, b):
+                return SIBLINGS
+        if (
+            dob_a is not None
+            and dob_b is not None
+            and dob_a != dob_b
+            and not dob_compatible(dob_a, dob_b)
+        ):
+            return DOB_CONFLICT
+        return None

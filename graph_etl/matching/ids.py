@@ -1,0 +1,100 @@
+"""Stable person ids across refreshes, with merge, split and new events.
+
+* A person id from the last load follows its records: it goes to the new group
+  holding most of them (ties: the group whose smallest record id sorts first).
+* A group offered several old ids keeps the one with most of its records (ties: the
+  smaller id) and records a `merge` event; the others are retired.
+* An old id whose records are now in several groups gives a `split` event naming
+  the ids those records now have.
+* Any other group gets a new id from its smallest record id, `P` + 12 hex digits of
+  its SHA-1 (the walking skeleton's rule), salted only if that id is taken. With no
+  previous ids this is the whole rule, so the same records always give the same ids.
+* A group made only of records never seen before gives a `new` event (only when
+  there was a previous load to compare with).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+
+def new_person_id(smallest_record_id: str, salt: int = 0) -> str:
+    text = smallest_record_id if salt == 0 else f"{smallest_record_id}#{salt}"
+    return "P" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def assign_ids(
+    groups: list[list[str]], previous: dict[str, str] | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """A person id for each group of record ids, and the events relative to `previous`."""
+    previous = previous or {}
+    order = sorted(range(len(groups)), key=lambda index: min(groups[index]))
+    overlaps = [
+        Counter(previous[r] for r in groups[i] if r in previous) for i in range(len(groups))
+    ]
+
+    # Each old id goes to the group holding most of its records.
+    owner: dict[str, tuple[int, int]] = {}  # old id -> (-count, rank of group)
+    for rank, index in enumerate(order):
+        for old_id, count in overlaps[index].items():
+            best = owner.get(old_id)
+            if best is None or (-count, rank) < best:
+                owner[old_id] = (-count, rank)
+    offered: dict[int, list[str]] = {}
+    for old_id, (_, rank) in owner.items():
+        offered.setdefault(order[rank], []).append(old_id)
+
+    ids: list[str | None] = [None] * len(groups)
+    taken = set(previous.values())
+    events: list[dict[str, Any]] = []
+    for index in order:
+        candidates = offered.get(index)
+        if not candidates:
+            continue
+        candidates.sort(key=lambda old_id: (-overlaps[index][old_id], old_id))
+        ids[index] = candidates[0]
+        if len(candidates) > 1:
+            events.append(
+                {"kind": "merge", "person_ids": candidates, "records": sorted(groups[index])}
+            )
+    for index in order:
+        if ids[index] is not None:
+            continue
+        smallest, salt = min(groups[index]), 0
+        while (candidate := new_person_id(smallest, salt)) in taken:
+            salt += 1
+        taken.add(candidate)
+        ids[index] = candidate
+        if previous and not overlaps[index]:
+            events.append(
+                {"kind": "new", "person_ids": [candidate], "records": sorted(groups[index])}
+            )
+    events.extend(_splits(groups, ids, previous, overlaps))
+    return [str(person_id) for person_id in ids], events
+
+
+def _splits(
+    groups: list[list[str]],
+    ids: list[str | None],
+    previous: dict[str, str],
+    overlaps: list[Counter[str]],
+) -> list[dict[str, Any]]:
+    now_in: dict[str, set[str]] = {}
+    for index, counts in enumerate(overlaps):
+        for old_id in counts:
+            now_in.setdefault(old_id, set()).add(ids[index])  # type: ignore[arg-type]
+    split = {old_id for old_id, people in now_in.items() if len(people) > 1}
+    if not split:
+        return []
+    old_records: dict[str, list[str]] = {}
+    for record_id, person in previous.items():
+        if person in split:
+            old_records.setdefault(person, []).append(record_id)
+    events = []
+    for old_id in sorted(split):
+        records = sorted(old_records[old_id])
+        later = sorted(now_in[old_id] - {old_id})
+        events.append({"kind": "split", "person_ids": [old_id, *later], "records": records})
+    return events

@@ -1,0 +1,78 @@
+"""From clusters to what `match()` returns: a link per record and the review pairs."""
+
+from __future__ import annotations
+
+from graph_etl.matching.explain import Explainer
+from graph_etl.matching.scoring import Edges
+from graph_etl.matching.types import Link, ReviewPair
+
+ONLY_RECORD = ["only record of this person"]
+DECIDED_SAME = ["confirmed as the same person by clerical review"]
+
+
+def links_for(
+    ids: list[str],
+    edges: Edges,
+    linkable: int,
+    held: set[int],
+    roots: list[int],
+    sizes: dict[int, int],
+    person_of_root: dict[int, str],
+    explain: Explainer,
+) -> dict[str, Link]:
+    """Each record's link, explained by its strongest pair inside its person
+    (`roots[row]` names the row's group; `sizes[root]` is the group's size)."""
+    best = [-1] * len(ids)
+    left, right = edges.left, edges.right
+    for index in range(linkable):
+        a, b = left[index], right[index]
+        if roots[a] == roots[b] and index not in held:
+            if best[a] < 0:
+                best[a] = index
+            if best[b] < 0:
+                best[b] = index
+    links: dict[str, Link] = {}
+    pattern, patterns, probability = edges.pattern, edges.patterns, edges.probability
+    explained = explain.pattern
+    for row, record_id in enumerate(ids):
+        root = roots[row]
+        index = best[row]
+        if index < 0:
+            reasons = ONLY_RECORD if sizes[root] == 1 else DECIDED_SAME
+            links[record_id] = Link(person_of_root[root], 1.0, reasons, [])
+            continue
+        reasons, explanation = explained(pattern[index], patterns)
+        other = right[index] if left[index] == row else left[index]
+        links[record_id] = Link(
+            person_of_root[root], probability[index], reasons, explanation, ids[other]
+        )
+    return links
+
+
+def review_pairs(
+    ids: list[str],
+    edges: Edges,
+    linkable: int,
+    held: set[int],
+    roots: list[int],
+    decided: set[frozenset[int]],
+    verdicts: list[str | None],
+    explain: Explainer,
+) -> list[ReviewPair]:
+    """Review-band pairs (and held-back ambiguous ones) left in different people, not
+    already decided: the strongest pair for each pair of people."""
+    seen: set[tuple[int, int]] = set()
+    review: list[ReviewPair] = []
+    for index in (*sorted(held), *range(linkable, len(edges))):
+        a, b = edges.left[index], edges.right[index]
+        root_a, root_b = roots[a], roots[b]
+        people = (min(root_a, root_b), max(root_a, root_b))
+        if root_a == root_b or people in seen or frozenset((a, b)) in decided:
+            continue
+        seen.add(people)
+        _, explanation = explain.pattern(edges.pattern[index], edges.patterns)
+        first, second = sorted((ids[a], ids[b]))
+        review.append(
+            ReviewPair(first, second, edges.probability[index], explanation, verdicts[index])
+        )
+    return review

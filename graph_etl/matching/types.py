@@ -1,0 +1,61 @@
+"""What matching returns: a link per record, review pairs, id events; and decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Link:
+    """Which person a source record belongs to, and why.
+
+    `probability` is the match probability of the strongest link that joins the record
+    to its person (1.0 for a person's only record or a clerical "same person");
+    `reasons` are short sentences; `explanation` holds one `{"field", "level",
+    "weight"}` entry per compared field of that link (weights in bits, JSON-ready);
+    `matched_with` is the record at the other end of that link.
+
+    Links that share an explanation share the same list objects: treat them as read-only.
+    """
+
+    person_id: str
+    probability: float
+    reasons: list[str] = field(default_factory=list)
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+    matched_with: str | None = None
+
+
+@dataclass
+class ReviewPair:
+    """Two records the model is unsure about, for clerical review (record ids, the
+    smaller first). `guard` says why a family-safe guard would keep them apart, if one
+    would: only a "same person" decision can join such a pair."""
+
+    record_a: str
+    record_b: str
+    probability: float
+    explanation: list[dict[str, Any]]
+    guard: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A clerical decision on a pair of records: the same person or different people."""
+
+    record_a: str
+    record_b: str
+    same_person: bool
+
+
+@dataclass
+class MatchResult:
+    """Everything `match()` returns."""
+
+    links: dict[str, Link]
+    review_pairs: list[ReviewPair]
+    events: list[dict[str, Any]]
+    model_version: str
+    stats: dict[str, Any] = field(default_factory=dict)
