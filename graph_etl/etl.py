@@ -6,14 +6,17 @@ import csv
 import json
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import linking, model, snapshots
+from graph_etl import model, snapshots
 from graph_etl.graph import Graph
 from graph_etl.load import load_rows
+from graph_etl.matching import Decision, MatchSettings, match
+from graph_etl.matching import decisions as decision_store
 from graph_etl.sources import (
     Manifest,
     ReadResult,
@@ -28,6 +31,7 @@ class EtlReport:
     started_at: datetime
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     people: int = 0
+    matching: dict[str, Any] = field(default_factory=dict)
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
@@ -37,6 +41,7 @@ class EtlReport:
             "started_at": self.started_at.isoformat(),
             "seconds": round(self.seconds, 2),
             "people": self.people,
+            "matching": self.matching,
             "phases": self.phases,
             "sources": self.sources,
             "loaded": self.loaded,
@@ -44,6 +49,10 @@ class EtlReport:
 
     def summary(self) -> str:
         lines = [f"ETL finished in {self.seconds:.1f}s: {self.people:,} people"]
+        if self.matching:
+            said = [f"{self.matching['review_pairs']:,} pairs for clerical review"]
+            said += [f"{n:,} {kind}" for kind, n in sorted(self.matching["events"].items())]
+            lines.append(f"  matching ({self.matching['model_version']}): {'; '.join(said)}")
         for source, report in self.sources.items():
             if report["status"] != "loaded":
                 kept = report.get("kept_previous_extract")
@@ -92,9 +101,12 @@ def run(
     manifests: dict[str, Manifest] | None = None,
     quiet: bool = False,
     state_dir: Path | None = None,
+    match_settings: MatchSettings | None = None,
+    decisions: list[Decision] | None = None,
 ) -> EtlReport:
-    """Read, link, build and load. `state_dir` (default: the graph settings' state
-    folder) keeps each source's last good read."""
+    """Read, match, build and load. `state_dir` (default: the graph settings' state
+    folder) keeps each source's last good read. Clerical `decisions` default to those
+    in the relational store; person ids carry forward from what the graph holds."""
     started = datetime.now(UTC)
     report = EtlReport(started)
     manifests = manifests if manifests is not None else load_manifests()
@@ -113,13 +125,27 @@ def run(
 
     results = read_all(manifests, extracts, report, state_dir)
     phase("read")
-    people = [record for result in results.values() for record in result.people()]
-    links = linking.link_records(people)
-    report.people = len({link.person_id for link in links.values()})
+    store = decision_store.make_engine() if decisions is None else None
+    matched = match(
+        [record for result in results.values() for record in result.people()],
+        previous={row["record"]: row["person"] for row in graph.read("state/person_ids")},
+        decisions=decision_store.load_decisions(store) if store is not None else decisions,
+        settings=match_settings or MatchSettings.from_env(quiet=quiet),
+        relationships=[item for result in results.values() for item in result.relationships()],
+    )
+    report.people = matched.stats["people"]
+    report.matching = {
+        "model_version": matched.model_version,
+        "review_pairs": len(matched.review_pairs),
+        "events": dict(Counter(event["kind"] for event in matched.events)),
+        **matched.stats,
+    }
     phase("match")
-    rows = model.build(manifests, results, links, started)
+    rows = model.build(manifests, results, matched.links, started, matched.review_pairs)
     phase("model")
     report.loaded = load_rows(graph, rows, quiet=quiet)
+    if store is not None:
+        decision_store.record_events(store, matched.events)
     phase("load")
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     if report_path is not None:

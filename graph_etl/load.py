@@ -42,6 +42,7 @@ STEPS = (
     Step("addresses", _id),
     Step("persons", _id),
     Step("source_records", _id),
+    Step("review_pairs", lambda r: f"{r['record_a']}|{r['record_b']}"),
     Step("lives_at", lambda r: f"{r['person_id']}|{r['address_id']}|{r['source']}"),
     Step("households", lambda r: str(r["person_id"])),
     Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}"),

@@ -10,11 +10,12 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from graph_etl.linking import Link
+from graph_etl.matching.types import Link, ReviewPair
 from graph_etl.sources.manifest import FAMILY_TYPES, INVERSE_TYPES, Manifest
 from graph_etl.sources.reader import ReadResult
 from graph_etl.standardise import address_key, name_key
@@ -40,6 +41,7 @@ class GraphRows:
     addresses: list[Row] = field(default_factory=list)
     persons: list[Row] = field(default_factory=list)
     source_records: list[Row] = field(default_factory=list)
+    review_pairs: list[Row] = field(default_factory=list)
     lives_at: list[Row] = field(default_factory=list)
     households: list[Row] = field(default_factory=list)
     family: list[Row] = field(default_factory=list)
@@ -79,8 +81,19 @@ def build(
     results: dict[str, ReadResult],
     links: dict[str, Link],
     loaded_at: datetime,
+    review: Sequence[ReviewPair] = (),
 ) -> GraphRows:
     rows = GraphRows()
+    rows.review_pairs = [
+        {
+            "record_a": pair.record_a,
+            "record_b": pair.record_b,
+            "probability": pair.probability,
+            "explanation": json.dumps(pair.explanation, sort_keys=True),
+            "guard": pair.guard,
+        }
+        for pair in review
+    ]
     extracted = {source: result.extracted_at for source, result in results.items()}
     for source, manifest in manifests.items():
         result = results.get(source)
@@ -118,7 +131,8 @@ def build(
                     "person_id": link.person_id,
                     "probability": link.probability,
                     "reasons": link.reasons,
-                    "explanation": json.dumps(getattr(link, "explanation", []), sort_keys=True),
+                    "matched_with": link.matched_with,
+                    "explanation": json.dumps(link.explanation, sort_keys=True),
                     "deep_link": deep_link.replace("{key}", key),
                     "props": {
                         name: record.get(name)

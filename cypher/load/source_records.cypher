@@ -10,4 +10,5 @@ DELETE old
 WITH sr, r
 MATCH (p:Person {id: r.person_id})
 MERGE (sr)-[d:DESCRIBES]->(p)
-SET d.probability = r.probability, d.reasons = r.reasons, d.explanation = r.explanation
+SET d.probability = r.probability, d.reasons = r.reasons, d.explanation = r.explanation,
+    d.matched_with = r.matched_with

@@ -27,14 +27,7 @@ def read_county(folder: Path, quiet: bool = False) -> tuple[list[Record], list[R
             continue
         result = read_source(manifest, extract)
         people = result.people()
-        relationships.extend(
-            {key: item.get(key) for key in ("person", "related", "type")}
-            for item in result.records.get("relationship", [])
-        )
-        relationships.extend(
-            {"person": item.get("person"), "group": item.get("group")}
-            for item in result.records.get("family_group", [])
-        )
+        relationships.extend(result.relationships())
         del result
         records.extend(people)
         if not quiet:

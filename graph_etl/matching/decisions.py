@@ -1,15 +1,22 @@
-"""Clerical decisions on record pairs, kept in the relational store.
+"""Clerical decisions on record pairs, and person-id events, in the relational store.
 
-Table `match_decisions` (record_a, record_b, decision, decided_by, decided_at, reason),
-in the database at `FAMILY_NETWORK_DATABASE_URL` (default: `webapp.sqlite` in the
-state folder, beside users and the audit log). A pair is stored with the smaller
-record id first; every decision is kept (an audit trail) and the latest one counts.
+In the database at `FAMILY_NETWORK_DATABASE_URL` (default: `webapp.sqlite` in the
+state folder, beside users and the audit log):
+
+* `match_decisions` (record_a, record_b, decision, decided_by, decided_at, reason): a
+  pair is stored with the smaller record id first; every decision is kept (an audit
+  trail) and the latest one counts;
+* `person_events` (at, kind, person_ids, records): each merge, split and new person
+  of a refresh (see `ids.py`), written once the refresh has loaded.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -43,6 +50,16 @@ match_decisions = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("reason", Text, nullable=False, default=""),
     Index("match_decisions_pair", "record_a", "record_b"),
+)
+
+person_events = Table(
+    "person_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("person_ids", Text, nullable=False),  # JSON list
+    Column("records", Text, nullable=False),  # JSON list
 )
 
 
@@ -101,3 +118,23 @@ def load_decisions(engine: Engine) -> list[Decision]:
         for record_a, record_b, decision in connection.execute(query):
             latest[(record_a, record_b)] = decision == SAME
     return [Decision(a, b, same) for (a, b), same in sorted(latest.items())]
+
+
+def record_events(engine: Engine, events: Sequence[dict[str, Any]]) -> None:
+    """Keep a refresh's merge, split and new-person events."""
+    if not events:
+        return
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            person_events.insert(),
+            [
+                {
+                    "at": now,
+                    "kind": event["kind"],
+                    "person_ids": json.dumps(event["person_ids"]),
+                    "records": json.dumps(event["records"]),
+                }
+                for event in events
+            ],
+        )

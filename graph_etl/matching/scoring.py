@@ -121,7 +121,7 @@ def score_duckdb(table: pa.Table, model: Model, threshold: float, memory_limit: 
         arrow = connection.sql(
             f"SELECT {', '.join(output_columns(predictions.columns))} "  # noqa: S608
             f"FROM {predictions.physical_name}"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         connection.close()
     return edges_from_arrow(arrow, model)

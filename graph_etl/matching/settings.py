@@ -2,7 +2,7 @@
 
 | variable | default | meaning |
 | --- | --- | --- |
-| `FAMILY_NETWORK_MATCH_LINK` | 0.99 | match probability at or above which two records link |
+| `FAMILY_NETWORK_MATCH_LINK` | 0.95 | match probability at or above which two records link |
 | `FAMILY_NETWORK_MATCH_REVIEW` | 0.5 | from this up to the link threshold, a pair goes to review |
 | `FAMILY_NETWORK_MATCH_MODEL` | newest `graph_etl/models/person_match_v<N>.json` | the model file |
 | `FAMILY_NETWORK_MATCH_BACKEND` | `duckdb` | `duckdb`, or `spark` (needs the `[spark]` extra) |
@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_LINK = 0.99
+DEFAULT_LINK = 0.95
 DEFAULT_REVIEW = 0.5
 
 
@@ -46,9 +46,10 @@ class MatchSettings:
             raise ValueError(f"unknown matching backend {self.backend!r}: duckdb or spark")
 
     @classmethod
-    def from_env(cls) -> MatchSettings:
+    def from_env(cls, quiet: bool = True) -> MatchSettings:
         model = os.environ.get("FAMILY_NETWORK_MATCH_MODEL", "").strip()
         return cls(
+            quiet=quiet,
             link_threshold=float(_env("FAMILY_NETWORK_MATCH_LINK", str(DEFAULT_LINK))),
             review_threshold=float(_env("FAMILY_NETWORK_MATCH_REVIEW", str(DEFAULT_REVIEW))),
             model_path=Path(model) if model else None,

@@ -99,6 +99,20 @@ class ReadResult:
             for record in self.records.get("person", [])
         ]
 
+    def relationships(self) -> list[Record]:
+        """What the source says of how its person records relate, for the matcher's
+        guards: `{person, related, type}` for each relationship and `{person, group}`
+        for each household or family group membership."""
+        related = [
+            {key: item.get(key) for key in ("person", "related", "type")}
+            for item in self.records.get("relationship", [])
+        ]
+        groups = [
+            {"person": item.get("person"), "group": item.get("group")}
+            for item in self.records.get("family_group", [])
+        ]
+        return related + groups
+
     def reasons(self) -> dict[str, int]:
         """Quarantine reasons counted, with the row-specific value left out."""
         return dict(Counter(_reason_family(item.reason) for item in self.quarantine))

@@ -1,53 +1,13 @@
-"""Exact-key linking and the graph rows built from it, on tiny inline records."""
+"""The graph rows built from matched records: the mini county, and tiny inline data."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from graph_etl import linking, model
+from graph_etl import model
+from graph_etl.matching import match
 from graph_etl.sources import load_manifests, read_source
 from tests.conftest import MINI_COUNTY
-
-
-def _person(ident: str, **fields: str) -> dict[str, str]:
-    return {"id": ident, "source": ident.split(":")[0], **fields}
-
-
-def test_strong_identifier_links_despite_different_names() -> None:
-    links = linking.link_records(
-        [
-            _person("a:p:1", given_name="Freddie", family_name="Jones", upn="H930123456010"),
-            _person("b:p:9", given_name="Frederick", family_name="Jones", upn="H930123456010"),
-            _person("b:p:8", given_name="Frederick", family_name="Jones"),
-        ]
-    )
-    assert links["a:p:1"].person_id == links["b:p:9"].person_id
-    assert links["b:p:8"].person_id != links["a:p:1"].person_id
-    assert links["a:p:1"].reasons == ["exact upn"]
-
-
-def test_name_and_address_joins_only_records_without_dob() -> None:
-    home = {"line1": "1 High St", "postcode": "EX1 1AA"}
-    links = linking.link_records(
-        [
-            _person("a:p:1", given_name="John", family_name="Smith", dob="1980-01-01", **home),
-            _person("a:p:2", given_name="John", family_name="Smith", dob="2010-05-05", **home),
-            _person("b:c:1", given_name="John", family_name="Smith", **home),
-        ]
-    )
-    # Father and son of one name at one address stay apart; the contact joins one.
-    assert links["a:p:1"].person_id != links["a:p:2"].person_id
-    assert links["b:c:1"].person_id == links["a:p:1"].person_id
-
-
-def test_person_ids_do_not_depend_on_record_order() -> None:
-    records = [
-        _person("a:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02"),
-        _person("b:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02"),
-    ]
-    forward = linking.link_records(records)
-    backward = linking.link_records(list(reversed(records)))
-    assert forward["a:p:1"].person_id == backward["a:p:1"].person_id
 
 
 def test_mini_county_rows() -> None:
@@ -57,9 +17,13 @@ def test_mini_county_rows() -> None:
         for name, m in manifests.items()
         if (MINI_COUNTY / name).is_dir()
     }
-    people = [record for result in results.values() for record in result.people()]
-    links = linking.link_records(people)
-    rows = model.build(manifests, results, links, datetime(2026, 11, 2, tzinfo=UTC))
+    matched = match(
+        [record for result in results.values() for record in result.people()],
+        relationships=[item for result in results.values() for item in result.relationships()],
+    )
+    rows = model.build(
+        manifests, results, matched.links, datetime(2026, 11, 2, tzinfo=UTC), matched.review_pairs
+    )
     by_name = {(p["given_name"], p["family_name"]): p for p in rows.persons}
     assert len(rows.persons) == 4  # Sarah, Liam, Mia, Tom
     sarah, liam, mia = (

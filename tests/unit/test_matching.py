@@ -1,0 +1,244 @@
+"""Person matching on tiny inline records: guards, clustering, ids, decisions, and the
+real Splink model end to end (DuckDB, in memory; a second or two)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from graph_etl import standardise as std
+from graph_etl.matching import Decision, MatchSettings, features, match, model_store
+from graph_etl.matching.clustering import cluster
+from graph_etl.matching.decisions import load_decisions, record_decision, record_events
+from graph_etl.matching.guards import (
+    DIFFERENT_NHS,
+    DOB_CONFLICT,
+    RELATIVES,
+    SIBLINGS,
+    TWINS,
+    Guards,
+)
+from graph_etl.matching.ids import assign_ids, new_person_id
+from graph_etl.matching.train import finish_parameters
+
+HOME = {"line1": "14 Mill Lane", "postcode": "EX1 2AB"}
+
+
+def rec(ident: str, **fields: str) -> dict[str, str]:
+    return {"id": ident, "source": ident.split(":")[0], **fields}
+
+
+def guards(*records: dict[str, str], relationships: tuple[dict, ...] = ()) -> Guards:
+    return Guards(features.build(list(records)), relationships)
+
+
+# --- standardisation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("9434765919", "9434765919"), ("943 476 5919", "9434765919"), ("9434765918", None),
+     ("12345", None), ("", None)],
+)  # fmt: skip
+def test_nhs_numbers_are_checked(raw: str, expected: str | None) -> None:
+    assert std.nhs_number(raw) == expected
+
+
+def test_upn_check_letter() -> None:
+    assert std.upn("h930123456010") == "H930123456010"
+    assert std.upn("A930123456010") is None  # wrong check letter
+    assert std.upn("H93012345601") is None
+
+
+def test_names_nicknames_and_addresses() -> None:
+    assert std.name_key("Zoë O'Brien-Smith") == "zoe obrien smith"
+    assert {"bill", "william"} <= std.nickname_keys("Bill")
+    assert std.nickname_keys("Freddie") & std.nickname_keys("Frederick")
+    assert std.postcode_key("ex12ab") == "EX1 2AB"
+    assert std.postcode_key("not a postcode") is None
+    assert std.house_number("Flat 2, 19 Tower Avenue") == "2/19"
+    assert std.street_key("12 High St") == "high"
+    assert std.dob_parts("2014-06-03") == (2014, 6, 3)
+
+
+# --- guards -------------------------------------------------------------------------
+
+
+def test_strong_identifiers_decide_first() -> None:
+    g = guards(
+        rec("a:p:1", given_name="Amy", family_name="Lee", nhs_number="9434765919"),
+        rec("b:p:1", given_name="Amy", family_name="Lee", nhs_number="4010232137"),
+        rec("c:p:1", given_name="Aimee", family_name="Leigh", nhs_number="9434765919"),
+    )
+    assert g.conflict(0, 1) == DIFFERENT_NHS
+    assert g.conflict(0, 2) is None
+
+
+def test_twins_and_siblings_are_kept_apart() -> None:
+    g = guards(
+        rec("a:p:1", given_name="Grace", family_name="Hill", dob="2015-02-03", **HOME),
+        rec("b:p:1", given_name="Ella", family_name="Hill", dob="2015-02-03"),
+        rec("b:p:2", given_name="Leo", family_name="Hill", dob="2012-07-07", **HOME),
+        rec("c:p:1", given_name="Gracie", family_name="Hill", dob="2015-02-03"),
+        rec("a:p:2", given_name="Gracie", family_name="Hill", dob="2015-02-03"),
+    )
+    assert g.conflict(0, 1) == TWINS
+    assert g.conflict(0, 2) == SIBLINGS
+    assert g.conflict(0, 3) is None  # Gracie in another agency: a nickname
+    assert g.conflict(0, 4) == TWINS  # ... but one agency listing both is listing twins
+
+
+def test_one_tenant_in_two_tenancies_is_not_twins() -> None:
+    records = (
+        rec("h:m:T1/01", given_name="Nicola", family_name="Shah", dob="1967-06-18"),
+        rec("h:m:T2/04", given_name="Nikki", family_name="Shah", dob="1967-06-18"),
+    )
+    groups = ({"person": "h:m:T1/01", "group": "T1"}, {"person": "h:m:T2/04", "group": "T2"})
+    assert guards(*records).conflict(0, 1) == TWINS
+    assert guards(*records, relationships=groups).conflict(0, 1) is None
+
+
+def test_recorded_relatives_and_ages() -> None:
+    related = (
+        {"person": "s:c:1", "related": "s:p:1", "type": "PARENT_OF"},
+        {"person": "s:c:1", "related": "s:p:2", "type": "PARENT_OF"},
+    )
+    g = guards(
+        rec("s:c:1", given_name="Thomas", family_name="Harris", **HOME),
+        rec("s:p:1", given_name="Thomas", family_name="Harris", dob="2016-10-30", **HOME),
+        rec("s:p:2", given_name="Tommy", family_name="Harris", dob="2016-10-30", **HOME),
+        rec("h:p:1", given_name="Thomas", family_name="Harris", dob="2010-01-01"),
+        relationships=related,
+    )
+    assert g.conflict(0, 1) == RELATIVES  # a father recorded as his son's contact
+    assert g.conflict(1, 2) == RELATIVES  # two children of one contact: twins
+    assert g.conflict(0, 3) is not None  # six when his son was born: not the father
+    assert g.conflict(1, 3) == DOB_CONFLICT
+
+
+def test_a_chain_of_links_never_joins_twins() -> None:
+    g = guards(
+        rec("a:p:1", given_name="Grace", family_name="Hill", dob="2015-02-03"),
+        rec("a:p:2", given_name="Ella", family_name="Hill", dob="2015-02-03"),
+        rec("b:p:1", given_name="Gracie", family_name="Hill", dob="2015-02-03"),
+    )
+    outcome = cluster(3, [(0, 2, g.conflict(0, 2)), (1, 2, g.conflict(1, 2))], g)
+    groups, _ = outcome.clusters.groups()
+    assert sorted(map(sorted, groups)) == [[0, 2], [1]]
+    assert outcome.blocked == [(1, 2, TWINS)]
+
+
+def test_decided_apart_stays_apart() -> None:
+    g = guards(rec("a:p:1", given_name="Amy"), rec("b:p:1", given_name="Amy"))
+    outcome = cluster(2, [(0, 1, None)], g, different=[(0, 1)])
+    assert len(outcome.clusters.groups()[0]) == 2
+
+
+# --- stable ids ---------------------------------------------------------------------
+
+
+def test_ids_carry_forward_merge_and_split() -> None:
+    first, events = assign_ids([["r1", "r2"], ["r3"]])
+    assert first == [new_person_id("r1"), new_person_id("r3")] and events == []
+    previous = {"r1": first[0], "r2": first[0], "r3": first[1]}
+    merged, events = assign_ids([["r1", "r2", "r3"]], previous)
+    assert merged == [first[0]]
+    assert events == [{"kind": "merge", "person_ids": sorted(first), "records": ["r1", "r2", "r3"]}]
+    split, events = assign_ids([["r1"], ["r2"], ["r3"], ["r4"]], previous)
+    assert split[0] == first[0] and split[2] == first[1]
+    kinds = sorted(event["kind"] for event in events)
+    assert kinds == ["new", "split"]
+
+
+def test_ids_do_not_depend_on_order() -> None:
+    assert assign_ids([["b", "a"], ["c"]])[0] == assign_ids([["c"], ["a", "b"]])[0][::-1]
+
+
+# --- decisions ----------------------------------------------------------------------
+
+
+def test_latest_decision_counts(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    record_decision(engine, "b:p:1", "a:p:1", True, "dq1")
+    record_decision(engine, "a:p:1", "b:p:1", False, "dq2", "different schools")
+    assert load_decisions(engine) == [Decision("a:p:1", "b:p:1", False)]
+    with pytest.raises(ValueError, match="two different records"):
+        record_decision(engine, "a:p:1", "a:p:1", True, "dq1")
+    record_events(engine, [{"kind": "merge", "person_ids": ["P1", "P2"], "records": ["r"]}])
+
+
+# --- the model ----------------------------------------------------------------------
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="thresholds"):
+        MatchSettings(link_threshold=0.5, review_threshold=0.9)
+    with pytest.raises(ValueError, match="backend"):
+        MatchSettings(backend="oracle")
+
+
+def test_model_rescales_to_the_data() -> None:
+    model = model_store.load()
+    smaller = model.for_records(model.records // 10)
+    assert smaller.prior == pytest.approx(model.prior * 10, rel=0.01)
+    with pytest.raises(model_store.ModelError, match="cannot read"):
+        model_store.load(Path("no/such/model.json"))
+
+
+def test_training_normalises_each_group_and_floors_m() -> None:
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "sex",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": 0.5, "u_probability": 0.25},
+                    {"m_probability": 0.0, "u_probability": 0.25},
+                ],
+            }
+        ]
+    }
+    finish_parameters(model)
+    levels = model["comparisons"][0]["comparison_levels"][1:]
+    assert levels[0]["u_probability"] == pytest.approx(0.5)
+    assert levels[1]["m_probability"] == pytest.approx(0.01)  # the level's floor
+
+
+def test_match_end_to_end() -> None:
+    records = [
+        rec("social_care:p:1", given_name="Frederick", family_name="Jones", dob="2014-06-03",
+            sex="M", upn="H930123456010", **HOME),
+        rec("schools:p:1", given_name="Freddie", family_name="Jones", dob="2014-06-03",
+            sex="M", upn="H930123456010", **HOME),
+        rec("schools:p:2", given_name="Mia", family_name="Jones", dob="2017-03-09", **HOME),
+        rec("health:p:1", given_name="Mia", family_name="Jones", dob="2017-09-03", **HOME),
+        rec("health:p:2", given_name="Ella", family_name="Jones", dob="2017-03-09", **HOME),
+    ]  # fmt: skip
+    result = match(records)
+    person = {record_id: link.person_id for record_id, link in result.links.items()}
+    assert person["social_care:p:1"] == person["schools:p:1"]
+    assert person["schools:p:2"] == person["health:p:1"]  # day and month swapped
+    assert person["health:p:2"] != person["schools:p:2"]  # her twin
+    link = result.links["schools:p:1"]
+    assert link.matched_with == "social_care:p:1"
+    assert {"field": "upn", "level": "exact"} in [
+        {key: item[key] for key in ("field", "level")} for item in link.explanation
+    ]
+    assert link.reasons[0] == "UPN agrees"
+    assert match(list(reversed(records))).links["health:p:2"].person_id == person["health:p:2"]
+
+
+def test_decisions_override_the_model() -> None:
+    records = [
+        rec("a:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02", **HOME),
+        rec("b:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02", **HOME),
+        rec("c:p:1", given_name="Bob", family_name="Stone", dob="1970-05-05"),
+        rec("d:p:1", given_name="Robert", family_name="Stone-Smith", dob="1970-05-05"),
+    ]
+    decisions = [Decision("a:p:1", "b:p:1", False), Decision("c:p:1", "d:p:1", True)]
+    links = match(records, decisions=decisions).links
+    assert links["a:p:1"].person_id != links["b:p:1"].person_id
+    assert links["c:p:1"].person_id == links["d:p:1"].person_id
+    assert links["d:p:1"].reasons == ["confirmed as the same person by clerical review"]
