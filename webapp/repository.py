@@ -6,6 +6,7 @@ so filtering happens in the database; views never see Cypher or the driver.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -281,6 +282,28 @@ def _counts(policy: Policy, person_ids: list[str]) -> dict[str, list[Count]]:
     return found
 
 
+FIELD_WORDS = {
+    "given_name": "Given name", "family_name": "Family name", "dob": "Date of birth",
+    "address": "Address", "sex": "Sex", "nhs_number": "NHS number", "upn": "UPN",
+}  # fmt: skip
+
+
+def _why_joined(policy: Policy, record: dict[str, Any]) -> dict[str, Any]:
+    """A source record with its match explained: which record it was joined to (named
+    only when the viewer sees that source) and each compared field's weight."""
+    other = record.pop("matched_with", None)
+    source = other.split(":", 1)[0] if other else None
+    record["matched_source"] = source if source in policy.sources else None
+    record["matched_key"] = other.rsplit(":", 1)[-1] if source in policy.full_sources else None
+    weights = json.loads(record.pop("explanation", None) or "[]")
+    record["weights"] = [
+        {**item, "field": FIELD_WORDS.get(item["field"], item["field"])}
+        for item in weights
+        if item["level"] != "missing"
+    ]
+    return record
+
+
 def _project_person(policy: Policy, person: dict[str, Any]) -> dict[str, Any]:
     for field_name in ("nhs_number", "upn"):
         if not policy.sees_field(f"person.{field_name}"):
@@ -320,7 +343,7 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
     person = _project_person(policy, found["person"])
     return PersonPage(
         person=person,
-        records=found["records"],
+        records=[_why_joined(policy, record) for record in found["records"]],
         addresses=found["addresses"],
         family=list(family.values()),
         household=household,

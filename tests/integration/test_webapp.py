@@ -73,6 +73,15 @@ def test_person_page_lists_family_and_their_involvements(app) -> None:  # type: 
     assert "No record in:" not in html  # both visible sources know Liam
 
 
+def test_person_page_says_why_records_are_joined(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    html = client.get(f"/person/{person_id(client, 'liam jones')}").get_data(as_text=True)
+    why = html[html.index("Why are these records joined?") :]
+    assert "Joined to the" in why and "match probability of" in why
+    assert "UPN agrees" in why  # the strongest evidence first
+    assert re.search(r"Date of birth</td>\s*<td[^>]*>exact</td>\s*<td[^>]*>\+\d", why)
+
+
 def test_sources_holding_no_record_are_named(app) -> None:  # type: ignore[no-untyped-def]
     client = signed_in(app, "social_worker")
     html = client.get(f"/person/{person_id(client, 'tom evans')}").get_data(as_text=True)
