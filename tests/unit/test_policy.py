@@ -111,3 +111,19 @@ def test_only_the_school_role_is_organisation_scoped() -> None:
 )
 def test_break_glass_only_out_of_hours(moment: str, out_of_hours: bool) -> None:
     assert break_glass_rule().out_of_hours(datetime.fromisoformat(moment)) is out_of_hours
+
+
+def test_why_joined_names_only_sources_the_role_sees() -> None:
+    from webapp.repository import _why_joined
+
+    explanation = (
+        '[{"field": "dob", "level": "exact", "weight": 14.7},'
+        ' {"field": "upn", "level": "missing", "weight": 0.0}]'
+    )
+    record = {"id": "schools:pupils:H1", "matched_with": "police:persons:N9",
+              "explanation": explanation}  # fmt: skip
+    shown = _why_joined(policy_for("housing_officer"), dict(record))
+    assert shown["matched_source"] is None and shown["matched_key"] is None
+    assert shown["weights"] == [{"field": "Date of birth", "level": "exact", "weight": 14.7}]
+    shown = _why_joined(policy_for("police_officer"), dict(record))
+    assert (shown["matched_source"], shown["matched_key"]) == ("police", "N9")
