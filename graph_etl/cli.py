@@ -194,6 +194,12 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True)
     generate.set_defaults(run=_generate)
 
+    from graph_etl.matching import train
+
+    trainer = commands.add_parser("train-matcher", help="train the person-matching model")
+    train.add_arguments(trainer)
+    trainer.set_defaults(run=train.run)
+
     port = int(os.environ.get("PORT", "5000"))
     for name, run, text in (
         ("serve", _serve, "serve the web app"),

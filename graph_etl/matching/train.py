@@ -1,16 +1,17 @@
 """Train the person-matching model and save it as the next `person_match_v<N>.json`.
 
-Usage (wired as `family-network train-matcher`)::
+Usage::
 
-    python -m graph_etl.matching.train [--county DIR ...] [--generate-people N]
+    family-network train-matcher [--county DIR ...] [--generate-people N]
         [--seed S] [--method labels|em] [--out FILE]
 
 With no `--county`, a synthetic county of `--generate-people` people (default 20,000)
 is generated with `--seed` (default 11, not the committed county's seed 1, so the
 committed county stays unseen) into a temporary folder. `labels` (the default) learns
-the m probabilities from the county's ground truth; `em` learns them unsupervised by
-expectation maximisation, for real extracts that have no ground truth. Either way the
-u probabilities come from random sampling.
+the m probabilities from the county's ground truth and the u probabilities from pairs
+known to be different people (`u_from_labels`); `em` learns m unsupervised by
+expectation maximisation and u by Splink's random sampling, for real extracts that
+have no ground truth.
 """
 
 from __future__ import annotations
@@ -245,36 +246,54 @@ def finish_parameters(model: dict[str, Any]) -> None:
                 level["m_probability"] = level["u_probability"]
 
 
-def _county_records(folders: list[Path]) -> tuple[list[Record], list[str], list[Record]]:
+def _county_records(
+    folders: list[Path],
+) -> tuple[list[Record], list[str] | None, list[Record]]:
+    """Records and relationships of every folder, and each record's true person when
+    every folder has its ground truth (`ground_truth/`), else None."""
     records: list[Record] = []
     labels: list[str] = []
     relationships: list[Record] = []
+    labelled = all((folder / "ground_truth").is_dir() for folder in folders)
     for index, folder in enumerate(folders):
         found, related = county.read_county(folder)
-        truth = county.read_truth(folder)
         records.extend(found)
         relationships.extend(related)
-        # Person ids restart in each county: prefix them so two counties stay apart.
-        labels.extend(f"{index}:{truth[record['id']]}" for record in found)
-    return records, labels, relationships
+        if labelled:
+            truth = county.read_truth(folder)
+            # Person ids restart in each county: prefix them so two counties stay apart.
+            labels.extend(f"{index}:{truth[record['id']]}" for record in found)
+    return records, labels if labelled else None, relationships
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="train-matcher", description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--county",
         type=Path,
         action="append",
         default=[],
-        help="a generated county folder with ground_truth/ (repeatable)",
+        help="a folder of extracts, one sub-folder per source (repeatable); with "
+        "ground_truth/ beside them (a generated county) the labels method can use it",
     )
-    parser.add_argument("--generate-people", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--method", choices=("labels", "em"), default="labels")
+    parser.add_argument(
+        "--generate-people",
+        type=int,
+        default=20_000,
+        help="with no --county: people in the generated training county",
+    )
+    parser.add_argument("--seed", type=int, default=11, help="seed of the generated county")
+    parser.add_argument(
+        "--method",
+        choices=("labels", "em"),
+        default="labels",
+        help="labels: m from the ground truth; em: expectation maximisation",
+    )
     parser.add_argument("--out", type=Path, help="default: the next person_match_v<N>.json")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="family-network-train-", dir="/tmp") as tmp:
+    with tempfile.TemporaryDirectory(prefix="family-network-train-") as tmp:
         folders = list(args.county)
         source: dict[str, Any] = {"counties": [str(folder) for folder in folders]}
         if not folders:
@@ -286,12 +305,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             source = {"generated": {"seed": args.seed, "people": args.generate_people}}
         _say("Reading person records")
         records, labels, relationships = _county_records(folders)
-        _say(f"Training on {len(records):,} records of {len(set(labels)):,} people")
+        if labels is None and args.method == "labels":
+            _say("error: these extracts have no ground_truth/: train with --method em")
+            return 2
+        people = len(set(labels)) if labels else None
+        _say(f"Training on {len(records):,} records" + (f" of {people:,} people" if people else ""))
         splink = train(records, labels, method=args.method, relationships=relationships)
     out = args.out or model_store.next_model_path()
     training = {
         "records": len(records),
-        "people": len(set(labels)),
+        "people": people,
         "method": args.method,
         "data": source,
         "trained_on": datetime.now(UTC).date().isoformat(),
@@ -299,6 +322,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_store.save(out, splink, training)
     _say(f"Saved {out} in {time.monotonic() - started:.0f}s")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="family-network train-matcher", description=__doc__.splitlines()[0]
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,12 @@ from graph_etl.cli import parser
 from graph_etl.settings import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-SETTING_FILES = ["graph_etl/settings.py", "webapp/config.py", "graph_etl/cli.py"]
+SETTING_FILES = [
+    "graph_etl/settings.py",
+    "graph_etl/matching/settings.py",
+    "webapp/config.py",
+    "graph_etl/cli.py",
+]
 
 
 def test_every_environment_variable_is_documented() -> None:
