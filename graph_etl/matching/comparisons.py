@@ -78,10 +78,13 @@ FAMILY_AGREE_SQL = (
     " OR {dl}(family_l, family_r) <= 1 OR family_meta_l = family_meta_r"
     " OR (" + SWAPPED + ")"
 )
-GIVEN_AGREE_SQL = (
-    "given_l = given_r OR {overlap}(given_keys_l, given_keys_r)"
-    " OR {dl}(given_l, given_r) <= 1 OR (" + SWAPPED + ")"
-)
+# A nickname: one record's given name is a short form of the other's (Bill and
+# William), not two short forms of one name (Alfie and Freddie, both Alfred: often
+# brothers). A typing slip: one letter apart, unless both are names people are
+# given (Jason and Mason are two boys; `given_names.py`).
+NICKNAME_SQL = "{overlap}(given_keys_l, given_all_r) OR {overlap}(given_all_l, given_keys_r)"
+TYPO_SQL = "{dl}(given_l, given_r) <= 1 AND NOT (given_known_l AND given_known_r)"
+GIVEN_AGREE_SQL = f"given_l = given_r OR {NICKNAME_SQL} OR ({TYPO_SQL}) OR (" + SWAPPED + ")"
 FAMILY_AGREES, FAMILY_DIFFERS = "family agrees", "family differs"
 NAMES_AGREE, GIVEN_DIFFERS = "names agree", "family agrees, given differs"
 Group = tuple[str, str, str]  # (name, SQL condition, note for labels)
@@ -133,10 +136,10 @@ COMPARISONS: tuple[Comparison, ...] = (
                 Level("swapped", SWAPPED, "given and family names swapped"),
                 Level(
                     "nickname",
-                    "{overlap}(given_keys_l, given_keys_r)",
+                    NICKNAME_SQL,
                     "given names agree as a nickname or another given name",
                 ),
-                Level("typo", "{dl}(given_l, given_r) <= 1", "given name differs by one letter"),
+                Level("typo", TYPO_SQL, "given name differs by one letter"),
                 Level("similar", "{jw}(given_l, given_r) >= 0.88", "given names are similar"),
                 _else("given names differ"),
             ],

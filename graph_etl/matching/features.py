@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from graph_etl import standardise as std
+from graph_etl.matching.given_names import is_known
 from graph_etl.matching.types import Record
 
 EMPTY: frozenset[str] = frozenset()
@@ -115,6 +116,8 @@ def build(records: Sequence[Record]) -> Features:
     arrays["given_full"] = given.arrow([part[1] for part in parts], text)
     arrays["given_meta"] = given.arrow([std.phonetic_key(part[0]) or None for part in parts], text)
     arrays["given_keys"] = given.arrow([sorted(part[3]) or None for part in parts], words)
+    arrays["given_all"] = given.arrow([sorted(set(part[2])) or None for part in parts], words)
+    arrays["given_known"] = given.arrow([is_known(part[0]) for part in parts], pa.bool_())
 
     family = _Column([r.get("family_name") for r in records])
     keys = family.derive(lambda value: std.name_key(value) or None)

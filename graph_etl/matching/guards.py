@@ -34,8 +34,9 @@ of links cannot join what a guard keeps apart.
    daughter's page, and a father and son of one name in one tenancy apart.
 
 Given names are "different" only when no word of one agrees with a word of the
-other exactly, as a nickname (Bill/William, via the nickname table), or within one
-typing slip, and the names are not simply swapped with the family name.
+other exactly, as a nickname (one the short form of the other: Bill/William, via the
+nickname tables), or within one typing slip (unless both are names people are given:
+Jason/Mason), and the names are not simply swapped with the family name.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from typing import Any
 import jellyfish
 
 from graph_etl.matching.features import Features
+from graph_etl.matching.given_names import is_known
 
 Dob = tuple[int, int, int]
 GAP_YEARS = 12
@@ -179,9 +181,11 @@ class Guards:
         tokens_a, tokens_b = f.given_tokens[a], f.given_tokens[b]
         if not tokens_a or not tokens_b:
             return True
-        if f.given_keys[a] & f.given_keys[b]:
+        if f.given_keys[a] & set(tokens_b) or f.given_keys[b] & set(tokens_a):
             return True
-        if any(_close(x, y) for x in tokens_a for y in tokens_b):
+        if any(
+            _close(x, y) and not (is_known(x) and is_known(y)) for x in tokens_a for y in tokens_b
+        ):
             return True
         return f.given_full[a] == f.family[b] and f.given_full[b] == f.family[a]
 

@@ -200,3 +200,13 @@ def _formal_names() -> dict[str, frozenset[str]]:
 def nickname_keys(token: str) -> frozenset[str]:
     """The token itself and the formal names it may be short for (lower-case input)."""
     return frozenset({token}) | _formal_names().get(token, frozenset())
+
+
+@cache
+def all_names() -> frozenset[str]:
+    """Every name in the tables, formal and short."""
+    names: set[str] = set()
+    for short, formals in _formal_names().items():
+        names.add(short)
+        names |= formals
+    return frozenset(names)
