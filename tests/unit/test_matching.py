@@ -242,3 +242,19 @@ def test_decisions_override_the_model() -> None:
     assert links["a:p:1"].person_id != links["b:p:1"].person_id
     assert links["c:p:1"].person_id == links["d:p:1"].person_id
     assert links["d:p:1"].reasons == ["confirmed as the same person by clerical review"]
+
+
+def test_real_names_a_letter_apart_and_sibling_short_forms_are_different() -> None:
+    born = {"dob": "2019-05-28", "family_name": "Carr", **HOME}
+    g = guards(
+        rec("a:p:1", given_name="Jason", **born),
+        rec("b:p:1", given_name="Mason", **born),
+        rec("c:p:1", given_name="Jasn", **born),
+        rec("d:p:1", given_name="Alfie", **born),
+        rec("e:p:1", given_name="Freddie", **born),
+        rec("f:p:1", given_name="Alfred", **born),
+    )
+    assert g.conflict(0, 1) == TWINS  # two real names, not a slip
+    assert g.conflict(0, 2) is None  # a slip
+    assert g.conflict(3, 4) == TWINS  # both short for Alfred: brothers, not one boy
+    assert g.conflict(3, 5) is None  # Alfie is short for Alfred
