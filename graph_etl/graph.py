@@ -2,12 +2,15 @@
 
 Everything that touches the graph goes through `Graph`: named Cypher files, always
 with parameters, reads in read transactions (refused if the text writes), writes
-in write transactions, errors wrapped with the query's name.
+in write transactions, errors wrapped with the query's name. A broken uniqueness
+constraint becomes `GraphConstraintError` whether the server reports it at the
+statement (Neo4j) or only at commit (the local server, PORTABILITY.md rule 5).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
@@ -35,6 +38,74 @@ class GraphQueryError(RuntimeError):
     def __init__(self, name: str, cause: Exception) -> None:
         super().__init__(f"query {name!r} failed: {cause}")
         self.name = name
+
+
+class GraphConstraintError(GraphQueryError):
+    """A write broke a uniqueness constraint; nothing of its transaction was written.
+
+    `key` names the offending key (e.g. `Person.id = 'P1'`) where the server's message
+    or the batch shows it, else None; `at` is "statement" or "commit" (where the
+    server reported it) when known; `rows` is the 1-based range of the rows in the
+    batch that failed, for `Graph.write_batches`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        message: str,
+        key: str | None = None,
+        *,
+        at: str | None = None,
+        rows: tuple[int, int] | None = None,
+    ) -> None:
+        where = f" at {at}" if at else ""
+        which = f" in rows {rows[0]}-{rows[1]}" if rows else ""
+        offending = f", key {key}" if key else ""
+        detail = f"uniqueness constraint violated{where}{which}{offending}: {message}"
+        super().__init__(name, RuntimeError(detail))
+        self.message = message
+        self.key = key
+        self.at = at
+        self.rows = rows
+
+
+# Where the server names the duplicate key (best effort: rule 9, messages differ).
+_NEO4J_KEY = re.compile(
+    r"label `(?P<label>[^`]+)` and propert(?:y|ies) `(?P<prop>[^`]+)` = "
+    r"(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s,}]+)"
+)
+_LOCAL_KEY = re.compile(
+    r"Duplicated key \[(?P<value>[^\]]*)\] found on index '(?P<label>[^'\[]+)\[(?P<prop>[^\]]+)\]'"
+)
+
+
+def constraint_key(text: str) -> str | None:
+    """`Label.property = 'value'` from a constraint error's text, if it says."""
+    if found := _NEO4J_KEY.search(text):
+        return f"{found['label']}.{found['prop']} = {found['value']}"
+    if found := _LOCAL_KEY.search(text):
+        return f"{found['label']}.{found['prop']} = {found['value']!r}"
+    return None
+
+
+def repeated_id(rows: Sequence[Any]) -> str | None:
+    """The first `id` that two rows of a batch share (compared as text: the local
+    server collides '1' and 1 under one constraint), as `id = 'value'`."""
+    seen: set[str] = set()
+    for row in rows:
+        if not isinstance(row, dict) or row.get("id") is None:
+            continue
+        text = str(row["id"])
+        if text in seen:
+            return f"id = {row['id']!r} (repeated within the batch)"
+        seen.add(text)
+    return None
+
+
+def _constraint_error(name: str, exc: ConstraintError, at: str | None) -> GraphConstraintError:
+    message = exc.message or str(exc)
+    key = constraint_key(message) or constraint_key(str(exc))
+    return GraphConstraintError(name, message, key, at=at)
 
 
 class WriteInReadError(RuntimeError):
@@ -98,8 +169,8 @@ class Graph:
             return work()
         except (ServiceUnavailable, OSError) as exc:
             raise GraphUnavailableError(f"graph server unavailable during {name!r}: {exc}") from exc
-        except ConstraintError:
-            raise
+        except ConstraintError as exc:  # auto-commit statements; writes handle their own
+            raise _constraint_error(name, exc, at=None) from exc
         except (Neo4jError, DriverError) as exc:
             if isinstance(exc, DriverError) and "connect" in str(exc).lower():
                 raise GraphUnavailableError(str(exc)) from exc
@@ -122,14 +193,26 @@ class Graph:
         return rows[0] if rows else None
 
     def write(self, name: str, **params: Any) -> dict[str, int]:
-        """Run a named write in one transaction; returns the summary counters."""
+        """Run a named write in one transaction; returns the summary counters.
+
+        A broken uniqueness constraint raises `GraphConstraintError`, whether the
+        server refuses the statement or only the commit (PORTABILITY.md rule 5)."""
         query = cypher_files.load(name)
+        stage = "statement"
+
+        def unit(tx: neo4j.ManagedTransaction) -> neo4j.ResultSummary:
+            nonlocal stage
+            stage = "statement"  # again on every retry
+            summary = tx.run(query, params).consume()
+            stage = "commit"  # the driver commits when this returns
+            return summary
 
         def work() -> dict[str, int]:
             with self._session() as session:
-                summary = session.execute_write(
-                    self._unit(lambda tx: tx.run(query, params).consume())
-                )
+                try:
+                    summary = session.execute_write(self._unit(unit))
+                except ConstraintError as exc:
+                    raise _constraint_error(name, exc, stage) from exc
                 return dict(vars(summary.counters))
 
         return self._guard(name, work)
@@ -142,10 +225,22 @@ class Graph:
         progress: Callable[[int], None] | None = None,
         **params: Any,
     ) -> int:
-        """`UNWIND $rows` a stream of rows through a named write, one batch per transaction."""
+        """`UNWIND $rows` a stream of rows through a named write, one batch per transaction.
+
+        Batches before a failing one stay written; a `GraphConstraintError` says which
+        rows failed and, if the server did not say, an `id` the batch repeats."""
         total = 0
         for batch in batched(rows, batch_size):
-            self.write(name, rows=batch, **params)
+            try:
+                self.write(name, rows=batch, **params)
+            except GraphConstraintError as exc:
+                raise GraphConstraintError(
+                    name,
+                    exc.message,
+                    exc.key or repeated_id(batch),
+                    at=exc.at,
+                    rows=(total + 1, total + len(batch)),
+                ) from exc.__cause__
             total += len(batch)
             if progress:
                 progress(len(batch))

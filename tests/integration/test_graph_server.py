@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from graph_etl import graph_server
-from graph_etl.graph import Graph, GraphUnavailableError, WriteInReadError, ping
+from graph_etl import cypher_files, graph_server
+from graph_etl.graph import (
+    Graph,
+    GraphConstraintError,
+    GraphUnavailableError,
+    WriteInReadError,
+    ping,
+)
 from tests.conftest import another_server
 
 
@@ -47,3 +53,63 @@ def test_unreachable_server_is_reported_as_unavailable(graph_settings) -> None: 
     settings = dataclasses.replace(graph_settings, uri="bolt://127.0.0.1:9")
     with Graph(settings, retry_seconds=1) as down, pytest.raises(GraphUnavailableError):
         down.read("queries/sources", sources=["schools"])
+
+
+# Test-only writes, from a Cypher folder of the test's own (nothing in cypher/ is
+# meant to break a constraint). Person ids below are the probes' alone, removed after.
+PROBE_QUERIES = {
+    "create_people": "UNWIND $rows AS r CREATE (p:Person {id: r.id})",
+    "rename_person": "UNWIND $rows AS r MATCH (p:Person {id: r.id}) SET p.id = r.new_id",
+    "delete_people": "UNWIND $ids AS id MATCH (p:Person {id: id}) DETACH DELETE p",
+    "count_people": "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN count(p) AS n",
+}
+PROBE_IDS = ["constraint-probe-1", "constraint-probe-2", "constraint-probe-3"]
+
+
+@pytest.fixture()
+def probe_queries(graph, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    folder = tmp_path / "cypher" / "constraint_probe"
+    folder.mkdir(parents=True)
+    for name, text in PROBE_QUERIES.items():
+        (folder / f"{name}.cypher").write_text(text + "\n", encoding="utf-8")
+    monkeypatch.setattr(cypher_files, "CYPHER_DIR", tmp_path / "cypher")
+    graph.write("constraint_probe/delete_people", ids=PROBE_IDS)
+    yield graph
+    graph.write("constraint_probe/delete_people", ids=PROBE_IDS)
+
+
+def probes(graph) -> int:  # type: ignore[no-untyped-def]
+    return graph.read("constraint_probe/count_people", ids=PROBE_IDS)[0]["n"]
+
+
+def test_a_batch_repeating_an_id_fails_clearly_and_writes_nothing_of_that_batch(
+    probe_queries,
+) -> None:  # type: ignore[no-untyped-def]
+    graph = probe_queries
+    rows = [{"id": PROBE_IDS[0]}, {"id": PROBE_IDS[1]}, {"id": PROBE_IDS[2]}, {"id": PROBE_IDS[2]}]
+    with pytest.raises(GraphConstraintError) as raised:
+        graph.write_batches("constraint_probe/create_people", rows, batch_size=2)
+    error = raised.value
+    assert error.name == "constraint_probe/create_people"
+    assert "constraint_probe/create_people" in str(error) and "rows 3-4" in str(error)
+    assert error.key is not None and PROBE_IDS[2] in error.key  # from the server or the batch
+    assert probes(graph) == 2  # the first batch stays; the failing one is rolled back
+
+
+def test_a_set_that_breaks_a_unique_key_fails_clearly_even_at_commit(probe_queries) -> None:  # type: ignore[no-untyped-def]
+    graph = probe_queries
+    graph.write("constraint_probe/create_people", rows=[{"id": i} for i in PROBE_IDS[:2]])
+    clash = [{"id": PROBE_IDS[0], "new_id": PROBE_IDS[1]}]
+    with pytest.raises(GraphConstraintError) as raised:
+        graph.write("constraint_probe/rename_person", rows=clash)
+    error = raised.value
+    assert error.name == "constraint_probe/rename_person" and error.rows is None
+    assert "constraint_probe/rename_person" in str(error)
+    if graph.settings.local:
+        # The local server accepts the statement and refuses the commit (rule 5), and
+        # its message names the key.
+        assert error.at == "commit"
+        assert error.key == f"Person.id = {PROBE_IDS[1]!r}"
+    else:
+        assert error.at in ("statement", "commit")
+    assert probes(graph) == 2
