@@ -45,23 +45,38 @@ def _etl(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from graph_etl.progress import Progress
-    from sample_data.generator import generate
+    from datetime import date
 
+    from graph_etl.progress import Progress
+    from sample_data.generator import DEFAULT_AS_OF, generate
+    from sample_data.generator.cli import parse_error_rates
+
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else DEFAULT_AS_OF
+    except ValueError:
+        print(f"error: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
     progress = Progress("people generated", args.people)
-    summary = generate(
-        Path(args.out),
-        seed=args.seed,
-        people=args.people,
-        progress=lambda done, _total: progress(done - progress.done),
-    )
+    try:
+        summary = generate(
+            Path(args.out),
+            seed=args.seed,
+            people=args.people,
+            as_of=as_of,
+            error_scale=args.error_scale,
+            source_error_scale=parse_error_rates(args.error_rate),
+            progress=lambda done, _total: progress(done - progress.done),
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     progress.finish()
     print(
         f"Wrote {sum(summary.records.values()):,} source records for {summary.people:,} people "
         f"in {summary.households:,} households to {args.out} in {summary.seconds:.1f}s"
     )
     for source, count in summary.records.items():
-        print(f"  {source:<20} {count:>9,}")
+        print(f"  {source:<20} {count:>9,} records {summary.injected(source):>7,} errors")
     return 0
 
 
@@ -71,7 +86,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from webapp import create_app
 
-    server = make_server(args.host, args.port, create_app(), threaded=True)
+    app = create_app()
+    server = make_server(args.host, args.port, app, threaded=True)
     print(
         f"Family network web app on http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True
     )
@@ -81,6 +97,8 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        if (connection := app.extensions.get("graph")) is not None:
+            connection.close()
     return 0
 
 
@@ -107,11 +125,27 @@ def create_demo_users(password: str) -> dict[str, str]:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import signal
+
     from graph_etl import etl
 
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # `kill <pid>` stops the demo as Ctrl-C does. The graph server runs in a session
+    # of its own (no signal reaches it), so every way out must stop it here.
+    signal.signal(signal.SIGTERM, interrupt)
     settings = GraphSettings.from_env()
-    started = graph_server.start(settings)
+    started = False
     try:
+        running = settings.local and graph_server.status(settings).startswith(
+            "local graph server: running"
+        )
+        try:
+            started = graph_server.start(settings)
+        except KeyboardInterrupt:
+            started = settings.local and not running  # interrupted starting it: stop it
+            raise
         with Graph(settings) as graph:
             report = etl.run(graph, SAMPLE_COUNTY, settings.state_dir / "demo-load-report.json")
         print(report.summary())
@@ -127,7 +161,7 @@ def _demo(args: argparse.Namespace) -> int:
     finally:
         if started:
             graph_server.stop(settings)
-            print("local graph server stopped")
+            print("local graph server stopped", flush=True)
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
@@ -192,6 +226,22 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=1)
     generate.add_argument("--people", type=int, default=2000)
     generate.add_argument("--out", required=True)
+    generate.add_argument(
+        "--error-scale",
+        type=float,
+        default=1.0,
+        help="multiply every default error rate (0 = clean extracts)",
+    )
+    generate.add_argument(
+        "--error-rate",
+        action="append",
+        default=[],
+        metavar="SOURCE=MULTIPLIER",
+        help="multiply one source's error rates too, e.g. health=2 or schools=0 (repeatable)",
+    )
+    generate.add_argument(
+        "--as-of", help="the extract date, YYYY-MM-DD (default 2026-11-01)", metavar="DATE"
+    )
     generate.set_defaults(run=_generate)
 
     from graph_etl.matching import train

@@ -2,6 +2,9 @@
 
 Every row ends up either accepted (its canonical records emitted) or quarantined
 with its file, line and reason; per file, rows read = accepted + quarantined. A
+row is every CSV record after the header: blank ones, ones of the wrong width, ones
+with bytes that are not UTF-8 and ones the CSV rules cannot read all count, and are
+quarantined with a reason (the line break that ends the last row is not a row). A
 missing file or a missing column fails the whole source with a message naming it.
 """
 
@@ -144,8 +147,9 @@ def _address_order(item: Record) -> tuple[bool, str]:
 
 
 def _reason_family(reason: str) -> str:
-    """`pers_dob: '1990-13-01' is not a date ...` -> `pers_dob: is not a date ...`."""
-    without_values = re.sub(r"'[^']*'|\"[^\"]*\"", "", reason)
+    """`pers_dob: '1990-13-01' is not a date ...` -> `pers_dob: is not a date ...`;
+    line numbers in brackets (`(lines 5-7)`, `(first on line 5)`) go too."""
+    without_values = re.sub(r"'[^']*'|\"[^\"]*\"|\s*\((?:first on )?lines? [0-9-]+\)", "", reason)
     return re.sub(r"\s+", " ", without_values).strip()
 
 
@@ -232,27 +236,98 @@ class _Resolver:
         return record
 
 
+BLANK_ROW = "blank row"
+REPEATED_HEADER = "repeats the header row"
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # undecodable bytes, as `surrogateescape` keeps them
+
+
+def _bare(value: str) -> str:
+    """A cell without surrounding space or byte order marks (a file saved twice, or
+    two files joined, can carry a BOM at the start of a line)."""
+    return value.replace("\ufeff", "").strip()
+
+
+def _undecodable(values: list[str], header: list[str]) -> str | None:
+    """The reason a row holds bytes that are not UTF-8, or None when it does not."""
+    if not _NOT_UTF8.search("".join(values)):
+        return None
+    for index, value in enumerate(values):
+        if _NOT_UTF8.search(value):
+            column = header[index] if index < len(header) else f"field {index + 1}"
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            quote = '"' if "'" in shown else "'"
+            return f"{column}: {quote}{shown}{quote} is not valid UTF-8"
+    return None
+
+
+def _lines(start: int, end: int) -> str:
+    return f" (lines {start}-{end})" if end > start else ""
+
+
+def _row_problem(values: list[str], header: list[str], start: int, end: int) -> str | None:
+    """Why a CSV record cannot be a row, or None when it can."""
+    if not any(_bare(value) for value in values):
+        return BLANK_ROW
+    undecodable = _undecodable(values, header)
+    if undecodable:
+        return undecodable
+    if end > start:
+        return (
+            f"a value runs onto later lines{_lines(start, end)}: a quote left open, "
+            "or a line break inside a value"
+        )
+    if len(values) != len(header):
+        return f"expected {len(header)} fields, found {len(values)}"
+    if _bare(values[0]) == header[0] and [_bare(value) for value in values] == header:
+        return REPEATED_HEADER
+    return None
+
+
+def _csv_error(exc: csv.Error, start: int, end: int) -> str:
+    if str(exc) == "unexpected end of data":
+        return f"a quote is left open to the end of the file{_lines(start, end)}"
+    return f"not readable as CSV{_lines(start, end)}: {exc}"
+
+
 def _rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(line number, row) pairs; a row of the wrong width comes back as its reason."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
+    """(first line, row) for every CSV record after the header; a record that cannot
+    be a row comes back as the reason it is quarantined. Nothing is skipped: blank
+    lines are rows too (the line break that ends the last row is not)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise SourceFailedError(f"{path.name}: the header row is unreadable ({exc})") from None
         if header is None:
             raise SourceFailedError(f"{path.name}: the file is empty (no header row)")
-        header = [column.strip() for column in header]
+        if _undecodable(header, header):
+            raise SourceFailedError(f"{path.name}: the header row is not valid UTF-8")
+        header = [_bare(column) for column in header]
         missing = [column for column in spec.columns if column not in header]
         if missing:
             raise SourceFailedError(
                 f"{path.name}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})"
             )
-        for values in reader:
-            line = reader.line_num
-            if not any(value.strip() for value in values):
+        twice = [column for column in spec.columns if header.count(column) > 1]
+        if twice:
+            raise SourceFailedError(
+                f"{path.name}: column(s) {', '.join(twice)} appear more than once in the header"
+            )
+        end = reader.line_num
+        while True:
+            start = end + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                end = max(reader.line_num, start)
+                yield start, _csv_error(exc, start, end)
                 continue
-            if len(values) != len(header):
-                yield line, f"expected {len(header)} fields, found {len(values)}"
-                continue
-            yield line, dict(zip(header, values, strict=True))
+            end = reader.line_num
+            problem = _row_problem(values, header, start, end)
+            yield start, problem or dict(zip(header, values, strict=True))
 
 
 def _column_specs(spec: FileSpec, latest: date) -> list[tuple[str, dict[str, Any]]]:
@@ -299,20 +374,24 @@ def read_source(manifest: Manifest, folder: Path) -> ReadResult:
         outputs = [output for output in manifest.outputs if output.source_file == name]
         index = lookups.setdefault(name, {}) if name in lookup_files else None
         columns = _column_specs(spec, extracted_at.date())
+        keys: dict[str, int] = {}  # key -> the line that first had it
         for line, row in _rows(path, spec):
             report.rows_read += 1
             try:
                 if isinstance(row, str):
                     raise BadValueError(row)
                 typed = _typed(row, columns)
+                key = _row_key(spec, typed, keys)
                 emitted = [resolver.emit(output, typed, line) for output in outputs]
             except BadValueError as exc:
                 report.rows_quarantined += 1
                 result.quarantine.append(Quarantined(spec.path, line, str(exc)))
                 continue
             report.rows_accepted += 1
-            if index is not None and spec.key:
-                index[str(typed[spec.key])] = typed
+            if key is not None:
+                keys[key] = line
+                if index is not None:
+                    index[key] = typed
             for output, record in zip(outputs, emitted, strict=True):
                 if record is not None:
                     result.records.setdefault(output.kind, []).append(record)
@@ -320,7 +399,24 @@ def read_source(manifest: Manifest, folder: Path) -> ReadResult:
     for rows in result.records.values():
         for record in rows:
             record.pop("_line", None)
+    for report in result.files.values():
+        if report.rows_read != report.rows_accepted + report.rows_quarantined:
+            raise RuntimeError(f"{manifest.id}: {report.path}: rows went unaccounted for")
     return result
+
+
+def _row_key(spec: FileSpec, typed: Record, seen: dict[str, int]) -> str | None:
+    """The row's key, which must be present and not that of an earlier row: a second
+    row with one key would replace the first in lookups and in the graph."""
+    if not spec.key:
+        return None
+    value = typed[spec.key]
+    if value is None:
+        raise BadValueError(f"{spec.key}: is empty, and it is the row's key")
+    key = str(value)
+    if key in seen:
+        raise BadValueError(f"{spec.key}: {key!r} is a duplicate key (first on line {seen[key]})")
+    return key
 
 
 def _quarantine_dangling(result: ReadResult) -> None:

@@ -168,8 +168,9 @@ PARSERS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
 
 
 def parse(raw: str | None, spec: dict[str, Any]) -> Any:
-    """Typed value of one cell, None when empty and allowed to be."""
-    text = (raw or "").strip()
+    """Typed value of one cell, None when empty and allowed to be. A stray byte order
+    mark (a zero-width character left by joining files) is not part of the value."""
+    text = (raw or "").replace("\ufeff", "").strip()
     if not text:
         if spec.get("required"):
             raise BadValueError("is required but empty")

@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
         help="multiply every default error rate (0 = clean data)",
     )
     parser.add_argument(
+        "--error-rate",
+        action="append",
+        default=[],
+        metavar="SOURCE=MULTIPLIER",
+        help="multiply one source's error rates too, e.g. health=2 or schools=0 (repeatable)",
+    )
+    parser.add_argument(
         "--as-of",
         type=date.fromisoformat,
         default=DEFAULT_AS_OF,
@@ -43,6 +50,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
+
+
+def parse_error_rates(items: Sequence[str]) -> dict[str, float]:
+    """``["health=2", "schools=0"]`` -> ``{"health": 2.0, "schools": 0.0}``: what
+    ``--error-rate`` gives, each source's multiplier of its default error rates (a
+    source named twice keeps the last). Raises ``ValueError`` on a malformed item;
+    :func:`generate` checks the sources and the numbers."""
+    rates: dict[str, float] = {}
+    for item in items:
+        source, equals, value = item.partition("=")
+        try:
+            if not (equals and source.strip()):
+                raise ValueError
+            rates[source.strip()] = float(value)
+        except ValueError:
+            raise ValueError(
+                f"--error-rate {item!r}: expected SOURCE=MULTIPLIER, e.g. health=2.0"
+            ) from None
+    return rates
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             people=args.people,
             as_of=args.as_of,
             error_scale=args.error_scale,
+            source_error_scale=parse_error_rates(args.error_rate),
             progress=None if args.quiet else report,
         )
     except ValueError as exc:
@@ -73,5 +100,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{summary.total_records:,} source records in {summary.seconds:.1f} s"
     )
     for source, count in summary.records.items():
-        print(f"  {source:<18} {count:>9,}")
+        print(f"  {source:<18} {count:>9,} records {summary.injected(source):>7,} errors")
     return 0

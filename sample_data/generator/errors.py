@@ -7,7 +7,7 @@ Every injected error is logged to ``ground_truth/injected_errors.csv``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
@@ -134,24 +134,41 @@ def _shift_dob(dob: date, rng: Random) -> date:
 
 
 class Distorter:
-    """Applies and logs errors for one run."""
+    """Applies and logs errors for one run.
+
+    A source's effective rate for an error is its default rate x ``scale`` x the
+    source's own multiplier in ``source_scale`` (1 when not given), at most 1. Each
+    agency draws from random streams of its own, so tuning one source's rates leaves
+    the people and every other source's extract as they were.
+    """
 
     def __init__(
         self,
         scale: float,
         log: Callable[[list[str]], None],
         rates: dict[str, dict[str, float]] | None = None,
+        source_scale: Mapping[str, float] | None = None,
     ) -> None:
         self.scale = scale
         self.log = log
         self.rates = rates or DEFAULT_RATES
+        self.source_scale = dict(source_scale or {})
+        unknown = sorted(set(self.source_scale) - set(self.rates))
+        if unknown:
+            raise ValueError(
+                f"no such source: {', '.join(unknown)} (sources: {', '.join(self.rates)})"
+            )
         self.stats: dict[str, dict[str, list[int]]] = {
             source: {kind: [0, 0] for kind in kinds} for source, kinds in self.rates.items()
         }
 
+    def scale_for(self, source: str) -> float:
+        """What ``source``'s default rates are multiplied by."""
+        return self.scale * self.source_scale.get(source, 1.0)
+
     def rate(self, source: str, kind: str) -> float:
-        """The effective rate (default x scale, at most 1)."""
-        return min(1.0, self.rates[source].get(kind, 0.0) * self.scale)
+        """The effective rate (default x scale x the source's multiplier, at most 1)."""
+        return min(1.0, self.rates[source].get(kind, 0.0) * self.scale_for(source))
 
     def view(
         self,
@@ -165,7 +182,7 @@ class Distorter:
         source = where[0]
         rates = self.rates[source]
         stats = self.stats[source]
-        scale = self.scale
+        scale = self.scale_for(source)
 
         def hit(kind: str) -> bool:
             if kind not in rates:
@@ -204,11 +221,21 @@ class Distorter:
         dob: date | None = None
         if "dob" in fields:
             dob = person.dob
-            if dob.day <= 12 and dob.day != dob.month and hit("dob_day_month_swap"):
-                dob = dob.replace(day=dob.month, month=dob.day)
-                note("dob_day_month_swap", "date_of_birth", person.dob, dob)
+            # A source refuses a date of birth after its extract date, so errors never
+            # make one; the random draw is made all the same, keeping every other
+            # record as it would be.
+            if dob.day <= 12 and dob.day != dob.month:
+                swapped = dob.replace(day=dob.month, month=dob.day)
+                if swapped > as_of:
+                    if "dob_day_month_swap" in rates:
+                        rng.random()
+                elif hit("dob_day_month_swap"):
+                    dob = swapped
+                    note("dob_day_month_swap", "date_of_birth", person.dob, dob)
             if hit("dob_off_by_one"):
                 shifted = _shift_dob(dob, rng)
+                if shifted > as_of:
+                    shifted = dob - timedelta(days=1)
                 note("dob_off_by_one", "date_of_birth", dob, shifted)
                 dob = shifted
             if hit("missing_dob"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,10 @@ class GenerationSummary:
         """Person records across every source."""
         return sum(self.records.values())
 
+    def injected(self, source: str) -> int:
+        """How many errors were injected into ``source``'s records."""
+        return sum(applied for _, applied in self.errors.get(source, {}).values())
+
 
 def generate(
     out_dir: Path,
@@ -47,18 +52,30 @@ def generate(
     people: int = 2000,
     as_of: date = DEFAULT_AS_OF,
     error_scale: float = 1.0,
+    source_error_scale: Mapping[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GenerationSummary:
     """Generate a synthetic county of ``people`` people into ``out_dir``.
 
-    The same seed, size, date and error scale always give byte-identical files.
+    Every default error rate is multiplied by ``error_scale`` and then by its
+    source's multiplier in ``source_error_scale`` (``{"health": 2.0, "schools": 0}``;
+    1 for a source not named), capped at 1. The people do not depend on the rates,
+    and a source's multiplier changes that source's extract only.
+
+    The same seed, size, date and error rates always give byte-identical files.
     ``progress(done, total)`` is called about every 1% and once at the end.
     ``errors`` in the summary maps source -> error kind -> (eligible, injected).
     """
     if not 1 <= people <= MAX_PEOPLE:
         raise ValueError(f"people must be between 1 and {MAX_PEOPLE:,}")
-    if error_scale < 0:
-        raise ValueError("error_scale must not be negative")
+    scales = dict(source_error_scale or {})
+    for name, value in {"error_scale": error_scale, **scales}.items():
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"the error multiplier for {name} must be a number, 0 or more")
+    known = [agency.folder_name for agency in AGENCIES]
+    unknown = sorted(set(scales) - set(known))
+    if unknown:
+        raise ValueError(f"no such source: {', '.join(unknown)} (sources: {', '.join(known)})")
     began = time.perf_counter()
     out_dir = Path(out_dir)
     _clear(out_dir)
@@ -68,7 +85,7 @@ def generate(
         NhsNumbers(Random(f"{seed}:nhs").randrange(NHS_CAPACITY)),
     )
     truth = GroundTruth(out_dir)
-    distorter = Distorter(error_scale, truth.log_error)
+    distorter = Distorter(error_scale, truth.log_error, source_scale=scales)
     staff = StaffFactory(setup)
     schools = build_schools(setup, people, staff)
     ctx = RunContext(out_dir, as_of, people, truth, distorter, staff, schools, setup)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import re
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +24,45 @@ def test_generate_writes_a_county_every_manifest_reads_clean(tmp_path: Path, cap
     assert set(results) == set(load_manifests())
     for source, item in report.sources.items():
         assert item["rows_quarantined"] == 0, (source, item["quarantine_reasons"])
+
+
+def test_generate_takes_error_rates_and_the_extract_date(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    def run(out: Path, *options: str) -> Counter[str]:
+        argv = ["generate", "--seed", "7", "--people", "300", "--out", str(out), *options]
+        assert main(argv) == 0
+        with (out / "ground_truth" / "injected_errors.csv").open(encoding="utf-8") as handle:
+            return Counter(row["source"] for row in csv.DictReader(handle))
+
+    default = run(tmp_path / "default", "--as-of", "2025-06-30")
+    options = ["--error-scale", "2", "--error-rate", "health=0", "--error-rate", "schools=0.5"]
+    tuned = run(tmp_path / "tuned", "--as-of", "2025-06-30", *options)
+    assert re.search(r"health +[\d,]+ records +0 errors", capsys.readouterr().out)
+    assert default["health"] > 0 and tuned["health"] == 0
+    assert tuned["schools"] == default["schools"] > 0  # 2 x 0.5: the default rates
+    others = set(default) - {"health", "schools"}
+    assert sum(tuned[s] for s in others) > sum(default[s] for s in others) > 0  # x 2
+    stamp = json.loads((tmp_path / "tuned" / "police" / "_extract.json").read_text())
+    assert stamp["extracted_at"].startswith("2025-06-30")
+    report = etl.EtlReport(datetime.now(UTC))
+    etl.read_all(load_manifests(), tmp_path / "tuned", report)
+    for source, item in report.sources.items():
+        assert item["rows_quarantined"] == 0, (source, item["quarantine_reasons"])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--error-rate", "health"], "expected SOURCE=MULTIPLIER"),
+        (["--error-rate", "pharmacy=2"], "no such source: pharmacy"),
+        (["--error-scale", "-1"], "must be a number, 0 or more"),
+        (["--as-of", "2025-13-01"], "is not a date"),
+    ],
+)
+def test_generate_refuses_bad_options(tmp_path: Path, capsys, options, message) -> None:  # type: ignore[no-untyped-def]
+    argv = ["generate", "--people", "10", "--out", str(tmp_path / "county"), *options]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "county").exists()
 
 
 def test_unknown_command_is_a_usage_error(capsys) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import pytest
 
 from graph_etl import etl
 from graph_etl.settings import REPO_ROOT
-from graph_etl.sources import load_manifests
+from graph_etl.sources import load_manifests, read_source
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
 
@@ -125,3 +125,79 @@ def test_quarantine_file_lists_each_row(corrupted: Path, tmp_path: Path) -> None
     assert rows[0] == "source,file,line,reason"
     assert len(rows) == 1 + 6 + 2 + 2 + 3
     assert any(row.startswith("police,persons.csv,2,") for row in rows)
+
+
+def test_no_row_is_dropped_silently(tmp_path: Path) -> None:
+    """Every way a row could vanish on the way in: each is a row read, and either
+    accepted or quarantined with its file, line and reason."""
+    schools = tmp_path / "schools"
+    shutil.copytree(COUNTY / "schools", schools)
+    contacts = schools / "pupil_contacts.csv"
+    header, *rows = contacts.read_text(encoding="utf-8").splitlines()
+    upn = rows[0].split(",")[1]  # a real pupil, so the added contacts name someone known
+    added: list[tuple[bytes, str | None]] = [  # (raw record, reason; None: accepted)
+        (b",,,,,,,,", "blank row"),
+        (b"", "blank row"),  # an empty line
+        (b"  , ,\t", "blank row"),  # spaces only, and too few commas
+        (b"C900001,X", "expected 9 fields, found 2"),
+        (f"C900002,{upn},Ann,Evans,Aunt,N,3,,,,".encode(), "expected 9 fields, found 11"),
+        (
+            f"C900003,{upn},Zo\xeb,Evans,Aunt,N,3,,".encode("latin-1"),
+            "contact_forename: 'Zo\\xeb' is not valid UTF-8",
+        ),
+        (("\ufeff" + header).encode(), "repeats the header row"),  # two files joined
+        (rows[0].encode(), "contact_id: 'C000001' is a duplicate key (first on line 2)"),
+        (f'C900004,{upn},"Ann"x,Evans,Aunt,N,3,,'.encode(), "not readable as CSV: "),
+        (f'C900005,{upn},"Ann\nMarie",Evans,Aunt,N,3,,'.encode(), "runs onto later lines"),
+        (f"\ufeffC900006,{upn},Ann,Evans,Aunt,N,3,,".encode(), None),  # a stray BOM: ignored
+    ]
+    records = [header.encode(), *(row.encode() for row in rows[:5])]
+    expected: dict[int, str] = {}
+    line = 1 + 5  # the physical line each record starts on
+    for raw, reason in added:
+        line += 1
+        if reason is not None:
+            expected[line] = reason
+        records.append(raw)
+        line += raw.count(b"\n")
+    records += [row.encode() for row in rows[5:-1]]
+    line += len(rows[5:-1]) + 1
+    # A quote left open swallows the line after it: one row, its lines named.
+    expected[line] = f"a quote is left open to the end of the file (lines {line}-{line + 1})"
+    records += [f'C900007,{upn},"Ann,Evans,Aunt,N,3,,'.encode(), rows[-1].encode()]
+    contacts.write_bytes(b"\n".join(records) + b"\n")
+
+    pupils = schools / "pupils.csv"  # a BOM twice, CRLF line ends, two blank lines at the end
+    pupil_lines = pupils.read_text(encoding="utf-8").splitlines()
+    pupils.write_bytes(("\ufeff\ufeff" + "\r\n".join([*pupil_lines, "", "", ""])).encode())
+    listed = schools / "schools.csv"  # no line break after the last row
+    listed.write_bytes(listed.read_bytes().rstrip(b"\n"))
+
+    manifest = load_manifests()["schools"]
+    clean = read_source(manifest, COUNTY / "schools").files
+    result = read_source(manifest, schools)
+    files = result.files
+    for name, report in files.items():
+        assert report.rows_read == report.rows_accepted + report.rows_quarantined, name
+    assert (
+        files["schools"].rows_read == files["schools"].rows_accepted == clean["schools"].rows_read
+    )
+    assert files["pupils"].rows_read == clean["pupils"].rows_read + 2
+    assert files["pupils"].rows_accepted == clean["pupils"].rows_read
+    # Every CSV record is a row: the originals and the added ones, less the one the
+    # open quote swallowed; accepted: the originals less that one, plus C900006.
+    assert files["pupil_contacts"].rows_read == len(rows) + len(added)
+    assert files["pupil_contacts"].rows_accepted == len(rows)
+
+    found = {(item.file, item.line): item.reason for item in result.quarantine}
+    first_blank = clean["pupils"].rows_read + 2
+    assert found.pop(("pupils.csv", first_blank)) == "blank row"
+    assert found.pop(("pupils.csv", first_blank + 1)) == "blank row"
+    assert set(found) == {("pupil_contacts.csv", line) for line in expected}
+    for line, reason in expected.items():
+        assert reason in found[("pupil_contacts.csv", line)], line
+    assert "schools:pupil_contacts:C900006" in {r["id"] for r in result.records["person"]}
+    reasons = result.reasons()
+    assert sum(reasons.values()) == result.rows_quarantined == len(expected) + 2
+    assert reasons["blank row"] == 5
+    assert reasons["contact_id: is a duplicate key"] == 1

@@ -10,11 +10,13 @@ from collections import Counter, defaultdict
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from random import Random
 
 import pytest
 
 from sample_data.generator import generate
-from sample_data.generator.errors import DEFAULT_RATES
+from sample_data.generator.cli import main as cli_main
+from sample_data.generator.errors import DEFAULT_RATES, Distorter
 from sample_data.generator.identifiers import (
     is_valid_nhs_number,
     is_valid_postcode,
@@ -23,6 +25,7 @@ from sample_data.generator.identifiers import (
     nhs_check_digit,
     upn_check_letter,
 )
+from sample_data.generator.model import Person
 
 AS_OF = date(2026, 11, 1)
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
@@ -198,6 +201,100 @@ def test_error_scale_zero_is_clean_and_keeps_the_population(tmp_path: Path) -> N
     for name in ("people", "family_links", "addresses_history"):
         path = Path("ground_truth") / f"{name}.csv"
         assert (tmp_path / "clean" / path).read_bytes() == (tmp_path / "noisy" / path).read_bytes()
+
+
+def test_error_rates_tune_per_source(tmp_path: Path) -> None:
+    """A multiplier per source on top of the overall scale: 0 gives that source clean
+    records, more gives more errors, and the other sources are left exactly as they
+    were (each agency has random streams of its own)."""
+
+    def errors_by_source(name: str) -> Counter[str]:
+        rows = read(tmp_path / name / "ground_truth" / "injected_errors.csv")
+        return Counter(row["source"] for row in rows)
+
+    generate(tmp_path / "default", seed=5, people=800)
+    tuning = {"schools": 0.0, "health": 3.0}
+    summary = generate(tmp_path / "tuned", seed=5, people=800, source_error_scale=tuning)
+    default, tuned = errors_by_source("default"), errors_by_source("tuned")
+    assert default["schools"] > 0 and tuned["schools"] == 0 == summary.injected("schools")
+    assert all(applied == 0 for _, applied in summary.errors["schools"].values())
+    assert tuned["health"] > 2 * default["health"] > 0
+    assert tuned["health"] == summary.injected("health")
+    before, after = _snapshot(tmp_path / "default"), _snapshot(tmp_path / "tuned")
+    untouched = [name for name in before if not name.startswith(("schools/", "health/"))]
+    assert "police/persons.csv" in untouched and "ground_truth/people.csv" in untouched
+    changed = [n for n in untouched if before[n] != after[n] and not n.startswith("ground_truth/")]
+    assert changed == []
+    for name in ("people", "family_links", "addresses_history"):
+        path = f"ground_truth/{name}.csv"
+        assert before[path] == after[path]
+    for source in DEFAULT_RATES:
+        if source not in tuning:
+            assert tuned[source] == default[source] > 0, source
+
+    # The source multiplier times the overall scale: 2 x 0.5 is the default rate.
+    generate(
+        tmp_path / "scaled",
+        seed=5,
+        people=800,
+        error_scale=2.0,
+        source_error_scale={"police": 0.5, "housing": 0},
+    )
+    scaled = errors_by_source("scaled")
+    assert scaled["police"] == default["police"]
+    assert _snapshot(tmp_path / "scaled")["police/persons.csv"] == before["police/persons.csv"]
+    assert scaled["housing"] == 0 and scaled["health"] > default["health"]
+
+    # The same seed and options give the same bytes.
+    generate(tmp_path / "again", seed=5, people=800, source_error_scale=tuning)
+    assert _snapshot(tmp_path / "again") == after
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"source_error_scale": {"libraries": 1.0}}, "no such source: libraries"),
+        ({"source_error_scale": {"health": -1.0}}, "for health must be a number, 0 or more"),
+        ({"error_scale": -0.5}, "for error_scale must be a number, 0 or more"),
+    ],
+)
+def test_bad_error_rates_are_refused(tmp_path: Path, options: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message):
+        generate(tmp_path / "county", seed=1, people=10, **options)
+    assert not (tmp_path / "county").exists()
+
+
+def test_module_command_takes_error_rates_per_source(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "county"
+    argv = ["--seed", "5", "--people", "300", "--out", str(out), "--quiet"]
+    assert cli_main([*argv, "--error-rate", "health=0", "--error-rate", "police=2"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"health +\d+ records +0 errors", printed)
+    rows = read(out / "ground_truth" / "injected_errors.csv")
+    assert rows and not any(row["source"] == "health" for row in rows)
+    assert cli_main([*argv, "--error-rate", "health"]) == 2
+    assert "expected SOURCE=MULTIPLIER" in capsys.readouterr().err
+    assert cli_main([*argv, "--error-rate", "pharmacy=1"]) == 2
+    assert "no such source: pharmacy" in capsys.readouterr().err
+
+
+def test_no_error_puts_a_date_of_birth_after_the_extract_date() -> None:
+    """A day/month swap or an off-by-one of a recent birthday must not land after the
+    extract date: the source would refuse it, and so does the reader."""
+    as_of = date(2026, 3, 5)
+    births = [date(2026, 1, day) for day in range(2, 13)] + [as_of]
+    logged: list[list[str]] = []
+    certain = {"social_care": {"dob_day_month_swap": 1.0, "dob_off_by_one": 1.0}}
+    distorter = Distorter(1.0, logged.append, rates=certain)
+    for pid, dob in enumerate(births, start=1):
+        baby = Person(pid, "Ava", "Hill", "hill", "F", dob, "", "", "", "")
+        for seed in range(20):
+            where = ("social_care", "ssd_person", str(pid))
+            seen = distorter.view(Random(seed), where, baby, as_of, frozenset({"dob"}))
+            assert seen.dob is not None and seen.dob <= as_of, (dob, seed, seen.dob)
+    swapped = {row[7] for row in logged if row[4] == "dob_day_month_swap"}
+    assert swapped == {"2026-02-01", "2026-03-01"}  # 4 January would be 1 April: not made
+    assert sum(row[4] == "dob_off_by_one" for row in logged) == len(births) * 20
 
 
 def test_summary_counts_and_progress(county, truth) -> None:
