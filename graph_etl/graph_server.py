@@ -164,8 +164,8 @@ def start(settings: GraphSettings, timeout: float = 120.0) -> bool:
     _children[process.pid] = process
     try:
         wait_until_ready(settings, paths, timeout, process)
-    except GraphServerError:
-        stop(settings)
+    except (GraphServerError, KeyboardInterrupt):
+        stop(settings)  # interrupted or failed: leave no half-started server behind
         raise
     return True
 
