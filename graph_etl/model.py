@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from graph_etl.matching.types import Link, ReviewPair
 from graph_etl.sources.manifest import FAMILY_TYPES, INVERSE_TYPES, Manifest
 from graph_etl.sources.reader import ReadResult
-from graph_etl.standardise import address_key, name_key
+from graph_etl.standardise import address_key, name_key, phonetic_key
 
 Row = dict[str, Any]
 
@@ -70,6 +70,41 @@ def _most_common(values: list[Any]) -> Any:
     if len(set(present)) <= 1:  # the usual case: every source agrees (or says nothing)
         return present[0] if present else None
     return Counter(present).most_common(1)[0][0]
+
+
+def _full_name(given: str | None, family: str | None) -> str:
+    return f"{given or ''} {family or ''}".strip()
+
+
+def person_details(records: Iterable[Row]) -> Row:
+    """The name, other names, date of birth, sex and identifiers to show for one person,
+    from the records given: each the value most of them hold, a tie going to the record with
+    the smallest id (so to the alphabetically first source), whatever order the
+    records come in. Other names are the full names of the other records, one per
+    standard form (`"Paul CLARK"` is not another name of Paul Clark).
+
+    The ETL applies it to all of a person's records; the web app to the records of
+    the sources the viewer may see, so nothing shown comes from a source they may not
+    see (and a viewer who sees every source sees what the ETL chose)."""
+    ordered = sorted(records, key=lambda record: record.get("id") or "")
+    given = _most_common([record.get("given_name") for record in ordered])
+    family = _most_common([record.get("family_name") for record in ordered])
+    shown = name_key(_full_name(given, family))
+    other: dict[str, str] = {}
+    for record in ordered:
+        full = _full_name(record.get("given_name"), record.get("family_name"))
+        key = name_key(full)
+        if key and key != shown:
+            other.setdefault(key, full)
+    return {
+        "given_name": given,
+        "family_name": family,
+        "other_names": sorted(other.values()),
+        "dob": _most_common([record.get("dob") for record in ordered]),
+        "sex": _most_common([record.get("sex") for record in ordered]),
+        "nhs_number": _most_common([record.get("nhs_number") for record in ordered]),
+        "upn": _most_common([record.get("upn") for record in ordered]),
+    }
 
 
 def _status(end: str | None, as_of: date) -> str:
@@ -167,15 +202,10 @@ def build(
                 )
 
     for person_id, records in sorted(persons_by_id.items()):
-        given = _most_common([record.get("given_name") for record in records])
-        family = _most_common([record.get("family_name") for record in records])
-        other = sorted(
-            {
-                f"{record.get('given_name') or ''} {record.get('family_name') or ''}".strip()
-                for record in records
-            }
-            - {f"{given or ''} {family or ''}".strip()}
-            - {""}
+        shown = person_details(records)
+        given, family = shown["given_name"], shown["family_name"]
+        other_families = sorted(
+            {name_key(record.get("family_name")) for record in records} - {name_key(family), ""}
         )
         rows.persons.append(
             {
@@ -184,17 +214,23 @@ def build(
                 "family_name": family,
                 "given_key": name_key(given),
                 "family_key": name_key(family),
-                "other_names": other,
-                # Other family names the sources hold (a name before marriage, a
-                # swapped or misspelt one), so a search by any of them finds the person.
-                "other_family_keys": sorted(
-                    {name_key(record.get("family_name")) for record in records}
-                    - {name_key(family), ""}
+                "given_phonetic": phonetic_key(given),
+                "family_phonetic": phonetic_key(family),
+                # Other family names any source holds (a name before marriage, a
+                # swapped or misspelt one), and how they sound: only for finding search
+                # candidates. What a viewer is shown, and what their search is scored
+                # on, comes from the records of the sources they may see.
+                "other_family_keys": other_families,
+                # The first of them, null when none: indexed, so a search goes straight
+                # to the people with other family names (a list has no index).
+                "first_other_family_key": other_families[0] if other_families else None,
+                "other_family_phonetics": sorted(
+                    {phonetic_key(other) for other in other_families} - {phonetic_key(family)}
                 ),
-                "dob": _most_common([record.get("dob") for record in records]),
-                "sex": _most_common([record.get("sex") for record in records]),
-                "nhs_number": _most_common([record.get("nhs_number") for record in records]),
-                "upn": _most_common([record.get("upn") for record in records]),
+                "dob": shown["dob"],
+                "sex": shown["sex"],
+                "nhs_number": shown["nhs_number"],
+                "upn": shown["upn"],
                 "sources": sorted({record["source"] for record in records}),
             }
         )

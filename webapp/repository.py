@@ -14,9 +14,10 @@ from typing import Any
 from flask import current_app
 
 from graph_etl.graph import Graph
-from graph_etl.model import FAMILY_TYPES
+from graph_etl.model import FAMILY_TYPES, person_details
+from graph_etl.standardise import name_key, phonetic_key
 from webapp.policy import Policy
-from webapp.search import SearchQuery, name_score
+from webapp.search import SearchQuery, name_score, nickname_forms
 
 SEARCH_LIMIT = 50
 WEB_RETRY_SECONDS = 2.0
@@ -156,8 +157,9 @@ def _params(policy: Policy) -> dict[str, Any]:
 
 
 def phonetic(word: str) -> str:
-    """Sound-alike key of a name word (filled in once matching's standardiser lands)."""
-    return ""
+    """Sound-alike key of a name word; '' for words under three letters (too short to
+    sound out: every name that sounds like "jo" is not a match for "jo")."""
+    return phonetic_key(word) if len(word) >= 3 else ""
 
 
 def visible(policy: Policy, person_ids: list[str]) -> set[str]:
@@ -168,7 +170,69 @@ def visible(policy: Policy, person_ids: list[str]) -> set[str]:
     return {row["id"] for row in rows}
 
 
+def _seen_records(policy: Policy, records: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The records of sources the viewer may see. The queries return no others; this
+    is the second line of defence before anything is chosen from them."""
+    return [record for record in records or [] if record.get("source") in policy.sources]
+
+
+def _shown_details(policy: Policy, records: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Name, other names, date of birth, sex and (when granted) identifiers of a
+    person, chosen only from the records of sources the viewer may see."""
+    shown = person_details(_seen_records(policy, records))
+    for field_name in ("nhs_number", "upn"):
+        if not policy.sees_field(f"person.{field_name}"):
+            shown[field_name] = None
+    return shown
+
+
 CANDIDATE_LIMIT = 1000
+
+
+def _name_candidates(params: dict[str, Any], words: list[str]) -> list[str]:
+    """People who may match a name: by the given name (a prefix, a nickname form or the
+    same sound) with a family name that may be the searched one (typing slips, sound,
+    other family names), both ways round; then by family name (a prefix or the same
+    sound); for one word, also by other family names. Most selective first, so the
+    limit cuts the loosest. Every lookup is index-anchored except the last."""
+    given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
+    pairs = [(given, family), (family, given)] if given else [(family, "")]
+    if len(words) > 2:  # "Leah Smith Jones": the family name may start at the second word
+        pairs += [(given, words[1]), (words[1], given)]
+    batches = []
+    for first, second in pairs:
+        batches.append(
+            graph().read(
+                "queries/candidates_by_given_name",
+                given=first,
+                given_keys=nickname_forms(first),
+                given_phonetic=phonetic(first),
+                family=second,
+                family_phonetic=phonetic(second),
+                **params,
+            )
+        )
+    for last in dict.fromkeys([family, *words[1:-1][:1]]):
+        batches.append(
+            graph().read(
+                "queries/candidates_by_name",
+                given=given,
+                family=last,
+                family_phonetic=phonetic(last),
+                **params,
+            )
+        )
+    if not given:
+        batches.append(
+            graph().read(
+                "queries/candidates_by_other_family_name",
+                family=family,
+                family_phonetic=phonetic(family),
+                **params,
+            )
+        )
+    found = dict.fromkeys(row["id"] for rows in batches for row in rows)
+    return list(found)[:CANDIDATE_LIMIT]
 
 
 def _candidates(policy: Policy, query: SearchQuery) -> list[str]:
@@ -181,52 +245,95 @@ def _candidates(policy: Policy, query: SearchQuery) -> list[str]:
     elif query.upn:
         rows = graph().read("queries/candidates_by_upn", upn=query.upn, **params)
     elif query.dob:
-        rows = graph().read("queries/candidates_by_dob", dob=query.dob.isoformat(), **params)
+        rows = graph().read("queries/candidates_by_record_dob", dob=query.dob.isoformat(), **params)
     elif query.postcode:
         rows = graph().read("queries/candidates_by_postcode", postcode=query.postcode, **params)
     else:
-        words = query.words
-        given, family = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
-        rows = graph().read(
-            "queries/candidates_by_name",
-            given=given,
-            family=family,
-            family_phonetic=phonetic(family),
-            **params,
-        )
+        return _name_candidates(params, query.words)
     return [row["id"] for row in rows]
 
 
+def _summarise(policy: Policy, row: dict[str, Any]) -> PersonSummary:
+    """A people_summaries row as the viewer may see it: name, date of birth and sex
+    from the records of the sources they may see only."""
+    shown = _shown_details(policy, row["records"])
+    return PersonSummary(
+        id=row["id"],
+        given_name=shown["given_name"],
+        family_name=shown["family_name"],
+        dob=shown["dob"],
+        sex=shown["sex"],
+        postcode=row["postcode"],
+        sources=[source for source in row["sources"] if source in policy.sources],
+    )
+
+
+def summaries(policy: Policy, person_ids: list[str]) -> dict[str, PersonSummary]:
+    """Name, date of birth, sex, postcode and sources of each of these people as the
+    viewer may see them (names and dates only from the sources they may see). Does not
+    check that the viewer may see the people: callers pass people already checked."""
+    if not person_ids:
+        return {}
+    rows = graph().read("queries/people_summaries", person_ids=person_ids, **_params(policy))
+    return {row["id"]: _summarise(policy, row) for row in rows}
+
+
+# The fields of each record in queries/candidates_names, in order.
+CANDIDATE_RECORD = (
+    "id", "source", "given_name", "family_name", "other_given_names", "dob", "nhs_number", "upn",
+)  # fmt: skip
+
+
+def _ranked(policy: Policy, query: SearchQuery, row: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Where a candidate ranks (None when it does not match every criterion), on what
+    the sources the viewer may see hold only: best name match first, then by family
+    name, given name and date of birth as shown."""
+    held = [dict(zip(CANDIDATE_RECORD, values, strict=True)) for values in row["records"]]
+    records = _seen_records(policy, held)
+    if query.dob and query.dob.isoformat() not in {r["dob"] for r in records}:
+        return None
+    if query.postcode and query.postcode not in (row["postcodes"] or []):
+        return None
+    if query.nhs_number and query.nhs_number not in {r["nhs_number"] for r in records}:
+        return None
+    if query.upn and query.upn not in {r["upn"] for r in records}:
+        return None
+    names = search_names(records)
+    score = name_score(query.words, names)
+    if not score:
+        return None
+    return (-score, names["family_key"], names["given_key"], names["dob"] or "", row["id"])
+
+
+def search_names(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a search scores a person on (`search.name_score`), from these records (pass
+    only those of the sources the viewer may see): the name shown, and every given and
+    family name the records hold."""
+    shown = person_details(records)
+    return {
+        "given_key": name_key(shown["given_name"]),
+        "family_key": name_key(shown["family_name"]),
+        "dob": shown["dob"],
+        "other_given_names": [
+            name for r in records for name in (r.get("given_name"), r.get("other_given_names"))
+        ],
+        "other_family_names": [r.get("family_name") for r in records],
+    }
+
+
 def search(policy: Policy, query: SearchQuery) -> list[PersonSummary]:
-    """People matching every criterion given, best name match first."""
+    """People matching every criterion given, best first. A person is found only by
+    what the sources the viewer may see hold: names, dates of birth, postcodes and
+    identifiers; and only the best are read in full."""
     ids = _candidates(policy, query)
     if not ids:
         return []
-    rows = graph().read("queries/people_summaries", person_ids=ids, **_params(policy))
-    scored = []
-    for row in rows:
-        if query.dob and row["dob"] != query.dob.isoformat():
-            continue
-        if query.postcode and query.postcode not in (row["postcodes"] or []):
-            continue
-        score = name_score(query.words, row)
-        if score:
-            scored.append((score, row))
-    scored.sort(
-        key=lambda item: (
-            -item[0],
-            item[1]["family_key"] or "",
-            item[1]["given_key"] or "",
-            item[1]["dob"] or "",
-        )
-    )
-    allowed = visible(policy, [row["id"] for _, row in scored])
-    fields = ("id", "given_name", "family_name", "dob", "sex", "postcode", "sources")
-    return [
-        PersonSummary(**{name: row[name] for name in fields})
-        for _, row in scored
-        if row["id"] in allowed
-    ][:SEARCH_LIMIT]
+    rows = graph().read("queries/candidates_names", person_ids=ids, **_params(policy))
+    ranks = {row["id"]: rank for row in rows if (rank := _ranked(policy, query, row))}
+    allowed = visible(policy, list(ranks))
+    best = sorted(allowed, key=ranks.__getitem__)[:SEARCH_LIMIT]
+    shown = summaries(policy, best)
+    return [shown[person_id] for person_id in best if person_id in shown]
 
 
 def _summary(member: dict[str, Any]) -> PersonSummary:
@@ -305,9 +412,10 @@ def _why_joined(policy: Policy, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _project_person(policy: Policy, person: dict[str, Any]) -> dict[str, Any]:
-    for field_name in ("nhs_number", "upn"):
-        if not policy.sees_field(f"person.{field_name}"):
-            person[field_name] = None
+    """The person as the viewer may see them: name, other names, date of birth, sex
+    and identifiers chosen from the records of the sources they may see (`held`), and
+    identifiers only when granted."""
+    person.update(_shown_details(policy, person.pop("held", None)))
     return person
 
 
@@ -419,8 +527,8 @@ def address_trace(policy: Policy, person_id: str) -> list[TracedAddress] | None:
 
 
 def person_summary(policy: Policy, person_id: str) -> PersonSummary | None:
-    """Name and date of birth of a person the viewer may see (page headings)."""
+    """Name and date of birth of a person the viewer may see (page headings), from the
+    sources they may see only."""
     if person_id not in visible(policy, [person_id]):
         return None
-    found = graph().read_one("queries/person", person_id=person_id, **_params(policy))
-    return None if found is None else _summary(found["person"])
+    return summaries(policy, [person_id]).get(person_id)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, lru_cache
 from typing import Any
 
+from graph_etl.matching.given_names import is_known
 from graph_etl.sources.values import nhs_number_valid, normalise_postcode, upn_valid
-from graph_etl.standardise import name_key
+from graph_etl.standardise import name_key, nickname_keys, phonetic_key
 
 MAX_NAME = 100
 TYPO_SIMILARITY = 0.8  # score below which a name does not count as a match
@@ -113,40 +115,116 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _similar(wanted: str, found: str) -> float:
-    """1 for a prefix; slightly less per typing slip (one slip allowed in names of
-    four or more letters, two in names of eight or more); 0 otherwise."""
+# Scores of one searched word against one recorded name word, best first. A name is
+# shown when every searched word scores at least TYPO_SIMILARITY.
+EXACT = 1.0
+PREFIX = 0.98  # "fred" for Frederick
+SLIP = 0.05  # taken off per typing slip: 0.95 for one, 0.9 for two
+NICKNAME = 0.92  # "bill" for William (times the slip score of the formal names)
+KNOWN_NAMES_SLIP = 0.85  # one letter apart but both real given names (Jason, Mason)
+SOUNDS_ALIKE = 0.85  # the same phonetic key, too far apart for slips ("filips", Phillips)
+SWAPPED = 0.95  # given and family names recorded the wrong way round
+OTHER_NAME = 0.99  # a name another record holds, not the one shown
+
+
+@cache
+def _short_forms() -> dict[str, frozenset[str]]:
+    """Formal name -> its short forms in the nickname tables ("william" -> bill, liam, ...)."""
+    from graph_etl.matching.nicknames import all_names
+
+    found: dict[str, set[str]] = {}
+    for name in all_names():
+        for formal in nickname_keys(name) - {name}:
+            found.setdefault(formal, set()).add(name)
+    return {formal: frozenset(shorts) for formal, shorts in found.items()}
+
+
+def nickname_forms(word: str) -> list[str]:
+    """Recorded given names a searched word finds as a nickname: itself, the formal
+    names it is short for ("bill" -> william) and its own short forms ("william" ->
+    bill, liam, ...). One is always the short form of the other, never two short forms
+    of one name (Bill and Liam), as in matching."""
+    return sorted(nickname_keys(word) | _short_forms().get(word, frozenset()))
+
+
+def _slips(wanted: str, found: str) -> float:
+    """1 for the same word, a little less for a prefix, less again per typing slip (one
+    slip allowed in words of four or more letters, two in words of eight or more); 0
+    otherwise."""
     if not wanted or not found:
         return 0.0
+    if found == wanted:
+        return EXACT
     if found.startswith(wanted):
-        return 1.0
+        return PREFIX
     allowed = 2 if len(wanted) >= 8 else 1 if len(wanted) >= 4 else 0
+    if abs(len(wanted) - len(found)) > allowed:
+        return 0.0
     slips = edit_distance(wanted, found)
-    return 1.0 - 0.05 * slips if slips <= allowed else 0.0
+    return 1.0 - SLIP * slips if slips <= allowed else 0.0
+
+
+@lru_cache(maxsize=1 << 16)  # a search compares the same few words with many names
+def _similar(wanted: str, found: str, given: bool = False) -> float:
+    """How well one searched word matches one recorded name word (0 when not at all):
+    exactly, as a prefix, within a typing slip or two, by sound, and for given names
+    as a nickname (one the short form of the other; slips allowed in the typed word)."""
+    score = _slips(wanted, found)
+    if score >= PREFIX or not wanted or not found:
+        return score
+    if score and given and is_known(wanted) and is_known(found):
+        score = min(score, KNOWN_NAMES_SLIP)  # Jason is not a slip for Mason
+    if given:
+        # The recorded name's formal names ("bill" recorded, "william" typed) and short
+        # forms ("william" recorded, "bill" typed), allowing slips in the typed word.
+        forms = (nickname_keys(found) | _short_forms().get(found, frozenset())) - {found}
+        score = max(score, NICKNAME * max((_slips(wanted, form) for form in forms), default=0))
+    if len(wanted) >= 3 and phonetic_key(wanted) == phonetic_key(found):
+        score = max(score, SOUNDS_ALIKE)
+    return score
 
 
 def name_score(words: list[str], row: dict[str, Any]) -> float:
     """How well a person's names match the searched words (0 when they do not):
-    prefixes and near misses (typos) count, as do names held by other sources and
-    given and family names recorded the wrong way round."""
+    prefixes, near misses (typos), sound-alikes and nicknames count, as do each word of
+    a name, other names (`other_names`, full names; `other_given_names` and
+    `other_family_names`) and given and family names recorded the wrong way round.
+    Score only names the viewer may see."""
     if not words:
         return 1.0
     given_wanted, family_wanted = (words[0], words[-1]) if len(words) > 1 else ("", words[0])
-    givens = {row.get("given_key") or ""}
-    families = {row.get("family_key") or ""}
+    # Each name word with its weight: the names shown count in full, others a little less.
+    givens: dict[str, float] = {}
+    families: dict[str, float] = {}
+
+    def add(names: dict[str, float], word: str, weight: float) -> None:
+        if word:
+            names[word] = max(weight, names.get(word, 0.0))
+
+    def add_name(names: dict[str, float], name: str | None, weight: float) -> None:
+        key = name_key(name)  # the whole name, and each word of it (Smith-Jones, Mary Jane)
+        for word in [key, *key.split()]:
+            add(names, word, weight)
+
+    add_name(givens, row.get("given_key"), 1.0)
+    add_name(families, row.get("family_key"), 1.0)
     for other in row.get("other_names") or []:
         parts = name_key(other).split()
         if parts:
-            givens.add(parts[0])
-            families.add(parts[-1])
+            add(givens, parts[0], OTHER_NAME)
+            add(families, parts[-1], OTHER_NAME)
+    for other in row.get("other_given_names") or []:
+        add_name(givens, other, OTHER_NAME)
+    for other in row.get("other_family_names") or []:
+        add_name(families, other, OTHER_NAME)
 
-    def best(wanted: str, names: set[str]) -> float:
-        return max((_similar(wanted, name) for name in names), default=0.0)
+    def best(wanted: str, names: dict[str, float], given: bool) -> float:
+        return max((_similar(wanted, name, given) * w for name, w in names.items()), default=0.0)
 
     if not given_wanted:
-        score = max(best(family_wanted, families), best(family_wanted, givens))
+        score = max(best(family_wanted, families, False), best(family_wanted, givens, True))
         return score if score >= TYPO_SIMILARITY else 0.0
-    straight = min(best(given_wanted, givens), best(family_wanted, families))
-    swapped = min(best(given_wanted, families), best(family_wanted, givens))
-    score = max(straight, swapped * 0.95)
+    straight = min(best(given_wanted, givens, True), best(family_wanted, families, False))
+    swapped = min(best(given_wanted, families, False), best(family_wanted, givens, True))
+    score = max(straight, swapped * SWAPPED)
     return score if score >= TYPO_SIMILARITY else 0.0

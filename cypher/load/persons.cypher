@@ -1,7 +1,11 @@
+// Other names are no longer kept on the person (they are read from the records a
+// viewer may see): `other_names = null` removes them from graphs loaded before.
 UNWIND $rows AS r
 MERGE (p:Person {id: r.id})
 SET p.h = r.h, p.given_name = r.given_name, p.family_name = r.family_name,
-    p.given_key = r.given_key, p.family_key = r.family_key, p.other_names = r.other_names,
-    p.other_family_keys = r.other_family_keys,
+    p.given_key = r.given_key, p.family_key = r.family_key,
+    p.given_phonetic = r.given_phonetic, p.family_phonetic = r.family_phonetic,
+    p.other_family_keys = r.other_family_keys, p.first_other_family_key = r.first_other_family_key,
+    p.other_family_phonetics = r.other_family_phonetics,
     p.dob = r.dob, p.sex = r.sex, p.nhs_number = r.nhs_number, p.upn = r.upn,
-    p.sources = r.sources
+    p.sources = r.sources, p.other_names = null

@@ -1,12 +1,16 @@
-"""For every role, pages and JSON for people in the sample county show nothing
-outside that role's policy: no source, involvement kind or restricted field it is
-not granted. Runs on its own graph server loaded with the whole committed county."""
+"""For every role, pages, searches and JSON for people in the sample county show
+nothing outside that role's policy: no source, involvement kind or restricted field
+it is not granted, and no name, other name, date of birth or sex that only sources it
+may not see hold (nor does a search find anyone by one). Runs on its own graph server
+loaded with the whole committed county."""
 
 from __future__ import annotations
 
+import html as markup
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,9 +20,13 @@ from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
 from graph_etl.settings import REPO_ROOT
 from graph_etl.sources.manifest import FAMILY_TYPES
+from graph_etl.standardise import name_key
 from tests.conftest import another_server
 from webapp import create_app, users
 from webapp.policy import load_policies
+from webapp.repository import search_names
+from webapp.search import name_score
+from webapp.templating import long_date
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
 PASSWORD = "property-password"
@@ -95,6 +103,103 @@ def check_page(role: str, html: str, truth: dict) -> None:
         assert policy.sees_field("person.upn"), role
 
 
+def seen(role: str, records: list[dict]) -> list[dict]:
+    """The records of the sources a role may see (summary or full level)."""
+    levels = load_policies()[role].levels
+    return [r for r in records if levels.get(r["source"]) in ("summary", "full")]
+
+
+def full_name(given: str | None, family: str | None) -> str:
+    return " ".join(part for part in (given, family) if part)
+
+
+def details(html: str) -> dict[str, str]:
+    """The person page's details list: each row's key and value (without provenance)."""
+    rows = re.findall(
+        r'<dt class="govuk-summary-list__key">\s*(.*?)\s*</dt>\s*'
+        r'<dd class="govuk-summary-list__value">\s*(.*?)\s*</dd>',
+        html,
+        re.S,
+    )
+    return {key: markup.unescape(value.split("<br>")[0]).strip() for key, value in rows}
+
+
+def check_details(role: str, html: str, records: list[dict]) -> None:
+    """Name, other names, date of birth and sex on a person page: each held by a
+    record of a source the role may see."""
+    visible = seen(role, records)
+    names = {
+        full_name(given, family)
+        for given in {r["given_name"] for r in visible} | {None}
+        for family in {r["family_name"] for r in visible} | {None}
+    }
+    heading = re.search(r'<h1 class="govuk-heading-l">(.*?)</h1>', html, re.S)
+    assert heading and markup.unescape(heading.group(1)).strip() in names, (role, heading)
+    shown = details(html)
+    assert shown["Name"] in names, (role, shown["Name"])
+    dobs = {long_date(r["dob"]) for r in visible if r["dob"]}
+    assert shown["Date of birth"] in dobs | ({"Not known"} if not dobs else set()), role
+    sexes = {{"M": "Male", "F": "Female"}.get(r["sex"], "Not recorded") for r in visible}
+    assert shown["Sex"] in sexes | {"Not recorded"}, (role, shown["Sex"])
+    for other in filter(None, shown.get("Also recorded as", "").split("; ")):
+        assert other in {full_name(r["given_name"], r["family_name"]) for r in visible}, (
+            role,
+            other,
+        )
+
+
+def search(client, **terms: str) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Search results: person id -> (name, date of birth) as shown."""
+    html = client.get(f"/search?{urlencode(terms)}").get_data(as_text=True)
+    rows = re.findall(
+        r'href="/person/(P[0-9a-f]+)">([^<]*)</a></td>\s*<td class="govuk-table__cell">([^<]*)<',
+        html,
+    )
+    return {pid: (markup.unescape(name), markup.unescape(dob)) for pid, name, dob in rows}
+
+
+def check_search(role: str, client, person_id: str, records: list[dict], shown: bool) -> None:  # type: ignore[no-untyped-def]
+    """A role finds a person it may see by a name and date of birth its sources hold;
+    finds nobody by a name only other sources hold (unless the names its own sources
+    hold match that search too); never finds a person it may not see; and is shown
+    only the names and dates of birth its sources hold."""
+    visible = seen(role, records)
+    results: dict[str, tuple[str, str]] = {}
+    record = next((r for r in visible if r["given_name"] and r["family_name"]), None)
+    if shown and record:
+        terms = {"name": full_name(record["given_name"], record["family_name"])}
+        if record["dob"]:
+            year, month, day = record["dob"].split("-")
+            terms |= {"dob-day": day, "dob-month": month, "dob-year": year}
+        found = search(client, **terms)
+        assert person_id in found, (role, terms)
+        results |= found
+    keys = {name_key(full_name(r["given_name"], r["family_name"])) for r in visible}
+    hidden = {
+        full_name(r["given_name"], r["family_name"])
+        for r in records
+        if name_key(full_name(r["given_name"], r["family_name"])) not in keys
+    }
+    for name in sorted(hidden)[:2]:
+        found = search(client, name=name)
+        if person_id in found:
+            assert name_score(name_key(name).split(), search_names(visible)), (role, name)
+        results |= found
+    named = sorted((r for r in records if r["family_name"]), key=lambda r: r["id"])
+    if named:
+        results |= search(client, name=full_name(named[0]["given_name"], named[0]["family_name"]))
+    if person_id in results:
+        assert shown, (role, "found but may not be seen")
+        name, dob = results[person_id]
+        names = {
+            full_name(given, family)
+            for given in {r["given_name"] for r in visible} | {None}
+            for family in {r["family_name"] for r in visible} | {None}
+        }
+        assert name in names | {"(no name)"}, (role, name)
+        assert dob in {long_date(r["dob"]) for r in visible if r["dob"]} | {"Not known"}, role
+
+
 @settings(
     max_examples=150,
     deadline=None,
@@ -107,11 +212,15 @@ def test_no_page_shows_more_than_the_role_may_see(
     role = data.draw(st.sampled_from(VIEWING_ROLES), label="role")
     person_id = data.draw(st.sampled_from(people), label="person")
     truth = county_graph.read_one("admin/person_everything", person_id=person_id)
+    records = county_graph.read_one("admin/person_records", person_id=person_id)["records"]
     client = clients[role]
     page = client.get(f"/person/{person_id}")
     assert page.status_code in (200, 404)
     if page.status_code == 200:
         check_page(role, page.get_data(as_text=True), truth)
+        check_details(role, page.get_data(as_text=True), records)
+    if load_policies()[role].allows("search"):
+        check_search(role, client, person_id, records, page.status_code == 200)
     network = client.get(f"/person/{person_id}/network.json")
     assert network.status_code == page.status_code  # the same visibility rule
     if network.status_code == 200:
@@ -129,6 +238,39 @@ def test_no_page_shows_more_than_the_role_may_see(
             )
         }
         assert person_id in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a derived sibling link shows whenever both siblings are visible, even when "
+    "every parent link it rests on comes from sources the role may not see: "
+    "queries/family.cypher, network.cypher and family_two_hops.cypher (or the ETL's "
+    "`sources` of derived links) need to check the parent links",
+)
+def test_derived_sibling_links_rest_on_parent_links_the_role_may_see(clients, county_graph) -> None:  # type: ignore[no-untyped-def]
+    links = county_graph.read("admin/derived_sibling_links")
+    for role in VIEWING_ROLES:
+        policy = load_policies()[role]
+        if policy.organisation_scope:
+            continue  # scoped to one school's families: checked through the pages
+        unsupported = [
+            link
+            for link in links
+            if not any(s in policy.sources for s in link["sources"])
+            and not any(
+                any(s in policy.sources for s in first) and any(s in policy.sources for s in second)
+                for first, second in link["parent_sources"]
+            )
+        ]
+        for link in unsupported[:20]:
+            network = clients[role].get(f"/person/{link['a']}/network.json")
+            if network.status_code != 200:
+                continue
+            edges = {(e["source"], e["target"]) for e in network.get_json()["edges"]}
+            assert (link["a"], link["b"]) not in edges and (link["b"], link["a"]) not in edges, (
+                role,
+                link,
+            )
 
 
 def test_every_role_sees_someone_and_scoped_roles_fewer(clients, people) -> None:  # type: ignore[no-untyped-def]

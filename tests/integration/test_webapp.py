@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,99 @@ def test_roles_cannot_search_by_identifiers_they_may_not_see(app) -> None:  # ty
     response = signed_in(app, "school_dsl").get("/search?identifier=9990000018")
     assert response.status_code == 400
     assert "cannot search by this identifier" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("laim+jnoes", "Liam Jones"),  # a slip in each name
+        ("jnoes+laim", "Liam Jones"),  # and the wrong way round
+        ("jnoes", "Liam Jones"),
+        ("mia+jnose", "Mia Jones"),
+        ("william+jones", "Liam Jones"),  # Liam is a short form of William
+        ("wiliam+jones", "Liam Jones"),  # and a slip in the formal name
+        ("amelia+jones", "Mia Jones"),  # Mia, of Amelia
+        ("sally+jones", "Sarah Jones"),  # Sally is a short form of Sarah
+        ("sal+jones", "Sarah Jones"),  # Sal is not in the tables, but starts Sally
+        ("thomas+evans", "Tom Evans"),
+        ("tommy+evnas", "Tom Evans"),  # the school's preferred name, and a slip
+    ],
+)
+def test_search_tolerates_nicknames_and_typos(app, name: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    html = signed_in(app, "social_worker").get(f"/search?name={name}").get_data(as_text=True)
+    assert f">{expected}</a>" in html, name
+
+
+@pytest.fixture(scope="module")
+def renamed(graph_settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The mini county, but the school holds Mia as Mia Hartley, born a day later:
+    a name and a date of birth only a source some roles cannot see holds. Loaded on a
+    graph server of its own (or, on Neo4j, in place of the mini county until done)."""
+    from graph_etl import etl, graph_server
+    from graph_etl.graph import Graph
+    from tests.conftest import MINI_COUNTY, another_server
+
+    county = tmp_path_factory.mktemp("renamed") / "county"
+    shutil.copytree(MINI_COUNTY, county)
+    pupils = county / "schools" / "pupils.csv"
+    old = "W930123456020,Mia,Jones,,21/09/2017"
+    assert old in pupils.read_text()
+    pupils.write_text(pupils.read_text().replace(old, "W930123456020,Mia,Hartley,,22/09/2017"))
+    settings, started = graph_settings, False
+    if settings.local:
+        settings = another_server(settings, tmp_path_factory.mktemp("renamed-graph"))
+        started = graph_server.start(settings)
+    database = tmp_path_factory.mktemp("renamed-web") / "web.sqlite"
+    with Graph(settings) as connection:
+        connection.write("admin/clear_graph")
+        etl.run(connection, county, quiet=True, state_dir=tmp_path_factory.mktemp("renamed-etl"))
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{database}",
+                "WTF_CSRF_ENABLED": False,
+                "GRAPH_SETTINGS": settings,
+            }
+        )
+        for role in ("social_worker", "probation_officer"):
+            users.upsert(app.extensions["store"], role, PASSWORD, role)
+        yield app
+        app.extensions.get("graph") and app.extensions["graph"].close()
+        if not started:  # the shared graph: put the mini county back
+            connection.write("admin/clear_graph")
+            etl.run(connection, MINI_COUNTY, quiet=True)
+    if started:
+        graph_server.stop(settings)
+
+
+def test_names_a_role_cannot_see_neither_show_nor_find(renamed) -> None:  # type: ignore[no-untyped-def]
+    # Probation sees social care (Mia Jones, 21 September) but not schools (Mia
+    # Hartley, 22 September), though the graph's own choice is the school's.
+    probation = signed_in(renamed, "probation_officer")
+    for query in ("name=mia+hartley", "name=hartley", "dob-day=22&dob-month=9&dob-year=2017"):
+        html = probation.get(f"/search?{query}").get_data(as_text=True)
+        assert "No people found" in html, query
+    found = probation.get("/search?name=mia+jones").get_data(as_text=True)
+    assert ">Mia Jones</a>" in found and "21 September 2017" in found
+    assert "Hartley" not in found and "22 September 2017" not in found
+    page = probation.get(f"/person/{person_id(probation, 'mia jones')}").get_data(as_text=True)
+    assert "Mia Jones" in page and "21 September 2017" in page
+    assert "Hartley" not in page and "22 September 2017" not in page
+    # A social worker sees both sources: both names, and finds Mia by either.
+    social_worker = signed_in(renamed, "social_worker")
+    mia = person_id(social_worker, "mia hartley")
+    assert person_id(social_worker, "mia jones") == mia
+    page = social_worker.get(f"/person/{mia}").get_data(as_text=True)
+    assert "Mia Hartley" in page and "Also recorded as" in page and "Mia Jones" in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="family, household, network and address-trace members still show the person "
+    "node's name (chosen across every source): queries/family.cypher, household.cypher, "
+    "network.cypher and address_trace.cypher need the names of the visible records",
+)
+def test_family_members_are_named_from_visible_sources_only(renamed) -> None:  # type: ignore[no-untyped-def]
+    probation = signed_in(renamed, "probation_officer")
+    liam = person_id(probation, "liam jones")
+    assert "Hartley" not in probation.get(f"/person/{liam}").get_data(as_text=True)
+    assert "Hartley" not in probation.get(f"/person/{liam}/network.json").get_data(as_text=True)

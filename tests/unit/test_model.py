@@ -32,6 +32,8 @@ def test_mini_county_rows() -> None:
         by_name[("Mia", "Jones")],
     )
     assert sarah["sources"] == ["schools", "social_care"]
+    assert (sarah["given_phonetic"], sarah["family_phonetic"]) == ("SR", "JNS")
+    assert "other_names" not in sarah  # read from the records a viewer may see
     family = {(row["from"], row["to"], row["type"]) for row in rows.family}
     assert (sarah["id"], liam["id"], "PARENT_OF") in family
     assert (min(liam["id"], mia["id"]), max(liam["id"], mia["id"]), "SIBLING_OF") in family
@@ -71,3 +73,57 @@ def test_households_split_unrelated_people_at_one_address() -> None:
     rows = model._households(lives, family, groups=[{"mum", "lodger"}])
     household = {row["person_id"]: row["id"] for row in rows}
     assert household["lodger"] == household["mum"] == household["kid"]
+
+
+def record(ident: str, given: str, family: str, dob: str | None = None, sex: str | None = None):  # type: ignore[no-untyped-def]
+    return {
+        "id": ident,
+        "source": ident.split(":")[0],
+        "given_name": given,
+        "family_name": family,
+        "dob": dob,
+        "sex": sex,
+    }
+
+
+def test_person_details_are_the_commonest_values_whatever_the_order() -> None:
+    records = [
+        record("police:p:1", "Carl", "Smith", "1960-01-31", "M"),
+        record("housing:h:1", "Carl", "Sith", "1960-01-13", "M"),
+        record("health:h:1", "Carl", "Smith", "1960-01-31"),
+        record("schools:c:1", "Carl", "SMITH"),
+    ]
+    for ordered in (records, records[::-1]):
+        shown = model.person_details(ordered)
+        assert (shown["given_name"], shown["family_name"]) == ("Carl", "Smith")
+        assert (shown["dob"], shown["sex"]) == ("1960-01-31", "M")
+        assert shown["other_names"] == ["Carl Sith"]  # "Carl SMITH" is the same name
+
+
+def test_person_details_break_ties_by_record_id() -> None:
+    jones = record("social_care:p:1003", "Mia", "Jones", "2017-09-21")
+    hartley = record("schools:pupils:W1", "Mia", "Hartley", "2017-09-22")
+    for ordered in ([jones, hartley], [hartley, jones]):
+        shown = model.person_details(ordered)
+        assert (shown["family_name"], shown["dob"]) == ("Hartley", "2017-09-22")
+        assert shown["other_names"] == ["Mia Jones"]
+
+
+def test_person_details_of_some_sources_hold_nothing_from_the_others() -> None:
+    """What the web app does for a viewer: choose from the records they may see."""
+    records = [
+        record("police:p:1", "Jon", "Doe", "1990-01-01", "M"),
+        record("police:p:2", "Jon", "Doe", "1990-01-01", "M"),
+        record("housing:h:1", "John", "Dough", "1990-01-10", "U"),
+    ]
+    shown = model.person_details([r for r in records if r["source"] == "housing"])
+    assert shown == {
+        "given_name": "John",
+        "family_name": "Dough",
+        "other_names": [],
+        "dob": "1990-01-10",
+        "sex": "U",
+        "nhs_number": None,
+        "upn": None,
+    }
+    assert model.person_details([])["given_name"] is None

@@ -87,3 +87,58 @@ def test_edit_distance(a: str, b: str, distance: int) -> None:
     from webapp.search import edit_distance
 
     assert edit_distance(a, b) == distance
+
+
+@pytest.mark.parametrize(
+    ("search", "row", "matches"),
+    [
+        ("bill smith", {"given_key": "william", "family_key": "smith"}, True),  # nickname
+        ("william smith", {"given_key": "bill", "family_key": "smith"}, True),  # and back
+        ("liam smith", {"given_key": "william", "family_key": "smith"}, True),
+        ("liam smith", {"given_key": "bill", "family_key": "smith"}, False),  # two short forms
+        ("alfie jones", {"given_key": "freddie", "family_key": "jones"}, False),  # (Alfred)
+        ("laim jones", {"given_key": "william", "family_key": "jones"}, True),  # slip + nickname
+        ("frederick smiht", {"given_key": "frederick", "family_key": "smith"}, True),
+        ("frederik smiht", {"given_key": "fred", "family_key": "smith"}, True),
+        ("smiht fred", {"given_key": "frederick", "family_key": "smith"}, True),  # swapped
+        ("sally jones", {"given_key": "sarah", "family_key": "jones"}, True),
+        ("amy filips", {"given_key": "amelia", "family_key": "phillips"}, True),  # sounds alike
+        ("kit evans", {"given_key": "tom", "family_key": "evans"}, False),
+        # A name another record of a visible source holds (a preferred name).
+        (
+            "kit evans",
+            {"given_key": "tom", "family_key": "evans", "other_given_names": ["Kit"]},
+            True,
+        ),
+        ("bill", {"given_key": "william", "family_key": "smith"}, True),  # one word: given too
+        ("jnoes", {"given_key": "mia", "family_key": "jones"}, True),
+        ("george smith", {"given_key": "william", "family_key": "smith"}, False),
+    ],
+)
+def test_nicknames_slips_and_sounds(search: str, row: dict, matches: bool) -> None:
+    assert bool(name_score(search.split(), row)) is matches
+
+
+def test_closer_names_rank_higher() -> None:
+    def score(search: str, given: str, **more: object) -> float:
+        return name_score(search.split(), {"given_key": given, "family_key": "smith", **more})
+
+    exact = score("frederick smith", "frederick")
+    prefix = score("fred smith", "frederick")
+    slip = score("frederik smith", "frederick")
+    nickname = score("freddie smith", "frederick")
+    two_slips = score("frederkci smith", "frederick")
+    sound = score("phillip smith", "filip")
+    assert exact > prefix > slip > nickname > two_slips > sound > 0
+    # A name another record holds ranks just below the same name shown.
+    assert score("mary smith", "molly", other_names=["Mary Smith"]) < exact
+    # One letter apart but both names people are given: below a nickname.
+    assert 0 < score("jason smith", "mason") < score("bill smith", "william")
+
+
+def test_nickname_forms_are_one_step_either_way() -> None:
+    from webapp.search import nickname_forms
+
+    assert {"bill", "liam", "will", "william"} <= set(nickname_forms("william"))
+    assert "william" in nickname_forms("bill")
+    assert "liam" not in nickname_forms("bill")  # Bill and Liam are both William
