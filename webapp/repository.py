@@ -336,18 +336,6 @@ def search(policy: Policy, query: SearchQuery) -> list[PersonSummary]:
     return [shown[person_id] for person_id in best if person_id in shown]
 
 
-def _summary(member: dict[str, Any]) -> PersonSummary:
-    return PersonSummary(
-        member["id"],
-        member.get("given_name"),
-        member.get("family_name"),
-        member.get("dob"),
-        member.get("sex"),
-        None,
-        [],
-    )
-
-
 def _involvements(policy: Policy, person_ids: list[str]) -> dict[str, list[Involvement]]:
     """Involvements, with restricted fields projected out again in Python as a second
     line of defence behind the query's own filtering."""
@@ -426,20 +414,28 @@ def person_page(policy: Policy, person_id: str) -> PersonPage | None:
     found = graph().read_one("queries/person", person_id=person_id, **params)
     if found is None:
         return None
+    family_rows = graph().read("queries/family", person_id=person_id, **params)
+    household_rows = graph().read("queries/household", person_id=person_id, **params)
+    named = summaries(
+        policy, [row["member_id"] for row in family_rows + household_rows]
+    )  # names from the records the viewer may see, never from the person node
     family: dict[str, Member] = {}
-    for row in graph().read("queries/family", person_id=person_id, **params):
+    for row in family_rows:
+        if row["member_id"] not in named:
+            continue  # no record the viewer may see names them
         label = RELATIONSHIP_LABELS[(row["relationship"], row["outgoing"])]
-        member = family.setdefault(row["member"]["id"], Member(_summary(row["member"]), label))
+        member = family.setdefault(row["member_id"], Member(named[row["member_id"]], label))
         if label not in member.relationship.split(", "):
             member.relationship = f"{member.relationship}, {label}"
     household = [
         Member(
-            _summary(row["member"]),
-            family[row["member"]["id"]].relationship
-            if row["member"]["id"] in family
+            named[row["member_id"]],
+            family[row["member_id"]].relationship
+            if row["member_id"] in family
             else "Lives at the same address",
         )
-        for row in graph().read("queries/household", person_id=person_id, **params)
+        for row in household_rows
+        if row["member_id"] in named
     ]
     everyone = [person_id, *family, *(m.person.id for m in household if m.person.id not in family)]
     involvements = _involvements(policy, everyone)
@@ -476,16 +472,15 @@ def network(policy: Policy, person_id: str) -> dict[str, Any] | None:
     if person_id not in visible(policy, [person_id]):
         return None
     rows = graph().read("queries/network", person_ids=[person_id], **_params(policy))
+    named = summaries(policy, [row["member_id"] for row in rows])
     nodes = {person_id: {"id": person_id}}
     edges = []
     for row in rows:
-        member = row["member"]
-        nodes[member["id"]] = {
-            "id": member["id"],
-            "label": " ".join(p for p in (member["given_name"], member["family_name"]) if p),
-            "dob": member.get("dob"),
-        }
-        start, end = (person_id, member["id"]) if row["outgoing"] else (member["id"], person_id)
+        member = named.get(row["member_id"])
+        if member is None:
+            continue  # no record the viewer may see names them
+        nodes[member.id] = {"id": member.id, "label": member.name, "dob": member.dob}
+        start, end = (person_id, member.id) if row["outgoing"] else (member.id, person_id)
         edges.append(
             {
                 "id": f"{start}-{row['relationship']}-{end}",
@@ -518,6 +513,13 @@ def address_trace(policy: Policy, person_id: str) -> list[TracedAddress] | None:
     if person_id not in visible(policy, [person_id]):
         return None
     rows = graph().read("queries/address_trace", person_id=person_id, **_params(policy))
+    named = summaries(policy, [other["id"] for row in rows for other in row["residents"]])
+    for row in rows:
+        row["residents"] = [
+            {**other, "name": named[other["id"]].name, "dob": named[other["id"]].dob}
+            for other in row["residents"]
+            if other["id"] in named
+        ]
     traced = [TracedAddress(**row) for row in rows]
     return sorted(
         traced,

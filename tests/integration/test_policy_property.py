@@ -240,13 +240,6 @@ def test_no_page_shows_more_than_the_role_may_see(
         assert person_id in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a derived sibling link shows whenever both siblings are visible, even when "
-    "every parent link it rests on comes from sources the role may not see: "
-    "queries/family.cypher, network.cypher and family_two_hops.cypher (or the ETL's "
-    "`sources` of derived links) need to check the parent links",
-)
 def test_derived_sibling_links_rest_on_parent_links_the_role_may_see(clients, county_graph) -> None:  # type: ignore[no-untyped-def]
     links = county_graph.read("admin/derived_sibling_links")
     for role in VIEWING_ROLES:

@@ -306,12 +306,6 @@ def test_names_a_role_cannot_see_neither_show_nor_find(renamed) -> None:  # type
     assert "Mia Hartley" in page and "Also recorded as" in page and "Mia Jones" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="family, household, network and address-trace members still show the person "
-    "node's name (chosen across every source): queries/family.cypher, household.cypher, "
-    "network.cypher and address_trace.cypher need the names of the visible records",
-)
 def test_family_members_are_named_from_visible_sources_only(renamed) -> None:  # type: ignore[no-untyped-def]
     probation = signed_in(renamed, "probation_officer")
     liam = person_id(probation, "liam jones")
