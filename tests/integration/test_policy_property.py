@@ -234,7 +234,7 @@ def test_no_page_shows_more_than_the_role_may_see(
                 "queries/visible_people",
                 person_ids=ids,
                 family_types=list(FAMILY_TYPES),
-                **load_policies()[role].params(),
+                **policy.params(),
             )
         }
         assert person_id in shown
