@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import axe_violations
+from tests.browser.test_journey import tab_to_field
 from webapp import create_app, matches, users
 
 PASSWORD = "review-browser-password"
@@ -72,7 +73,7 @@ def page(browser, live_review) -> Iterator[object]:  # type: ignore[no-untyped-d
 
 def sign_in_by_keyboard(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
-    page.focus("#username")
+    tab_to_field(page, "username")
     page.keyboard.type("data_quality")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

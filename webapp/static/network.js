@@ -79,6 +79,7 @@ async function start() {
     minZoom: 0.2,
   });
   graph.getElementById(rootId).addClass("expanded");
+  container.familyNetwork = graph; // for the browser tests, which select people in it
 
   graph.on("tap", "node", async (event) => {
     const node = event.target;
