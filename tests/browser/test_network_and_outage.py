@@ -29,12 +29,18 @@ def test_selecting_a_person_in_the_picture_adds_their_family(page) -> None:  # t
     page.get_by_role("heading", level=1, name="Liam Jones").wait_for()
     page.wait_for_function("() => document.getElementById('network').familyNetwork !== undefined")
     page.locator("#network").scroll_into_view_if_needed()
-    nodes = page.evaluate(
-        """() => document.getElementById('network').familyNetwork.nodes().map(node => ({
-             id: node.id(), label: node.data('label') || '', expanded: node.hasClass('expanded'),
-             x: node.renderedPosition('x'), y: node.renderedPosition('y')}))"""
+    # The layout is randomised, so bring Sarah to the middle of the picture (as a user
+    # would by panning) before clicking her: an edge label or the picture's edge can
+    # otherwise sit where she is drawn.
+    sarah = page.evaluate(
+        """() => {
+             const graph = document.getElementById('network').familyNetwork;
+             const node = graph.nodes().filter(n => (n.data('label') || '').startsWith('Sarah'))[0];
+             graph.center(node);
+             return {id: node.id(), expanded: node.hasClass('expanded'),
+                     x: node.renderedPosition('x'), y: node.renderedPosition('y')};
+           }"""
     )
-    sarah = next(node for node in nodes if node["label"].startswith("Sarah"))
     assert not sarah["expanded"]
     box = page.locator("#network").bounding_box()
     with page.expect_response(f"**/person/{sarah['id']}/network.json") as response:
