@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
+import os
 import resource
 import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.county_graph import generate_county, graph_settings, work_dir
 from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
+from graph_etl.load import STEPS
 
 
 def peak_mb() -> float:
@@ -35,6 +39,22 @@ def graph_size(graph: Graph) -> tuple[int, int]:
     rows = graph.read("admin/graph_counts")
     nodes = sum(row["count"] for row in rows if row["kind"] == "node")
     return nodes, sum(row["count"] for row in rows if row["kind"] == "relationship")
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def step_figures(report: etl.EtlReport) -> dict[str, dict[str, Any]]:
+    """Per load step: rows written, seconds, rows per second."""
+    figures = {}
+    for step in STEPS:
+        written = report.loaded[step.name]["written"]
+        seconds = report.load_steps.get(step.name, 0.0)
+        if written:
+            rate = round(written / seconds) if seconds else None
+            figures[step.name] = {"rows": written, "seconds": seconds, "rows_per_second": rate}
+    return figures
 
 
 def change_one_percent(county: Path, records: int) -> int:
@@ -74,17 +94,22 @@ def main() -> int:
     settings = graph_settings(work, args.heap)
     if settings.local:
         graph_server.start(settings)
+    loads: dict[str, float] = {}
     try:
         with Graph(settings) as graph:
             graph.write("admin/clear_graph")
+            loads["full_start"] = load_average()
             started = time.perf_counter()
             full = etl.run(graph, county, state_dir=work / "etl-state")
             full_seconds = time.perf_counter() - started
+            loads["full_end"] = load_average()
             nodes, relationships = graph_size(graph)
             changed = change_one_percent(county, records)
+            loads["refresh_start"] = load_average()
             started = time.perf_counter()
             refresh = etl.run(graph, county, state_dir=work / "etl-state")
             refresh_seconds = time.perf_counter() - started
+            loads["refresh_end"] = load_average()
     finally:
         if settings.local:
             graph_server.stop(settings)
@@ -101,11 +126,18 @@ def main() -> int:
         "full_phases": full.phases,
         "nodes_per_second": round(nodes / load_seconds),
         "relationships_per_second": round(relationships / load_seconds),
+        "full_steps": step_figures(full),
         "refresh_changed_records": changed,
         "refresh_seconds": round(refresh_seconds, 1),
         "refresh_phases": refresh.phases,
         "refresh_written": {k: v["written"] for k, v in refresh.loaded.items() if v["written"]},
+        "refresh_sources_reread": sorted(
+            name for name, source in refresh.sources.items() if not source.get("unchanged")
+        ),
         "peak_mb": round(peak_mb()),
+        "load_average": loads,
+        # The driver packs and unpacks Bolt messages in Rust when this is installed.
+        "neo4j_rust_ext": importlib.util.find_spec("neo4j._rust") is not None,
     }
     print(json.dumps(figures))
     return 0

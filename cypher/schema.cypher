@@ -9,6 +9,7 @@ CREATE CONSTRAINT involvement_id IF NOT EXISTS FOR (n:Involvement) REQUIRE n.id 
 CREATE CONSTRAINT service_id IF NOT EXISTS FOR (n:Service) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT professional_id IF NOT EXISTS FOR (n:Professional) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT organisation_id IF NOT EXISTS FOR (n:Organisation) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT load_state_id IF NOT EXISTS FOR (n:LoadState) REQUIRE n.id IS UNIQUE;
 CREATE INDEX person_family_key IF NOT EXISTS FOR (n:Person) ON (n.family_key);
 CREATE INDEX person_given_key IF NOT EXISTS FOR (n:Person) ON (n.given_key);
 CREATE INDEX person_family_phonetic IF NOT EXISTS FOR (n:Person) ON (n.family_phonetic);

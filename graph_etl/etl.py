@@ -34,6 +34,7 @@ class EtlReport:
     matching: dict[str, Any] = field(default_factory=dict)
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
+    load_steps: dict[str, float] = field(default_factory=dict)  # write seconds per load step
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -43,6 +44,7 @@ class EtlReport:
             "people": self.people,
             "matching": self.matching,
             "phases": self.phases,
+            "load_steps": self.load_steps,
             "sources": self.sources,
             "loaded": self.loaded,
         }
@@ -72,13 +74,21 @@ def read_all(
     manifests: dict[str, Manifest], extracts: Path, report: EtlReport, state_dir: Path | None = None
 ) -> dict[str, ReadResult]:
     """Read each source's folder. A source that fails (or is absent) is reported and,
-    when a last good read of it is kept in `state_dir`, that is used instead."""
+    when a last good read of it is kept in `state_dir`, that is used instead; so is
+    the last good read of an extract that has not changed since (reported `unchanged`)."""
     results: dict[str, ReadResult] = {}
     for source, manifest in manifests.items():
         folder = extracts / source
+        digest = None
         try:
             if not folder.is_dir():
                 raise SourceFailedError(f"no folder {folder.name}/ in {extracts}")
+            if state_dir is not None:  # an extract unchanged since its last good read
+                digest = snapshots.extract_digest(manifest, folder)
+                if (kept := snapshots.load(state_dir, source, digest)) is not None:
+                    results[source] = kept
+                    report.sources[source] = {**kept.report(), "unchanged": True}
+                    continue
             results[source] = read_source(manifest, folder)
         except SourceFailedError as exc:
             previous = snapshots.load(state_dir, source) if state_dir else None
@@ -90,7 +100,7 @@ def read_all(
             continue
         report.sources[source] = results[source].report()
         if state_dir is not None:
-            snapshots.save(state_dir, results[source])
+            snapshots.save(state_dir, results[source], digest)
     return results
 
 
@@ -143,10 +153,14 @@ def run(
     phase("match")
     rows = model.build(manifests, results, matched.links, started, matched.review_pairs)
     phase("model")
-    report.loaded = load_rows(graph, rows, quiet=quiet)
+    load_times: dict[str, Any] = {}
+    report.loaded = load_rows(graph, rows, quiet=quiet, state_dir=state_dir, timings=load_times)
     if store is not None:
         decision_store.record_events(store, matched.events)
     phase("load")
+    for part in ("state", "write", "retire"):  # of which
+        report.phases[f"load_{part}"] = load_times[part]
+    report.load_steps = load_times["steps"]
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     if report_path is not None:
         write_report(report, results, report_path)

@@ -9,9 +9,12 @@ statement (Neo4j) or only at commit (the local server, PORTABILITY.md rule 5).
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -138,6 +141,37 @@ def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+# The local server refuses a Bolt message over 16 MiB (and the driver then waits for
+# an answer that never comes); Neo4j's own limits are larger. A batch is kept well
+# under this many bytes of rows (estimated as JSON, which packs larger than Bolt).
+MAX_BATCH_BYTES = 6_000_000
+_SAMPLE = 16
+
+
+def estimated_bytes(rows: Sequence[Any]) -> int:
+    """About how many bytes `rows` take on the wire: the JSON size of up to 16 rows
+    spread through them, scaled up (cheap; exact sizing would cost more than packing)."""
+    if not rows:
+        return 0
+    sample = rows[:: max(1, len(rows) // _SAMPLE)][:_SAMPLE]
+    size = sum(len(json.dumps(row, default=str, separators=(",", ":"))) for row in sample)
+    return math.ceil(size * len(rows) / len(sample))
+
+
+def sized_batches(
+    rows: Iterable[T], size: int, max_bytes: int = MAX_BATCH_BYTES
+) -> Iterator[list[T]]:
+    """Batches of at most `size` rows, each split into equal parts when its rows would
+    take more than about `max_bytes` (rows with long text: explanations, notes)."""
+    for batch in batched(rows, size):
+        parts = math.ceil(estimated_bytes(batch) / max_bytes) if max_bytes else 1
+        if parts <= 1:
+            yield batch
+            continue
+        step = math.ceil(len(batch) / parts)
+        yield from batched(batch, step)
+
+
 class Graph:
     """A connection pool to one graph database, opened once per process."""
 
@@ -223,28 +257,73 @@ class Graph:
         rows: Iterable[Row],
         batch_size: int = 5000,
         progress: Callable[[int], None] | None = None,
+        writers: int = 1,
+        max_bytes: int = MAX_BATCH_BYTES,
         **params: Any,
     ) -> int:
         """`UNWIND $rows` a stream of rows through a named write, one batch per transaction.
 
-        Batches before a failing one stay written; a `GraphConstraintError` says which
-        rows failed and, if the server did not say, an `id` the batch repeats."""
+        Batches hold at most `batch_size` rows and about `max_bytes` bytes. With
+        `writers` > 1, that many batches are written at once, each in its own
+        transaction: only for rows no two of which touch the same node (new nodes with
+        distinct keys: PORTABILITY.md rule 5), and the order batches commit in is then
+        not fixed. Batches before a failing one stay written; a `GraphConstraintError`
+        says which rows failed and, if the server did not say, an `id` the batch repeats."""
+
+        def failed(exc: GraphConstraintError, batch: list[Row], first: int) -> GraphConstraintError:
+            return GraphConstraintError(
+                name,
+                exc.message,
+                exc.key or repeated_id(batch),
+                at=exc.at,
+                rows=(first + 1, first + len(batch)),
+            )
+
         total = 0
-        for batch in batched(rows, batch_size):
+        if writers <= 1:
+            for batch in sized_batches(rows, batch_size, max_bytes):
+                try:
+                    self.write(name, rows=batch, **params)
+                except GraphConstraintError as exc:
+                    raise failed(exc, batch, total) from exc.__cause__
+                total += len(batch)
+                if progress:
+                    progress(len(batch))
+            return total
+
+        # Several writers: at most `writers` batches in flight, settled in order.
+        pending: list[tuple[Future[dict[str, int]], list[Row], int]] = []
+        with ThreadPoolExecutor(writers, thread_name_prefix="graph-write") as pool:
             try:
-                self.write(name, rows=batch, **params)
-            except GraphConstraintError as exc:
-                raise GraphConstraintError(
-                    name,
-                    exc.message,
-                    exc.key or repeated_id(batch),
-                    at=exc.at,
-                    rows=(total + 1, total + len(batch)),
-                ) from exc.__cause__
-            total += len(batch)
-            if progress:
-                progress(len(batch))
+                for batch in sized_batches(rows, batch_size, max_bytes):
+                    if len(pending) >= writers:
+                        self._settle(*pending.pop(0), failed, progress)
+                    future = pool.submit(self.write, name, rows=batch, **params)
+                    pending.append((future, batch, total))
+                    total += len(batch)
+                while pending:
+                    self._settle(*pending.pop(0), failed, progress)
+            except BaseException:
+                for future, _, _ in pending:
+                    future.cancel()
+                raise
         return total
+
+    @staticmethod
+    def _settle(
+        future: Future[dict[str, int]],
+        batch: list[Row],
+        first: int,
+        failed: Callable[[GraphConstraintError, list[Row], int], GraphConstraintError],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Wait for one batch a parallel `write_batches` sent (rows `first`+1 on)."""
+        try:
+            future.result()
+        except GraphConstraintError as exc:
+            raise failed(exc, batch, first) from exc.__cause__
+        if progress:
+            progress(len(batch))
 
     def run_statements(self, statements: Sequence[str], label: str) -> None:
         """Auto-commit statements such as schema DDL (idempotent `IF NOT EXISTS`)."""

@@ -1,26 +1,45 @@
 """Write the model's rows into the graph: incremental, idempotent and crash-safe.
 
-For every load step the graph is asked what it holds (identity + content hash);
-only new or changed rows are written (batched `UNWIND ... MERGE`), and what the
-graph holds but the new rows no longer contain is retired afterwards. Because the
-plan is always recomputed from the graph itself, a run killed at any point is
-finished by the next one: the graph converges on the same state.
+For every load step the plan compares the new rows with what the graph holds
+(identity + content hash): rows whose key the graph does not hold are created
+(`cypher/load/<step>_new.cypher`, CREATE: no lookup for a node that cannot be
+there, nothing old to detach), rows whose hash changed are updated
+(`cypher/load/<step>.cypher`, batched `UNWIND ... MERGE`), and what the graph holds
+but the new rows no longer contain is retired afterwards. Because the plan is always
+of what the graph holds when the run starts, a run killed at any point is finished
+by the next one: what the killed run committed is no longer new to it (the graph
+converges on the same state).
 
-One writer, in a fixed order (nodes before the relationships that need them), so
-no two transactions MERGE the same new keys at once.
+Where does "what the graph holds" come from? The graph itself (`cypher/state/`),
+unless the last complete load's keys and hashes, saved in the state folder, are
+known to describe it: every load that writes first marks the graph's `LoadState`
+node as being written (digest null), and only when all its writes are committed and
+its keys and hashes are saved does it set the digest of that state. A refresh trusts
+the saved copy only when its digest equals the graph's: after a killed run, a
+cleared or restored graph, or another state folder, it reads the graph instead.
+(The ETL is the only writer of the graph; a hand edit of it is not seen.)
+
+Writers: one, in a fixed order (nodes before the relationships that need them), so
+no two transactions MERGE the same keys at once; only new nodes with no
+relationships (addresses, persons) are created by two writers, on disjoint rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+from graph_etl import snapshots
 from graph_etl.graph import Graph, Row, batched
 from graph_etl.model import FAMILY_TYPES, GraphRows
 from graph_etl.progress import Progress
+from graph_etl.snapshots import StepState
 
 # Values that say when, not what: they do not make a row "changed".
 VOLATILE = frozenset({"loaded_at", "reported_at"})
@@ -30,6 +49,13 @@ VOLATILE = frozenset({"loaded_at", "reported_at"})
 class Step:
     name: str  # rows attribute, and cypher/{load,state,retire}/<name>.cypher
     key: Callable[[Row], str]
+    # cypher/load/<name>_new.cypher writes rows whose key the graph does not hold.
+    create: bool = False
+    # How many transactions create new rows at once: more than one only where new
+    # rows are nodes that touch nothing else (no MERGE, no relationship).
+    writers: int = 1
+    # Retired rows stay in the graph as dormant (source records): held, never retired again.
+    keeps_retired: bool = False
 
 
 def _id(row: Row) -> str:
@@ -39,16 +65,20 @@ def _id(row: Row) -> str:
 STEPS = (
     Step("organisations", _id),
     Step("sources", _id),
-    Step("addresses", _id),
-    Step("persons", _id),
-    Step("source_records", _id),
+    Step("addresses", _id, create=True, writers=2),
+    Step("persons", _id, create=True, writers=2),
+    Step("source_records", _id, create=True, keeps_retired=True),
     Step("review_pairs", lambda r: f"{r['record_a']}|{r['record_b']}"),
-    Step("lives_at", lambda r: f"{r['person_id']}|{r['address_id']}|{r['source']}"),
-    Step("households", lambda r: str(r["person_id"])),
-    Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}"),
+    Step(
+        "lives_at",
+        lambda r: f"{r['person_id']}|{r['address_id']}|{r['source']}",
+        create=True,
+    ),
+    Step("households", lambda r: str(r["person_id"]), create=True),
+    Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}", create=True),
     Step("services", _id),
     Step("professionals", _id),
-    Step("involvements", _id),
+    Step("involvements", _id, create=True),
 )
 LOAD_ORDER = tuple(step.name for step in STEPS)
 
@@ -61,46 +91,148 @@ def content_hash(row: Row) -> str:
 
 @dataclass
 class Plan:
-    write: list[Row]
-    retire: list[str]
+    create: list[Row]  # keys the graph does not hold
+    update: list[Row]  # keys it holds with another hash (or none)
+    retire: list[str]  # keys it holds that the new rows do not have
     unchanged: int
+    after: StepState  # what the graph holds for the step once the plan is carried out
+
+    @property
+    def written(self) -> int:
+        return len(self.create) + len(self.update)
 
 
-def plan(graph: Graph, step: Step, rows: list[Row]) -> Plan:
-    """Compare the new rows with what the graph holds for this step."""
-    held = {
-        row["key"]: row["h"]
-        for row in graph.read(f"state/{step.name}", family_types=list(FAMILY_TYPES))
-    }
-    write: list[Row] = []
-    keep: set[str] = set()
+def read_state(graph: Graph, step: Step) -> StepState:
+    """What the graph holds for a step (`cypher/state/<step>.cypher`: key, h and, for
+    steps that keep retired rows, `live`)."""
+    hashes: dict[str, str | None] = {}
+    dormant: set[str] = set()
+    for row in graph.read(f"state/{step.name}", family_types=list(FAMILY_TYPES)):
+        hashes[row["key"]] = row["h"]
+        if row.get("live") is False:
+            dormant.add(row["key"])
+    return StepState(hashes, dormant)
+
+
+def plan(step: Step, rows: list[Row], held: StepState) -> Plan:
+    """Compare the new rows with what the graph holds for this step. Each row gets its
+    content hash `h`; of two rows with one key the last wins (as MERGE in order would)."""
+    latest: dict[str, Row] = {}
     for row in rows:
         row["h"] = content_hash(row)
-        key = step.key(row)
-        keep.add(key)
-        if held.get(key) != row["h"]:
-            write.append(row)
-    retire = sorted(set(held) - keep)
-    return Plan(write, retire, len(rows) - len(write))
+        latest[step.key(row)] = row
+    create: list[Row] = []
+    update: list[Row] = []
+    for key, row in latest.items():
+        if key not in held.hashes:
+            create.append(row)
+        elif held.hashes[key] != row["h"]:
+            update.append(row)
+    retire = sorted(key for key in held.hashes if key not in latest and key not in held.dormant)
+    hashes: dict[str, str | None] = {key: row["h"] for key, row in latest.items()}
+    dormant: set[str] = set()
+    if step.keeps_retired:
+        dormant = {key for key in (*held.dormant, *retire) if key not in hashes}
+        hashes.update(dict.fromkeys(dormant))
+    unchanged = len(latest) - len(create) - len(update)
+    return Plan(create, update, retire, unchanged, StepState(hashes, dormant))
+
+
+def state_digest(states: dict[str, StepState]) -> str:
+    """A digest of what the graph holds, whatever order rows came in: per step the
+    number of keys and of dormant keys and the sum of the content hashes (of the key,
+    for dormant ones, which have none)."""
+    digest = hashlib.sha256()
+    for name in sorted(states):
+        state = states[name]
+        total = 0
+        for key, value in state.hashes.items():
+            if value is None:
+                value = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
+            total += int(value, 16)
+        line = f"{name}:{len(state.hashes)}:{len(state.dormant)}:{total % (1 << 192):x}\n"
+        digest.update(line.encode())
+    return digest.hexdigest()
+
+
+def held_states(
+    graph: Graph, state_dir: Path | None
+) -> tuple[dict[str, StepState], str | None, bool]:
+    """What the graph holds for every step, the digest its `LoadState` marker gives
+    (None: none, or a load was interrupted), and whether the states are the saved copy
+    of the last load (used when the marker says that is what the graph holds; else
+    they are read from the graph)."""
+    marker = graph.read_one("state/load_marker")
+    held_digest = marker["digest"] if marker else None
+    if state_dir is not None and held_digest is not None:
+        saved = snapshots.load_load_state(state_dir, held_digest)
+        if saved is not None and set(saved) == set(LOAD_ORDER):
+            return saved, held_digest, True
+    return {step.name: read_state(graph, step) for step in STEPS}, held_digest, False
 
 
 def load_rows(
-    graph: Graph, rows: GraphRows, batch_size: int = 5000, quiet: bool = False
+    graph: Graph,
+    rows: GraphRows,
+    batch_size: int = 5000,
+    quiet: bool = False,
+    state_dir: Path | None = None,
+    timings: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Bring the graph to exactly `rows`; returns written/unchanged/retired per step."""
+    """Bring the graph to exactly `rows`; returns written/unchanged/retired per step.
+
+    `state_dir` keeps the keys and hashes of the last complete load (see the module's
+    docstring); `timings`, when given, receives the seconds spent on the state, the
+    writes (`steps`: per step) and the retirements."""
+    times: dict[str, Any] = timings if timings is not None else {}
+    clock = time.perf_counter()
     graph.apply_schema()
-    plans = {step.name: plan(graph, step, getattr(rows, step.name)) for step in STEPS}
+    held, held_digest, saved = held_states(graph, state_dir)
+    plans = {step.name: plan(step, getattr(rows, step.name), held[step.name]) for step in STEPS}
+    del held
+    after = {name: p.after for name, p in plans.items()}
+    digest = state_digest(after)
+    changed = any(p.create or p.update or p.retire for p in plans.values())
+    times["state"] = round(time.perf_counter() - clock, 2)
+
+    clock = time.perf_counter()
+    times["steps"] = {}
+    if changed and held_digest is not None:
+        # From here until the last write, the saved keys and hashes are not the graph's.
+        graph.write("load/load_marker", digest=None)
+        held_digest = None
     for step in STEPS:
-        todo = plans[step.name].write
-        progress = Progress(f"write {step.name}", len(todo), quiet=quiet or not todo)
-        graph.write_batches(f"load/{step.name}", todo, batch_size, progress)
-        progress.finish()
+        started = time.perf_counter()
+        _write_step(graph, step, plans[step.name], batch_size, quiet)
+        times["steps"][step.name] = round(time.perf_counter() - started, 2)
+    times["write"] = round(time.perf_counter() - clock, 2)
+
+    clock = time.perf_counter()
     now = datetime.now(UTC).isoformat()
     for step in reversed(STEPS):  # relationships before the nodes they hang on
         for keys in batched(plans[step.name].retire, batch_size):
             graph.write(f"retire/{step.name}", keys=keys, now=now)
-    graph.write("retire/empty_households")
+    if changed or not saved:  # (after a killed run, whatever it left to do)
+        graph.write("retire/empty_households")
+    if state_dir is not None and snapshots.load_state_digest(state_dir) != digest:
+        snapshots.save_load_state(state_dir, digest, after)
+    if held_digest != digest:
+        graph.write("load/load_marker", digest=digest)
+    times["retire"] = round(time.perf_counter() - clock, 2)
     return {
-        name: {"written": len(p.write), "unchanged": p.unchanged, "retired": len(p.retire)}
+        name: {"written": p.written, "unchanged": p.unchanged, "retired": len(p.retire)}
         for name, p in plans.items()
     }
+
+
+def _write_step(graph: Graph, step: Step, todo: Plan, batch_size: int, quiet: bool) -> None:
+    total = todo.written
+    progress = Progress(f"write {step.name}", total, quiet=quiet or not total)
+    if step.create:
+        graph.write_batches(
+            f"load/{step.name}_new", todo.create, batch_size, progress, writers=step.writers
+        )
+        graph.write_batches(f"load/{step.name}", todo.update, batch_size, progress)
+    else:
+        graph.write_batches(f"load/{step.name}", todo.create + todo.update, batch_size, progress)
+    progress.finish()

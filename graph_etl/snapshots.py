@@ -1,48 +1,162 @@
-"""The last good read of each source, kept so a failed extract never empties the graph.
+"""What the last runs read and loaded, kept in the state folder.
 
-When a source's new extract cannot be read (a missing file, a renamed column), the
-ETL carries on with that source's previous accepted records instead: the graph
-keeps what it had for that source, and the report says so.
+- The last good read of each source (`last_good/<source>.json.gz`), so a failed
+  extract never empties the graph: when a source's new extract cannot be read (a
+  missing file, a renamed column), the ETL carries on with that source's previous
+  accepted records instead, and the report says so. Each snapshot also records the
+  digest of what it was read from (`extract_digest`: the files, the manifest and the
+  reader's code), so an extract that has not changed since is taken from the
+  snapshot instead of being read and validated again.
+- The keys and content hashes the last complete load wrote (`last_load/hashes.json.gz`,
+  see `graph_etl.load`): a refresh plans from them instead of reading every key and
+  hash back from the graph, but only when the graph says it holds exactly that state.
+
+Every file is written atomically: a killed run leaves the previous one intact.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from graph_etl.sources.reader import FileReport, ReadResult
+from graph_etl.sources.manifest import Manifest
+from graph_etl.sources.reader import FileReport, Quarantined, ReadResult
+
+FORMAT = 2  # snapshot header: {"format": 2, "digest": ...} on the first line
+READER_CODE = Path(__file__).resolve().parent / "sources"
 
 
 def _path(state_dir: Path, source: str) -> Path:
     return state_dir / "last_good" / f"{source}.json.gz"
 
 
-def save(state_dir: Path, result: ReadResult) -> None:
-    """Write atomically: a killed run leaves the previous snapshot intact."""
-    path = _path(state_dir, result.source)
+def _write_atomically(path: Path, header: dict[str, Any], body: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with gzip.open(partial, "wt", encoding="utf-8", compresslevel=1) as handle:
+        handle.write(json.dumps(header) + "\n")
+        json.dump(body, handle)
+    os.replace(partial, path)
+
+
+def _read_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:
+    """(header, first line parsed). Snapshots from before headers are one JSON line."""
+    first = json.loads(handle.readline() or "null")
+    if isinstance(first, dict) and first.get("format") == FORMAT:
+        return first, None
+    return None, first
+
+
+@cache
+def _reader_code_digest() -> str:
+    """Reading rules live in the code too: a new version reads every extract again."""
+    digest = hashlib.sha256()
+    for path in sorted(READER_CODE.rglob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def extract_digest(manifest: Manifest, folder: Path) -> str:
+    """A digest of everything reading `folder` with `manifest` depends on: every file
+    in the folder (name and content; and its modification time when there is no
+    `_extract.json`, as the extract time then comes from it), the manifest and the
+    reader's code. Equal digests, equal reads."""
+    digest = hashlib.sha256()
+    digest.update(f"{_reader_code_digest()}\0{manifest!r}\0".encode())
+    stamped = (folder / "_extract.json").is_file()
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        with path.open("rb") as handle:
+            content = hashlib.file_digest(handle, "sha1").hexdigest()
+        when = "" if stamped else str(path.stat().st_mtime_ns)
+        digest.update(f"{path.name}\0{content}\0{when}\0".encode())
+    return digest.hexdigest()
+
+
+def save(state_dir: Path, result: ReadResult, digest: str | None = None) -> None:
+    """Keep `result` as the last good read of its source (`digest`: what it was read
+    from, see `extract_digest`)."""
     body = {
         "source": result.source,
         "extracted_at": result.extracted_at.isoformat(),
         "records": result.records,
         "files": {name: vars(report) for name, report in result.files.items()},
+        "quarantine": [[item.file, item.line, item.reason] for item in result.quarantine],
     }
-    partial = path.with_suffix(".partial")
-    with gzip.open(partial, "wt", encoding="utf-8", compresslevel=1) as handle:
-        json.dump(body, handle)
-    os.replace(partial, path)
+    _write_atomically(_path(state_dir, result.source), {"format": FORMAT, "digest": digest}, body)
 
 
-def load(state_dir: Path, source: str) -> ReadResult | None:
+def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult | None:
+    """The last good read of `source`; with `digest`, only if it was read from exactly
+    that (else None, having read no more than the file's first line)."""
     path = _path(state_dir, source)
     if not path.is_file():
         return None
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        body = json.load(handle)
+        header, body = _read_header(handle)
+        if digest is not None and (header is None or header.get("digest") != digest):
+            return None
+        if header is not None:
+            body = json.load(handle)
     result = ReadResult(source, datetime.fromisoformat(body["extracted_at"]))
     result.records = body["records"]
     result.files = {name: FileReport(**report) for name, report in body["files"].items()}
+    result.quarantine = [Quarantined(*item) for item in body.get("quarantine", [])]
     return result
+
+
+# The keys and content hashes of the last complete load.
+
+
+@dataclass
+class StepState:
+    """What the graph holds for one load step: each key's content hash, and which keys
+    are held but dormant (retired source records: kept, never retired again; their
+    hash is None so a record that comes back counts as changed)."""
+
+    hashes: dict[str, str | None]
+    dormant: set[str]
+
+
+def _state_path(state_dir: Path) -> Path:
+    return state_dir / "last_load" / "hashes.json.gz"
+
+
+def save_load_state(state_dir: Path, digest: str, states: dict[str, StepState]) -> None:
+    body = {
+        name: {"hashes": state.hashes, "dormant": sorted(state.dormant)}
+        for name, state in states.items()
+    }
+    _write_atomically(_state_path(state_dir), {"format": FORMAT, "digest": digest}, body)
+
+
+def load_state_digest(state_dir: Path) -> str | None:
+    """The digest of the saved load state (its first line only), if there is one."""
+    try:
+        with gzip.open(_state_path(state_dir), "rt", encoding="utf-8") as handle:
+            header, _ = _read_header(handle)
+    except (OSError, EOFError, ValueError):
+        return None
+    return header.get("digest") if header else None
+
+
+def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None:
+    """The saved load state if its digest is `digest`, else None (missing, other or
+    unreadable: the caller then reads the state from the graph)."""
+    try:
+        with gzip.open(_state_path(state_dir), "rt", encoding="utf-8") as handle:
+            header, _ = _read_header(handle)
+            if header is None or header.get("digest") != digest:
+                return None
+            body = json.load(handle)
+    except (OSError, EOFError, ValueError):
+        return None
+    return {name: StepState(item["hashes"], set(item["dormant"])) for name, item in body.items()}

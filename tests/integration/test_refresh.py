@@ -6,16 +6,20 @@ it back afterwards, so the other tests see the graph they expect.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from graph_etl import etl, fingerprint
+from graph_etl import etl, fingerprint, load
 from graph_etl.graph import Graph
 from graph_etl.sources.manifest import FAMILY_TYPES
 from tests.conftest import MINI_COUNTY
+from webapp import create_app, users
 from webapp.policy import policy_for
 
 
@@ -60,6 +64,56 @@ def test_unchanged_extract_writes_nothing(graph, county: Path, tmp_path: Path) -
     written = {step: counts["written"] for step, counts in report.loaded.items()}
     assert written.pop("sources") >= 0  # the load time of each source is new
     assert set(written.values()) == {0}
+
+
+def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    refresh(graph, county, tmp_path)  # keeps each read and the loaded hashes
+    before = fingerprint.fingerprint(graph)
+    edit(
+        county / "schools" / "pupils.csv",
+        "8 Quay Street,,Exeford,EX9 2CD",
+        "2 Harbour View,,Exeford,EX9 3EF",
+    )
+    asked: list[str] = []
+    original = Graph.read
+
+    def read(self, name, **params):  # type: ignore[no-untyped-def]
+        asked.append(name)
+        return original(self, name, **params)
+
+    monkeypatch.setattr(Graph, "read", read)
+    report = refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    unchanged = {name for name, source in report.sources.items() if source.get("unchanged")}
+    assert "schools" not in unchanged and "social_care" in unchanged
+    assert report.loaded["addresses"]["written"] == 1
+    # What the graph holds came from the saved hashes: only the marker was read
+    # (and the person ids matching carries forward).
+    assert sorted(name for name in asked if name.startswith("state/")) == [
+        "state/load_marker",
+        "state/person_ids",
+    ]
+    # ... and the result is the graph a run from the graph's own state gives.
+    changed = fingerprint.fingerprint(graph)
+    assert changed != before
+    graph.write("admin/clear_graph")
+    etl.run(graph, county, quiet=True, state_dir=tmp_path / "fresh")
+    assert fingerprint.fingerprint(graph) == changed
+
+
+def test_new_rows_created_or_merged_give_the_same_graph(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    graph.write("admin/clear_graph")
+    refresh(graph, county, tmp_path)  # every row is new: the CREATE files
+    created = fingerprint.graph_lines(graph)
+    graph.write("admin/clear_graph")
+    merge_only = tuple(dataclasses.replace(step, create=False) for step in load.STEPS)
+    monkeypatch.setattr(load, "STEPS", merge_only)
+    etl.run(graph, county, quiet=True, state_dir=None)
+    assert fingerprint.graph_lines(graph) == created
 
 
 def test_changed_row_updates_only_what_changed(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -133,8 +187,39 @@ def test_killed_refresh_converges_on_rerun(
     refresh(graph, county, tmp_path)
     monkeypatch.undo()
     assert calls["n"] > 5
-    for crash_after in range(0, calls["n"], 2):
+    for crash_after in range(calls["n"]):  # before every write in turn
         reset(graph)
+        patch_writes(monkeypatch, crash_after)
+        with pytest.raises(Crash):
+            refresh(graph, county, tmp_path)
+        monkeypatch.undo()
+        refresh(graph, county, tmp_path)
+        assert fingerprint.fingerprint(graph) == expected, f"crash after {crash_after} writes"
+
+
+def test_killed_first_load_converges_on_rerun(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A full load into an empty graph creates its rows (CREATE, two writers for
+    nodes): killed before any of its writes, in batches of two rows, a rerun still
+    converges."""
+    graph.write("admin/clear_graph")
+    refresh(graph, county, tmp_path)
+    expected = fingerprint.fingerprint(graph)
+    original = Graph.write_batches
+
+    def small_batches(self, name, rows, batch_size=5000, progress=None, **params):  # type: ignore[no-untyped-def]
+        return original(self, name, rows, 2, progress, **params)
+
+    graph.write("admin/clear_graph")
+    monkeypatch.setattr(Graph, "write_batches", small_batches)
+    calls = patch_writes(monkeypatch, crash_after=None)
+    refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert calls["n"] > 30
+    for crash_after in range(calls["n"]):  # before every write in turn
+        graph.write("admin/clear_graph")
+        monkeypatch.setattr(Graph, "write_batches", small_batches)
         patch_writes(monkeypatch, crash_after)
         with pytest.raises(Crash):
             refresh(graph, county, tmp_path)
@@ -145,15 +230,83 @@ def test_killed_refresh_converges_on_rerun(
 
 def patch_writes(monkeypatch, crash_after: int | None) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Count graph writes; with `crash_after`, die before that write (as a kill would:
-    each write is one transaction, so a kill inside one rolls it back)."""
+    each write is one transaction, so a kill inside one rolls it back). Writes from
+    parallel writers are counted one at a time."""
     original = Graph.write
     calls = {"n": 0}
+    lock = threading.Lock()
 
     def write(self, name, **params):  # type: ignore[no-untyped-def]
-        if calls["n"] == crash_after:
-            raise Crash(f"killed before write {crash_after} ({name})")
-        calls["n"] += 1
+        with lock:
+            if calls["n"] == crash_after:
+                raise Crash(f"killed before write {crash_after} ({name})")
+            calls["n"] += 1
         return original(self, name, **params)
 
     monkeypatch.setattr(Graph, "write", write)
     return calls
+
+
+# The web app keeps serving while a refresh runs.
+
+PASSWORD = "integration-password"
+
+
+def test_the_web_app_keeps_serving_during_a_refresh(
+    graph, graph_settings, county: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Person pages requested all through refreshes (each query sees committed
+    transactions only) are all served: no error page, and never the 503 page that
+    asks the user to retry."""
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
+            "WTF_CSRF_ENABLED": False,
+            "GRAPH_SETTINGS": graph_settings,
+        }
+    )
+    users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
+    client = app.test_client()
+    assert (
+        client.post("/login", data={"username": "social_worker", "password": PASSWORD}).status_code
+        == 302
+    )
+    html = client.get("/search?name=liam+jones").get_data(as_text=True)
+    liam = re.findall(r'href="/person/(P[0-9a-f]+)"', html)[0]
+    changed = tmp_path / "changed"
+    shutil.copytree(county, changed)
+    edit(
+        changed / "schools" / "pupils.csv",
+        "8 Quay Street,,Exeford,EX9 2CD",
+        "2 Harbour View,,Exeford,EX9 3EF",
+    )
+    edit(
+        changed / "social_care" / "ssd_early_help_episodes.csv",
+        "2024-09-30 00:00:00",
+        "2024-10-31 00:00:00",
+    )
+    failures: list[BaseException] = []
+
+    def refreshes() -> None:
+        try:
+            for extracts in (changed, county, changed, county):
+                etl.run(graph, extracts, quiet=True, state_dir=tmp_path / "state")
+        except BaseException as exc:  # failed below, in the test's own thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=refreshes)
+    statuses: list[int] = []
+    during = 0
+    try:
+        worker.start()
+        while worker.is_alive() or len(statuses) < 20:
+            during += worker.is_alive()
+            response = client.get(f"/person/{liam}")
+            statuses.append(response.status_code)
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+            assert "Liam Jones" in response.get_data(as_text=True)
+    finally:
+        worker.join()
+        app.extensions["graph"].close()
+    assert not failures
+    assert during >= 10 and set(statuses) == {200}

@@ -1,0 +1,243 @@
+"""Planning a load without a server: what is created, updated, retired, and the
+saved state a refresh may plan from instead of reading the graph."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from graph_etl import cypher_files, snapshots
+from graph_etl.graph import estimated_bytes, sized_batches
+from graph_etl.load import (
+    LOAD_ORDER,
+    STEPS,
+    Step,
+    content_hash,
+    held_states,
+    plan,
+    state_digest,
+)
+from graph_etl.snapshots import StepState
+from graph_etl.sources import load_manifests, read_source
+from tests.conftest import MINI_COUNTY
+
+NODE = Step("things", lambda row: str(row["id"]), create=True)
+KEEPER = Step("records", lambda row: str(row["id"]), create=True, keeps_retired=True)
+
+
+def rows(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"id": key, "value": value} for key, value in pairs]
+
+
+def held(*pairs: tuple[str, str], dormant: tuple[str, ...] = ()) -> StepState:
+    hashes: dict[str, str | None] = {
+        key: content_hash({"id": key, "value": value}) for key, value in pairs
+    }
+    hashes.update(dict.fromkeys(dormant))
+    return StepState(hashes, set(dormant))
+
+
+def ids(found: list[dict[str, str]]) -> list[str]:
+    return [row["id"] for row in found]
+
+
+def test_on_an_empty_graph_every_row_is_created() -> None:
+    planned = plan(NODE, rows(("a", "1"), ("b", "2")), StepState({}, set()))
+    assert ids(planned.create) == ["a", "b"]
+    assert planned.update == [] and planned.retire == [] and planned.unchanged == 0
+    assert planned.written == 2
+
+
+def test_new_changed_unchanged_and_gone_rows() -> None:
+    graph = held(("a", "1"), ("b", "2"), ("c", "3"))
+    planned = plan(NODE, rows(("a", "1"), ("b", "20"), ("d", "4")), graph)
+    assert ids(planned.create) == ["d"]  # only keys the graph does not hold
+    assert ids(planned.update) == ["b"]
+    assert planned.retire == ["c"]
+    assert planned.unchanged == 1
+    assert planned.after.hashes == {
+        key: content_hash({"id": key, "value": value})
+        for key, value in (("a", "1"), ("b", "20"), ("d", "4"))
+    }
+
+
+def test_a_row_the_graph_holds_without_a_hash_is_updated_not_created() -> None:
+    # A node a killed run created but did not finish, or a retired source record.
+    planned = plan(NODE, rows(("a", "1")), StepState({"a": None}, set()))
+    assert planned.create == [] and ids(planned.update) == ["a"]
+
+
+def test_a_key_given_twice_is_written_once_with_the_last_row() -> None:
+    planned = plan(NODE, rows(("a", "1"), ("a", "2")), StepState({}, set()))
+    assert [row["value"] for row in planned.create] == ["2"]
+
+
+def test_retired_source_records_stay_held_and_are_not_retired_again() -> None:
+    graph = held(("a", "1"), ("b", "2"), dormant=("old",))
+    planned = plan(KEEPER, rows(("a", "1")), graph)
+    assert planned.retire == ["b"]
+    assert planned.after.dormant == {"old", "b"}
+    assert planned.after.hashes["b"] is None and planned.after.hashes["old"] is None
+
+
+def test_a_retired_record_that_comes_back_is_updated() -> None:
+    planned = plan(KEEPER, rows(("old", "1")), held(dormant=("old",)))
+    assert ids(planned.update) == ["old"] and planned.create == []
+    assert planned.after.dormant == set()
+
+
+def test_rows_that_only_say_when_are_unchanged() -> None:
+    first = {"id": "s", "title": "Schools", "loaded_at": "2026-01-01T00:00:00+00:00"}
+    again = {**first, "loaded_at": "2026-02-01T00:00:00+00:00"}
+    assert content_hash(first) == content_hash(again)
+
+
+def test_the_state_digest_ignores_order_and_sees_every_change() -> None:
+    one = {"s": StepState({"a": "0a", "b": "0b"}, set())}
+    same = {"s": StepState({"b": "0b", "a": "0a"}, set())}
+    assert state_digest(one) == state_digest(same)
+    assert state_digest(one) != state_digest({"s": StepState({"a": "0a", "b": "0c"}, set())})
+    assert state_digest(one) != state_digest({"s": StepState({"a": "0a"}, set())})
+    assert state_digest(one) != state_digest({"t": StepState({"a": "0a", "b": "0b"}, set())})
+    retired = {"s": StepState({"a": "0a", "b": None}, {"b"})}
+    assert state_digest(retired) != state_digest({"s": StepState({"a": "0a", "c": None}, {"c"})})
+
+
+class FakeGraph:
+    """Answers the marker query and records which state queries were asked."""
+
+    def __init__(self, digest: str | None) -> None:
+        self.digest = digest
+        self.asked: list[str] = []
+
+    def read_one(self, name: str, **params: object) -> dict[str, object] | None:
+        assert name == "state/load_marker"
+        return None if self.digest is None else {"digest": self.digest}
+
+    def read(self, name: str, **params: object) -> list[dict[str, object]]:
+        self.asked.append(name)
+        return [{"key": "k", "h": "1"}]
+
+
+def saved_state() -> dict[str, StepState]:
+    return {name: StepState({f"{name}-key": "ab"}, set()) for name in LOAD_ORDER}
+
+
+def test_the_saved_state_is_used_only_when_the_graph_says_it_holds_it(tmp_path: Path) -> None:
+    states = saved_state()
+    digest = state_digest(states)
+    snapshots.save_load_state(tmp_path, digest, states)
+    assert snapshots.load_state_digest(tmp_path) == digest
+
+    trusting = FakeGraph(digest)
+    found, marker, saved = held_states(trusting, tmp_path)  # type: ignore[arg-type]
+    assert marker == digest and saved and trusting.asked == []
+    assert found["persons"].hashes == {"persons-key": "ab"}
+
+    for other in (None, "another digest"):  # a run was killed, or another state
+        graph = FakeGraph(other)
+        found, marker, saved = held_states(graph, tmp_path)  # type: ignore[arg-type]
+        assert marker == other and not saved
+        assert graph.asked == [f"state/{name}" for name in LOAD_ORDER]
+        assert found["persons"].hashes == {"k": "1"}
+
+    graph = FakeGraph(digest)  # no state folder: always the graph
+    held_states(graph, None)  # type: ignore[arg-type]
+    assert len(graph.asked) == len(LOAD_ORDER)
+
+
+def test_an_unreadable_saved_state_means_reading_the_graph(tmp_path: Path) -> None:
+    path = tmp_path / "last_load" / "hashes.json.gz"
+    path.parent.mkdir()
+    path.write_bytes(b"not gzip")
+    assert snapshots.load_state_digest(tmp_path) is None
+    graph = FakeGraph("d")
+    held_states(graph, tmp_path)  # type: ignore[arg-type]
+    assert len(graph.asked) == len(LOAD_ORDER)
+
+
+def test_snapshots_are_reused_only_for_the_same_extract(tmp_path: Path) -> None:
+    manifest = load_manifests()["schools"]
+    county = tmp_path / "county"
+    county.mkdir()
+    folder = county / "schools"
+    folder.mkdir()
+    for path in (MINI_COUNTY / "schools").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    result = read_source(manifest, folder)
+    digest = snapshots.extract_digest(manifest, folder)
+    snapshots.save(tmp_path, result, digest)
+
+    kept = snapshots.load(tmp_path, "schools", digest)
+    assert kept is not None
+    assert kept.records == json.loads(json.dumps(result.records))
+    assert kept.report() == result.report() and kept.quarantine == result.quarantine
+    assert snapshots.extract_digest(manifest, folder) == digest  # reading changes nothing
+
+    pupils = folder / "pupils.csv"
+    pupils.write_text(pupils.read_text().replace("Evans", "Evens"))
+    changed = snapshots.extract_digest(manifest, folder)
+    assert changed != digest
+    assert snapshots.load(tmp_path, "schools", changed) is None
+    assert snapshots.load(tmp_path, "schools") is not None  # still the last good read
+
+
+def test_snapshots_from_before_digests_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "last_good" / "police.json.gz"
+    path.parent.mkdir()
+    body = {"source": "police", "extracted_at": datetime(2026, 1, 1, tzinfo=UTC).isoformat()}
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump({**body, "records": {"person": []}, "files": {}}, handle)
+    old = snapshots.load(tmp_path, "police")
+    assert old is not None and old.records == {"person": []}
+    assert snapshots.load(tmp_path, "police", "any digest") is None
+
+
+def test_batches_stay_under_the_byte_limit() -> None:
+    small = [{"id": str(n)} for n in range(10)]
+    assert [len(b) for b in sized_batches(small, 4, max_bytes=10_000)] == [4, 4, 2]
+    big = [{"id": str(n), "text": "x" * 1000} for n in range(100)]
+    assert estimated_bytes(big) == pytest.approx(100 * 1025, rel=0.05)
+    batches = list(sized_batches(big, 50, max_bytes=10_000))
+    assert sum(len(b) for b in batches) == 100
+    assert all(estimated_bytes(b) <= 10_000 for b in batches)
+    assert [row["id"] for b in batches for row in b] == [str(n) for n in range(100)]
+
+
+# The CREATE files for new rows must write what the MERGE files write.
+
+ASSIGNED = re.compile(r"\b([a-z]+)\.([a-z_]+)\s*=(?!\s*null\b)")
+MERGED_MAP = re.compile(r"\b([a-z]+)\s*\+=\s*r\.([a-z_]+)")
+PATTERN = re.compile(r"\((\w*):(\w+)\s*(\{[^}]*\})?\)|\[(\w*):(\w+)\s*(\{[^}]*\})?\]")
+
+
+def written_shape(name: str) -> tuple[set[str], set[str]]:
+    """(labels and types written, with the variable each is bound to) and the
+    properties set on each variable, except those set to null (MERGE files clear
+    properties an older version wrote; a created node has none)."""
+    text = cypher_files.code_only(cypher_files.load(name))
+    shapes = set()
+    for match in PATTERN.finditer(text):
+        groups = match.groups()
+        var, kind, props = groups[0:3] if groups[1] else groups[3:6]
+        shapes.add(f"{var}:{kind}{props or ''}")
+    props = {f"{var}.{prop}" for var, prop in ASSIGNED.findall(text)}
+    props |= {f"{var}+=r.{prop}" for var, prop in MERGED_MAP.findall(text)}
+    return shapes, props
+
+
+@pytest.mark.parametrize("step", [step.name for step in STEPS if step.create])
+def test_create_files_write_what_the_merge_files_write(step: str) -> None:
+    merged_shapes, merged_props = written_shape(f"load/{step}")
+    created_shapes, created_props = written_shape(f"load/{step}_new")
+    assert created_props == merged_props, (
+        f"cypher/load/{step}_new.cypher must set the same properties as load/{step}.cypher"
+    )
+    assert created_shapes <= merged_shapes  # the same labels, types and keys
+    text = cypher_files.load(f"load/{step}_new")
+    assert text.count("CREATE") >= 1 and "DELETE" not in text
