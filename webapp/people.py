@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from webapp import audit, repository
+from webapp import audit, repository, team
 from webapp.policy import current_policy, public, requires
 from webapp.search import parse as parse_search
 
@@ -73,3 +82,37 @@ def trace(person_id: str):  # type: ignore[no-untyped-def]
     audit.record("trace_address", {"person_id": person_id, "addresses": len(addresses)})
     summary = repository.person_summary(policy, person_id)
     return render_template("people/trace.html", addresses=addresses, person=summary)
+
+
+def _team(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team]:
+    page = repository.person_page(current_policy(), person_id[:40])
+    if page is None:
+        audit.record(action, {"person_id": person_id}, outcome="not_found")
+        abort(404)
+    found = team.team_around(page)
+    audit.record(action, {"person_id": person_id, "professionals": len(found.professionals)})
+    return page, found
+
+
+@bp.route("/person/<person_id>/team")
+@requires("export")
+def team_page(person_id: str):  # type: ignore[no-untyped-def]
+    """The team around the family: who to invite, with their contact details."""
+    page, found = _team(person_id, "view_team")
+    return render_template("people/team.html", page=page, team=found)
+
+
+@bp.route("/person/<person_id>/team.csv")
+@requires("export")
+def team_csv(person_id: str):  # type: ignore[no-untyped-def]
+    """The team around the family as a spreadsheet, for a meeting invitation."""
+    page, found = _team(person_id, "export")
+    name = f"team-around-the-family-{page.person['id']}.csv"
+    return Response(
+        team.invitations_csv(found),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -101,6 +101,12 @@ def test_every_page_has_no_serious_accessibility_violations(page, role: str) -> 
     page.get_by_role("heading", level=1, name="Liam Jones").wait_for()
     page.locator("#network canvas").first.wait_for(state="attached")
     assert axe_violations(page) == [], "person"
+    if role == "social_worker":  # the team around the family (export)
+        page.get_by_role("link", name=re.compile("Team around the family")).click()
+        page.get_by_role("heading", level=1, name="Liam Jones").wait_for()
+        assert "Priya Shah" in page.locator("#main-content").inner_text()
+        assert axe_violations(page) == [], "team"
+        page.go_back()
     page.get_by_role("link", name="Trace every known address").click()
     page.get_by_role("heading", level=1).wait_for()
     assert axe_violations(page) == [], "trace"

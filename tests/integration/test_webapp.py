@@ -217,6 +217,36 @@ def test_search_terms_are_audited(app) -> None:  # type: ignore[no-untyped-def]
     assert any('"name": "jones"' in detail and "EX9 4QA" in detail for detail in details)
 
 
+def test_team_around_the_family_lists_current_leads_and_exports_them(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from webapp.store import audit_events
+
+    client = signed_in(app, "social_worker")
+    liam = person_id(client, "liam jones")
+    assert f"/person/{liam}/team" in client.get(f"/person/{liam}").get_data(as_text=True)
+    html = client.get(f"/person/{liam}/team").get_data(as_text=True)
+    # Liam's social worker, and his sister's school safeguarding lead.
+    assert "Priya Shah" in html and "mailto:priya.shah@exampleshire.example" in html
+    assert "Omar Hussain" in html and "Mia Jones (sibling" in html
+    assert "bcc=" in html and "Jones" not in html[html.index("bcc=") : html.index("bcc=") + 300]
+    response = client.get(f"/person/{liam}/team.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("name,role,team,organisation,email,phone")
+    assert any(line.startswith("Priya Shah,") for line in lines)
+    with app.extensions["store"].connect() as conn:
+        actions = [row.action for row in conn.execute(select(audit_events))]
+    assert "view_team" in actions and "export" in actions
+
+
+def test_team_export_needs_the_capability_and_a_visible_person(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "housing_officer")
+    assert client.get("/person/P1/team.csv").status_code == 403
+    assert signed_in(app, "social_worker").get("/person/P000000000000/team.csv").status_code == 404
+
+
 def test_roles_cannot_search_by_identifiers_they_may_not_see(app) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(app, "school_dsl").get("/search?identifier=9990000018")
     assert response.status_code == 400
