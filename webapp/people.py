@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import (
     Blueprint,
     Response,
@@ -18,6 +20,15 @@ from webapp.policy import current_policy, public, requires
 from webapp.search import parse as parse_search
 
 bp = Blueprint("people", __name__)
+
+
+def person_not_found(action: str, person_id: str) -> NoReturn:
+    """The viewer gets "not found" whether the id is wrong or names someone outside
+    their policy (saying which would confirm that the person exists); the audit tells
+    them apart, and a refused view is recorded as denied, which alerts administrators."""
+    outcome = "denied" if repository.exists(person_id[:40]) else "not_found"
+    audit.record(action, {"person_id": person_id}, outcome=outcome)
+    abort(404)
 
 
 @bp.route("/")
@@ -52,8 +63,7 @@ def person(person_id: str):  # type: ignore[no-untyped-def]
         abort(404)
     page = repository.person_page(current_policy(), person_id)
     if page is None:
-        audit.record("view_person", {"person_id": person_id}, outcome="not_found")
-        abort(404)
+        person_not_found("view_person", person_id)
     audit.record("view_person", {"person_id": person_id})
     return render_template("people/person.html", page=page)
 
@@ -64,8 +74,7 @@ def person_network(person_id: str):  # type: ignore[no-untyped-def]
     """Nodes and edges for the interactive family network (expanded one person at a time)."""
     found = repository.network(current_policy(), person_id[:40])
     if found is None:
-        audit.record("view_network", {"person_id": person_id}, outcome="not_found")
-        abort(404)
+        person_not_found("view_network", person_id)
     audit.record("view_network", {"person_id": person_id})
     return jsonify(found)
 
@@ -77,8 +86,7 @@ def trace(person_id: str):  # type: ignore[no-untyped-def]
     policy = current_policy()
     addresses = repository.address_trace(policy, person_id[:40])
     if addresses is None:
-        audit.record("trace_address", {"person_id": person_id}, outcome="not_found")
-        abort(404)
+        person_not_found("trace_address", person_id)
     audit.record("trace_address", {"person_id": person_id, "addresses": len(addresses)})
     summary = repository.person_summary(policy, person_id)
     return render_template("people/trace.html", addresses=addresses, person=summary)
@@ -87,8 +95,7 @@ def trace(person_id: str):  # type: ignore[no-untyped-def]
 def _team(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team]:
     page = repository.person_page(current_policy(), person_id[:40])
     if page is None:
-        audit.record(action, {"person_id": person_id}, outcome="not_found")
-        abort(404)
+        person_not_found(action, person_id)
     found = team.team_around(page)
     audit.record(action, {"person_id": person_id, "professionals": len(found.professionals)})
     return page, found

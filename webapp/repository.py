@@ -170,6 +170,13 @@ def visible(policy: Policy, person_ids: list[str]) -> set[str]:
     return {row["id"] for row in rows}
 
 
+def exists(person_id: str) -> bool:
+    """Whether the id names anyone in the graph, visible or not: for the audit only,
+    never for what a viewer is shown."""
+    found = graph().read_one("audit/person_exists", person_id=person_id)
+    return bool(found and found["exists"])
+
+
 def _seen_records(policy: Policy, records: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """The records of sources the viewer may see. The queries return no others; this
     is the second line of defence before anything is chosen from them."""

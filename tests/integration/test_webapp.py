@@ -117,6 +117,33 @@ def test_school_sees_its_own_pupils_and_their_families_only(app) -> None:  # typ
     assert "H930123456010" in html  # UPNs are for schools
 
 
+def test_viewing_someone_outside_the_policy_is_a_denied_attempt(app) -> None:  # type: ignore[no-untyped-def]
+    """The viewer sees "not found" either way; the audit records a refused view of a
+    person who exists as denied (an alert), and a wrong id as not found."""
+    from webapp import alerts
+
+    tom = person_id(signed_in(app, "social_worker"), "tom evans")
+    client = signed_in(app, "school_dsl")  # Tom is no pupil's family at Mill Lane
+    for url in (f"/person/{tom}", f"/person/{tom}/network.json", "/person/Pnotaperson"):
+        assert client.get(url).status_code == 404
+    assert client.get(f"/person/{tom}/team.csv").status_code == 404
+    with app.extensions["store"].connect() as conn:
+        from sqlalchemy import select
+
+        from webapp.store import audit_events
+
+        events = [
+            (row.action, row.outcome, row.username)
+            for row in conn.execute(select(audit_events))
+            if row.username == "school_dsl" and row.action != "login"
+        ]
+    assert ("view_person", "denied", "school_dsl") in events
+    assert ("view_network", "denied", "school_dsl") in events
+    assert ("export", "denied", "school_dsl") in events
+    assert ("view_person", "not_found", "school_dsl") in events
+    assert alerts.unacknowledged_count(app.extensions["store"]) >= 3
+
+
 def test_unknown_person_is_a_clear_404(app) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(app, "social_worker").get("/person/Pnotapersonid")
     assert response.status_code == 404
