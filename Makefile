@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 ASSETS := webapp/static/vendor/app.css
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format browser clean
+.PHONY: help setup demo test lint format browser postgres clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,10 +38,16 @@ browser: ## install Debian's chromium for the browser tests (needs root or sudo)
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@chromium --version
 
+postgres: ## install Debian's PostgreSQL server programs for the store tests (needs root or sudo)
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
 demo: setup ## start the local graph server, load the sample county, serve on 127.0.0.1:$${PORT:-5000}
 	$(BIN)/family-network demo
 
-test: setup browser ## lint, then run the whole suite (unit, integration, browser)
+test: setup browser postgres ## lint, then run the whole suite (unit, integration, browser)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from graph_etl.matching import decisions as decision_store
+
 log = logging.getLogger(__name__)
 metadata = MetaData()
 
@@ -84,6 +86,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     metadata.create_all(engine)
+    # The match review's tables too, so the schema owner creates every table the app
+    # uses at its first start (docs/security.md grants the app no CREATE).
+    decision_store.metadata.create_all(engine)
     for index in audit_events.indexes:  # stores created before the indexes existed
         try:
             index.create(engine, checkfirst=True)
