@@ -18,6 +18,7 @@ from flask import (
 from webapp import audit, repository, team
 from webapp.policy import current_policy, public, requires
 from webapp.search import parse as parse_search
+from webapp.search import refuse_hidden_identifiers
 
 bp = Blueprint("people", __name__)
 
@@ -42,10 +43,7 @@ def index():  # type: ignore[no-untyped-def]
 def search():  # type: ignore[no-untyped-def]
     query = parse_search(request.args)
     policy = current_policy()
-    for field, value in (("nhs_number", query.nhs_number), ("upn", query.upn)):
-        if value and not policy.sees_field(f"person.{field}"):
-            # Searching by an identifier would confirm it to a role not allowed to see it.
-            query.errors["identifier"] = "Your role cannot search by this identifier"
+    refuse_hidden_identifiers(query, policy.sees_field)
     results = None
     if query.submitted and not query.errors:
         results = repository.search(policy, query)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from flask import abort, current_app, session
+from flask import abort, current_app, request, session
 from flask_login import current_user
 
 from graph_etl.settings import REPO_ROOT
@@ -187,6 +187,14 @@ def current_policy() -> Policy:
     return policy
 
 
+def _sign_in_first() -> Any:
+    """A signed-out visitor goes to the sign-in page; a JSON API caller gets a 401
+    (rendered as JSON by `errors`), never a redirect."""
+    if request.path.startswith("/api/"):
+        abort(401)
+    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+
+
 def requires(capability: str) -> Callable[[View], View]:
     """Decorate a view: the viewer must be logged in and hold `capability`."""
     if capability not in CAPABILITIES:
@@ -198,7 +206,7 @@ def requires(capability: str) -> Callable[[View], View]:
             from webapp import audit  # late: audit needs the app's database
 
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+                return _sign_in_first()
             if not current_policy().allows(capability):
                 audit.record("denied", {"capability": capability}, outcome="denied")
                 abort(403)
@@ -216,7 +224,7 @@ def signed_in(view: View) -> View:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return _sign_in_first()
         return view(*args, **kwargs)
 
     guarded.required_capability = "signed_in"  # type: ignore[attr-defined]

@@ -99,6 +99,14 @@ def parse(args: Any) -> SearchQuery:
     return query
 
 
+def refuse_hidden_identifiers(query: SearchQuery, sees_field: Any) -> None:
+    """Searching by an identifier would confirm it to a role not allowed to see it:
+    `sees_field` is the viewer's `Policy.sees_field`."""
+    for name, value in (("nhs_number", query.nhs_number), ("upn", query.upn)):
+        if value and not sees_field(f"person.{name}"):
+            query.errors["identifier"] = "Your role cannot search by this identifier"
+
+
 def edit_distance(a: str, b: str) -> int:
     """Optimal string alignment distance: insertions, deletions, substitutions and
     swaps of neighbouring letters each cost one (the common typing slips)."""

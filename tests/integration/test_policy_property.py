@@ -1,12 +1,13 @@
-"""For every role, pages, searches and JSON for people in the sample county show
-nothing outside that role's policy: no source, involvement kind or restricted field
-it is not granted, and no name, other name, date of birth or sex that only sources it
-may not see hold (nor does a search find anyone by one). Runs on its own graph server
-loaded with the whole committed county."""
+"""For every role, pages, searches and JSON (the pages' and the API's) for people in the
+sample county show nothing outside that role's policy: no source, involvement kind or
+restricted field it is not granted, and no name, other name, date of birth or sex that
+only sources it may not see hold (nor does a search find anyone by one). Runs on its
+own graph server loaded with the whole committed county."""
 
 from __future__ import annotations
 
 import html as markup
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +149,45 @@ def check_details(role: str, html: str, records: list[dict]) -> None:
         )
 
 
+def check_api(role: str, body: dict, truth: dict, records: list[dict]) -> None:
+    """The API's person JSON: the same checks as the page's, on its fields."""
+    policy = load_policies()[role]
+    visible = ("summary", "full")
+    person = body["person"]
+    assert all(policy.levels.get(s) in visible for s in person["sources"]), (role, person)
+    assert all(policy.levels.get(s) == "count" for s in person["counted_sources"]), role
+    assert set(body["sources"]) <= set(policy.levels), (role, sorted(body["sources"]))
+    assert set(body["full_sources"]) == set(policy.full_sources), role
+    assert set(body["no_record_in"]) <= set(policy.levels), role
+    members = [body, *body["family"], *body["household"]]
+    for involvement in [i for m in members for i in m["involvements"]]:
+        source = involvement["source"]
+        assert policy.levels.get(source) in visible, (role, source)
+        assert policy.kinds is None or involvement["kind"] in policy.kinds, (role, involvement)
+        for field in ("end_reason", "detail"):
+            if involvement[field] is not None:
+                assert policy.sees_field(f"involvement.{field}", source), (role, field)
+    for count in [c for m in members for c in m["counts"]]:
+        assert policy.levels.get(count["source"]) == "count", (role, count)
+    for member in [*body["family"], *body["household"]]:
+        assert all(policy.levels.get(s) in visible for s in member["person"]["sources"]), role
+    for item in [*body["records"], *body["addresses"]]:
+        assert policy.levels.get(item["source"]) in visible, (role, item["source"])
+    for record in body["records"]:  # keys (a school's is the UPN) only for sources in full
+        assert record["id"] == record["source"] or record["source"] in policy.full_sources
+    text = json.dumps(body)
+    for field in ("nhs_number", "upn"):
+        if truth[field] and truth[field] in text:
+            assert policy.sees_field(f"person.{field}"), (role, field)
+    seen_records = seen(role, records)
+    assert person["given_name"] in {r["given_name"] for r in seen_records} | {None}, role
+    assert person["family_name"] in {r["family_name"] for r in seen_records} | {None}, role
+    assert person["dob"] in {r["dob"] for r in seen_records} | {None}, role
+    assert person["sex"] in {r["sex"] for r in seen_records} | {None}, role
+    full_names = {full_name(r["given_name"], r["family_name"]) for r in seen_records}
+    assert set(person["other_names"]) <= full_names, (role, person["other_names"])
+
+
 def search(client, **terms: str) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Search results: person id -> (name, date of birth) as shown."""
     html = client.get(f"/search?{urlencode(terms)}").get_data(as_text=True)
@@ -219,6 +259,10 @@ def test_no_page_shows_more_than_the_role_may_see(
     if page.status_code == 200:
         check_page(role, page.get_data(as_text=True), truth)
         check_details(role, page.get_data(as_text=True), records)
+    api = client.get(f"/api/v1/people/{person_id}")
+    assert api.status_code == page.status_code  # the same visibility rule
+    if api.status_code == 200:
+        check_api(role, api.get_json(), truth, records)
     if load_policies()[role].allows("search"):
         check_search(role, client, person_id, records, page.status_code == 200)
     network = client.get(f"/person/{person_id}/network.json")

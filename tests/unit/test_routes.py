@@ -32,6 +32,25 @@ def test_every_route_declares_its_capability(app) -> None:  # type: ignore[no-un
             assert rule.endpoint in PUBLIC, f"{rule} is public but not on the public list"
 
 
+# The JSON API's routes and the capability each needs (the same as the pages').
+API = {
+    "api.search": "search",
+    "api.person": "view_person",
+    "api.network": "view_person",
+    "api.addresses": "trace_address",
+    "api.openapi": "signed_in",
+}
+
+
+def test_every_api_route_needs_its_capability(app) -> None:  # type: ignore[no-untyped-def]
+    found = {
+        rule.endpoint: app.view_functions[rule.endpoint].required_capability
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+    }
+    assert found == API
+
+
 def test_signed_out_visitors_are_sent_to_sign_in(app) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     for rule in app.url_map.iter_rules():
@@ -39,6 +58,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(app) -> None:  # type: ignore[n
             continue
         url = rule.rule.replace("<person_id>", "P1")
         response = client.get(url)
+        if rule.rule.startswith("/api/"):  # the JSON API: a 401, never a redirect
+            assert response.status_code == 401, url
+            assert response.get_json()["error"]["status"] == 401, url
+            continue
         assert response.status_code == 302, url
         assert "/login" in response.headers["Location"]
 
