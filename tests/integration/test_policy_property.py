@@ -251,9 +251,23 @@ def test_no_page_shows_more_than_the_role_may_see(
 ) -> None:  # type: ignore[no-untyped-def]
     role = data.draw(st.sampled_from(VIEWING_ROLES), label="role")
     person_id = data.draw(st.sampled_from(people), label="person")
+    check_person(role, person_id, clients[role], county_graph, school_name, searches=True)
+
+
+@pytest.mark.exhaustive
+def test_every_person_through_every_role(clients, people, county_graph, school_name) -> None:  # type: ignore[no-untyped-def]
+    """The same checks (less the searches) for every person of the county and every
+    role: opt-in (`-m exhaustive`), as it renders some 20,000 pages."""
+    for role in VIEWING_ROLES:
+        for person_id in people:
+            check_person(role, person_id, clients[role], county_graph, school_name)
+
+
+def check_person(role: str, person_id: str, client, county_graph, school_name: str,  # type: ignore[no-untyped-def]
+                 searches: bool = False) -> None:  # fmt: skip
+    """One person through one role's page, API, searches and network JSON."""
     truth = county_graph.read_one("admin/person_everything", person_id=person_id)
     records = county_graph.read_one("admin/person_records", person_id=person_id)["records"]
-    client = clients[role]
     page = client.get(f"/person/{person_id}")
     assert page.status_code in (200, 404)
     if page.status_code == 200:
@@ -263,7 +277,7 @@ def test_no_page_shows_more_than_the_role_may_see(
     assert api.status_code == page.status_code  # the same visibility rule
     if api.status_code == 200:
         check_api(role, api.get_json(), truth, records)
-    if load_policies()[role].allows("search"):
+    if searches and load_policies()[role].allows("search"):
         check_search(role, client, person_id, records, page.status_code == 200)
     network = client.get(f"/person/{person_id}/network.json")
     assert network.status_code == page.status_code  # the same visibility rule
