@@ -169,6 +169,19 @@ def test_a_role_without_trace_address_gets_403_json(app) -> None:  # type: ignor
     assert detail == {"capability": "trace_address", "path": f"{API}/people/{mia}/addresses"}
 
 
+def test_team_around_the_family_as_json(app) -> None:  # type: ignore[no-untyped-def]
+    client = signed_in(app, "social_worker")
+    liam = found(client, "liam jones")["id"]
+    response = client.get(f"{API}/people/{liam}/team")
+    assert response.status_code == 200
+    team = {p["name"]: p for p in response.get_json()["professionals"]}
+    assert team["Priya Shah"]["email"] == "priya.shah@exampleshire.example"
+    assert any(who.startswith("Mia Jones") for who in team["Omar Hussain"]["works_with"])
+    assert audited(app)[-1][1:3] == ("api_export", "ok")
+    refused = signed_in(app, "housing_officer").get(f"{API}/people/{liam}/team")
+    assert refused.status_code == 403 and refused.mimetype == "application/json"
+
+
 def test_signed_out_callers_get_401_json(app) -> None:  # type: ignore[no-untyped-def]
     client = app.test_client()
     for url in ("/search?name=jones", "/people/P1", "/people/P1/network", "/openapi.json"):

@@ -191,7 +191,7 @@ def test_every_api_route_is_in_the_openapi_document_and_back(app) -> None:  # ty
         if method in METHODS
     }
     assert routes == described
-    assert len(routes) == 5
+    assert len(routes) == 6
 
 
 def test_the_openapi_document_is_structurally_valid() -> None:

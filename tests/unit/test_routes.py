@@ -38,6 +38,7 @@ API = {
     "api.person": "view_person",
     "api.network": "view_person",
     "api.addresses": "trace_address",
+    "api.team_around": "export",
     "api.openapi": "signed_in",
 }
 
