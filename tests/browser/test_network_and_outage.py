@@ -29,6 +29,11 @@ def test_selecting_a_person_in_the_picture_adds_their_family(page) -> None:  # t
     page.get_by_role("heading", level=1, name="Liam Jones").wait_for()
     page.wait_for_function("() => document.getElementById('network').familyNetwork !== undefined")
     page.locator("#network").scroll_into_view_if_needed()
+    # Cytoscape maps a click to the picture through the canvas position it last saw,
+    # refreshed by the scroll event, which fires on the next frame: let it fire.
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
     # The layout is randomised, so bring Sarah to the middle of the picture (as a user
     # would by panning) before clicking her: an edge label or the picture's edge can
     # otherwise sit where she is drawn.
