@@ -37,7 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     def load_user(user_id: str) -> users.User | None:
         return users.get(app.extensions["store"], int(user_id)) if user_id.isdigit() else None
 
-    from webapp import admin, api, auth, breakglass, people, review
+    from webapp import admin, analyst, api, auth, breakglass, people, review
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(people.bp)
@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(breakglass.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(analyst.bp)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

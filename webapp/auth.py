@@ -38,6 +38,8 @@ def home_for_viewer() -> str:
         return url_for("people.search")
     if policy.allows("admin"):
         return url_for("admin.index")
+    if policy.allows("analyst"):
+        return url_for("analyst.index")
     return url_for("auth.account")
 
 

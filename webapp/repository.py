@@ -541,3 +541,25 @@ def person_summary(policy: Policy, person_id: str) -> PersonSummary | None:
     if person_id not in visible(policy, [person_id]):
         return None
     return summaries(policy, [person_id]).get(person_id)
+
+
+@dataclass
+class AnalystRows:
+    """What the analyst figures are computed from: people with the sources that know
+    them, current involvements by source, family links; all filtered by the policy."""
+
+    people: list[dict[str, Any]]
+    involvements: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+
+
+def analyst_rows(policy: Policy) -> AnalystRows:
+    params = _params(policy)
+    read = graph().read
+    return AnalystRows(
+        people=read("queries/analyst_people", **params),
+        involvements=read("queries/analyst_current_involvements", **params),
+        links=read("queries/analyst_family_links", **params),
+        sources=read("queries/sources", **params),
+    )

@@ -36,7 +36,7 @@ def chromium_path() -> str:
 def live_server(graph, graph_settings, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     database = Path(tmp_path_factory.mktemp("browser")) / "web.sqlite"
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "GRAPH_SETTINGS": graph_settings})
-    for role in ("social_worker", "housing_officer", "duty_team"):
+    for role in ("social_worker", "housing_officer", "duty_team", "analyst"):
         users.upsert(app.extensions["store"], role, PASSWORD, role)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

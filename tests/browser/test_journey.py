@@ -10,12 +10,12 @@ import pytest
 from tests.browser.conftest import PASSWORD, axe_violations
 
 
-def sign_in(page, role: str = "social_worker") -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, role: str = "social_worker", lands_on: str = "search") -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
     page.get_by_label("Username").fill(role)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/search")
+    page.wait_for_url(f"**/{lands_on}")
 
 
 def test_practitioner_finds_a_family_members_involvement(page) -> None:  # type: ignore[no-untyped-def]
@@ -124,3 +124,10 @@ def test_sign_in_errors_are_shown_in_an_error_summary(page) -> None:  # type: ig
     summary = page.locator(".govuk-error-summary")
     assert "Enter your username" in summary.inner_text()
     assert page.title().startswith("Error:")
+
+
+def test_an_analyst_lands_on_accessible_network_figures(page) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "analyst", lands_on="analyst")
+    page.get_by_role("heading", level=1, name="Family network figures").wait_for()
+    assert "Family networks by size" in page.locator("#main-content").inner_text()
+    assert axe_violations(page) == [], "analyst"

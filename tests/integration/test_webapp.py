@@ -144,6 +144,26 @@ def test_viewing_someone_outside_the_policy_is_a_denied_attempt(app) -> None:  #
     assert alerts.unacknowledged_count(app.extensions["store"]) >= 3
 
 
+def test_analysts_see_counts_of_family_networks_and_nobody_in_them(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from webapp.store import audit_events
+
+    users.upsert(app.extensions["store"], "analyst", PASSWORD, "analyst")
+    client = signed_in(app, "analyst")
+    response = client.get("/analyst")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Family networks by size" in html and "fewer than 5" in html
+    assert "currently involved" in html and "Where these figures come from" in html
+    for name in ("Liam", "Jones", "Mill Lane", "/person/"):
+        assert name not in html  # counts only
+    assert signed_in(app, "social_worker").get("/analyst").status_code == 403
+    with app.extensions["store"].connect() as conn:
+        actions = [(row.action, row.username) for row in conn.execute(select(audit_events))]
+    assert ("analyst_query", "analyst") in actions
+
+
 def test_unknown_person_is_a_clear_404(app) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(app, "social_worker").get("/person/Pnotapersonid")
     assert response.status_code == 404

@@ -1,0 +1,52 @@
+"""Analyst figures: family networks as connected components, counts suppressed."""
+
+from __future__ import annotations
+
+from webapp.analytics import figures, shown
+
+
+def test_small_counts_are_suppressed() -> None:
+    assert [shown(n) for n in (0, 1, 4, 5, 1234)] == [
+        "0",
+        "fewer than 5",
+        "fewer than 5",
+        "5",
+        "1,234",
+    ]
+
+
+def people(*spec: tuple[str, list[str]]) -> list[dict]:
+    return [{"id": person, "known_to": known} for person, known in spec]
+
+
+def test_networks_are_components_of_two_or_more_and_agencies_are_counted_across_members() -> None:
+    found = figures(
+        people(
+            ("a", ["schools"]),
+            ("b", ["health", "schools"]),
+            ("c", ["police"]),
+            ("d", ["housing"]),
+            ("e", ["health"]),
+        ),
+        [
+            {"person_id": "a", "source": "schools"},
+            {"person_id": "c", "source": "police"},
+            {"person_id": "e", "source": "health"},
+            {"person_id": "x", "source": "police"},
+        ],
+        [
+            {"start": "a", "end": "b"},
+            {"start": "b", "end": "c"},
+            {"start": "d", "end": "d"},
+            {"start": "d", "end": "unknown"},
+        ],
+    )
+    assert (found.people, found.families, found.in_families) == (5, 1, 3)
+    tables = {table.key: table for table in found.tables}
+    assert tables["known"].rows[:2] == [("1", "fewer than 5"), ("2", "fewer than 5")]
+    assert tables["sizes"].rows[1] == ("3 to 4", "fewer than 5")
+    # a, b and c: schools and police involved; d and e have no recorded family.
+    involved = dict((row[0], row[1:]) for row in tables["involved"].rows)
+    assert involved["2"] == ("fewer than 5", "0")
+    assert involved["None"] == ("0", "fewer than 5") and involved["1"] == ("0", "fewer than 5")
+    assert tables["largest"].rows == [("3", "2")]

@@ -1,0 +1,123 @@
+"""Aggregate network figures for analysts: counts only, never a person.
+
+The rows come from policy-filtered queries (`repository.analyst_rows`); the family
+networks are the connected components of the family relationships (networkx). Counts
+from 1 to 4 are shown as "fewer than 5", the usual small-number suppression for
+published statistics about children and families.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+SUPPRESS_BELOW = 5
+LARGEST = 10
+
+
+def shown(count: int) -> str:
+    """A count as published: 0, "fewer than 5" or the number."""
+    if 0 < count < SUPPRESS_BELOW:
+        return f"fewer than {SUPPRESS_BELOW}"
+    return f"{count:,}"
+
+
+Bands = tuple[tuple[int, int | None, str], ...]  # (lowest, highest or None, label)
+
+
+def band(value: int, bands: Bands) -> str:
+    for low, high, label in bands:
+        if value >= low and (high is None or value <= high):
+            return label
+    raise ValueError(f"{value} is in no band")
+
+
+AGENCY_BANDS = ((0, 0, "None"), (1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, None, "4 or more"))
+KNOWN_BANDS = AGENCY_BANDS[1:]
+SIZE_BANDS = ((2, 2, "2 people"), (3, 4, "3 to 4"), (5, 9, "5 to 9"), (10, None, "10 or more"))
+
+
+@dataclass
+class Table:
+    """One named query's answer: a caption, column headings and rows of counts."""
+
+    key: str
+    caption: str
+    headings: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+@dataclass
+class Figures:
+    people: int
+    in_families: int
+    families: int
+    tables: list[Table]
+
+
+def _counted(counts: Counter[str], bands: Bands) -> list[tuple[str, ...]]:
+    return [(label, shown(counts.get(label, 0))) for _, _, label in bands]
+
+
+def figures(
+    people: Iterable[dict[str, Any]],
+    involvements: Iterable[dict[str, Any]],
+    links: Iterable[dict[str, Any]],
+) -> Figures:
+    """People by the agencies that know them; family networks (connected components of
+    two or more people) by size and by how many agencies are currently involved with
+    any of their members; the largest networks."""
+    known = {row["id"]: set(row["known_to"]) for row in people}
+    involved: dict[str, set[str]] = defaultdict(set)
+    for row in involvements:
+        if row["person_id"] in known:
+            involved[row["person_id"]].add(row["source"])
+    graph = nx.Graph()
+    graph.add_edges_from(
+        (row["start"], row["end"])
+        for row in links
+        if row["start"] in known and row["end"] in known and row["start"] != row["end"]
+    )
+    networks = [members for members in nx.connected_components(graph) if len(members) > 1]
+
+    by_known = Counter(band(len(sources), KNOWN_BANDS) for sources in known.values())
+    by_size = Counter(band(len(members), SIZE_BANDS) for members in networks)
+    agencies = [set().union(*(involved.get(m, set()) for m in members)) for members in networks]
+    by_involved = Counter(band(len(found), AGENCY_BANDS) for found in agencies)
+    alone = [p for p in known if p not in graph]
+    alone_involved = Counter(band(len(involved.get(p, set())), AGENCY_BANDS) for p in alone)
+    largest = sorted(zip(networks, agencies, strict=True), key=lambda item: -len(item[0]))
+    tables = [
+        Table(
+            "known",
+            "People by how many agencies know them",
+            ("Agencies", "People"),
+            _counted(by_known, KNOWN_BANDS),
+        ),
+        Table(
+            "sizes",
+            "Family networks by size",
+            ("People in the network", "Family networks"),
+            _counted(by_size, SIZE_BANDS),
+        ),
+        Table(
+            "involved",
+            "Family networks by how many agencies are currently involved with any member",
+            ("Agencies currently involved", "Family networks", "People with no recorded family"),
+            [
+                (label, shown(by_involved.get(label, 0)), shown(alone_involved.get(label, 0)))
+                for _, _, label in AGENCY_BANDS
+            ],
+        ),
+        Table(
+            "largest",
+            f"The {LARGEST} largest family networks",
+            ("People in the network", "Agencies currently involved"),
+            [(f"{len(members):,}", str(len(found))) for members, found in largest[:LARGEST]],
+        ),
+    ]
+    return Figures(len(known), sum(len(m) for m in networks), len(networks), tables)
