@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 import yaml
 from flask import Blueprint, abort, jsonify, request
 
-from webapp import audit, errors, repository, team
-from webapp.people import person_not_found
+from webapp import audit, errors, repository
+from webapp.people import person_not_found, team_for
 from webapp.policy import current_policy, requires, signed_in
 from webapp.search import parse as parse_search
 from webapp.search import refuse_hidden_identifiers
@@ -158,13 +158,7 @@ def addresses(person_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/people/<person_id>/team")
 @requires("export")
 def team_around(person_id: str):  # type: ignore[no-untyped-def]
-    page = None
-    if len(person_id) <= MAX_PERSON_ID:
-        page = repository.person_page(current_policy(), person_id)
-    if page is None:
-        _not_found("api_export", person_id)
-    found = team.team_around(page)
-    audit.record("api_export", {"person_id": person_id, "professionals": len(found.professionals)})
+    _, found = team_for(person_id, "api_export")
     return jsonify(
         {
             "professionals": to_json(found.professionals),

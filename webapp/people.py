@@ -90,7 +90,7 @@ def trace(person_id: str):  # type: ignore[no-untyped-def]
     return render_template("people/trace.html", addresses=addresses, person=summary)
 
 
-def _team(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team]:
+def team_for(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team]:
     page = repository.person_page(current_policy(), person_id[:40])
     if page is None:
         person_not_found(action, person_id)
@@ -103,7 +103,7 @@ def _team(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team
 @requires("export")
 def team_page(person_id: str):  # type: ignore[no-untyped-def]
     """The team around the family: who to invite, with their contact details."""
-    page, found = _team(person_id, "view_team")
+    page, found = team_for(person_id, "view_team")
     return render_template("people/team.html", page=page, team=found)
 
 
@@ -111,7 +111,7 @@ def team_page(person_id: str):  # type: ignore[no-untyped-def]
 @requires("export")
 def team_csv(person_id: str):  # type: ignore[no-untyped-def]
     """The team around the family as a spreadsheet, for a meeting invitation."""
-    page, found = _team(person_id, "export")
+    page, found = team_for(person_id, "export")
     name = f"team-around-the-family-{page.person['id']}.csv"
     return Response(
         team.invitations_csv(found),
