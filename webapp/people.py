@@ -91,6 +91,7 @@ def trace(person_id: str):  # type: ignore[no-untyped-def]
 
 
 def team_for(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team]:
+    """The team around a person the viewer may see, audited as `action`; else 404."""
     page = repository.person_page(current_policy(), person_id[:40])
     if page is None:
         person_not_found(action, person_id)
