@@ -6,8 +6,8 @@ Usage: ``python benchmarks/web.py --records N [--samples 200]``
 Reuses the county and graph that ``benchmarks/load.py --records N --keep`` left in
 the temp folder, or builds them. Times, on the server side (Flask test client, no
 network), the person page and the address trace for a sample of people with
-families, the two-hop family query on its own, and the analyst figures (three runs:
-they read the whole county); then loads the persons and family
+families, the two-hop family query on its own, and the analyst figures (the first view, which
+reads the whole county, then views of the figures kept in memory); then loads the persons and family
 relationships into DuckDB and times the same two-hop question in SQL. Progress on
 stderr; figures as one JSON object on the last line of stdout.
 """
@@ -118,7 +118,8 @@ def main() -> int:
 
                 person_page = timed(ids, page("/person/{}"))
                 trace = timed(ids, page("/trace/{}"))
-                # The analyst figures read the whole county: a few runs, not 200.
+                # The analyst figures read the whole county once per load, then come
+                # from memory: time the first view, then views of the kept figures.
                 users.upsert(app.extensions["store"], "counts", "bench-password-1", "analyst")
                 analyst = app.test_client()
                 analyst.post("/login", data={"username": "counts", "password": "bench-password-1"})
@@ -129,7 +130,10 @@ def main() -> int:
                     assert response.status_code == 200, response.status_code
                     return response
 
-                analyst_page = timed(["-"] * 3, figures_page)
+                started = time.perf_counter()
+                figures_page("")
+                analyst_first_ms = round((time.perf_counter() - started) * 1000)
+                analyst_kept = timed(ids[:50], figures_page)
                 app.extensions["graph"].close()
 
             params = {**policy_for("social_worker").params(), "family_types": family_types}
@@ -168,7 +172,8 @@ def main() -> int:
         "address_trace": trace,
         "family_two_hops_graph": two_hops,
         "family_two_hops_duckdb_sql": duck,
-        "analyst_page": analyst_page,
+        "analyst_page_first_ms": analyst_first_ms,
+        "analyst_page_kept": analyst_kept,
         "family_relationships": len(edges),
     }
     print(json.dumps(figures))

@@ -64,32 +64,35 @@ def _counted(counts: Counter[str], bands: Bands) -> list[tuple[str, ...]]:
 
 
 def figures(
-    people: Iterable[dict[str, Any]],
+    known: Iterable[dict[str, Any]],
     involvements: Iterable[dict[str, Any]],
     links: Iterable[dict[str, Any]],
 ) -> Figures:
-    """People by the agencies that know them; family networks (connected components of
-    two or more people) by size and by how many agencies are currently involved with
-    any of their members; the largest networks."""
-    known = {row["id"]: set(row["known_to"]) for row in people}
+    """People by the number of agencies that know them (`known`: agencies, people);
+    family networks (connected components of two or more people) by size and by how
+    many agencies are currently involved with any of their members; the largest
+    networks. People outside every network are counted from `known` less those in one."""
+    by_known: Counter[str] = Counter()
+    for row in known:
+        by_known[band(row["agencies"], KNOWN_BANDS)] += row["people"]
+    people = sum(by_known.values())
     involved: dict[str, set[str]] = defaultdict(set)
     for row in involvements:
-        if row["person_id"] in known:
-            involved[row["person_id"]].add(row["source"])
+        involved[row["person_id"]].add(row["source"])
     graph = nx.Graph()
-    graph.add_edges_from(
-        (row["start"], row["end"])
-        for row in links
-        if row["start"] in known and row["end"] in known and row["start"] != row["end"]
-    )
+    graph.add_edges_from((row["start"], row["end"]) for row in links if row["start"] != row["end"])
     networks = [members for members in nx.connected_components(graph) if len(members) > 1]
+    in_families = sum(len(members) for members in networks)
 
-    by_known = Counter(band(len(sources), KNOWN_BANDS) for sources in known.values())
     by_size = Counter(band(len(members), SIZE_BANDS) for members in networks)
     agencies = [set().union(*(involved.get(m, set()) for m in members)) for members in networks]
     by_involved = Counter(band(len(found), AGENCY_BANDS) for found in agencies)
-    alone = [p for p in known if p not in graph]
-    alone_involved = Counter(band(len(involved.get(p, set())), AGENCY_BANDS) for p in alone)
+    alone_involved = Counter(
+        band(len(sources), AGENCY_BANDS)
+        for person, sources in involved.items()
+        if person not in graph
+    )
+    alone_involved["None"] = max(0, people - in_families - sum(alone_involved.values()))
     largest = sorted(zip(networks, agencies, strict=True), key=lambda item: -len(item[0]))
     tables = [
         Table(
@@ -120,4 +123,4 @@ def figures(
             [(f"{len(members):,}", str(len(found))) for members, found in largest[:LARGEST]],
         ),
     ]
-    return Figures(len(known), sum(len(m) for m in networks), len(networks), tables)
+    return Figures(people, in_families, len(networks), tables)

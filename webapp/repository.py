@@ -545,21 +545,32 @@ def person_summary(policy: Policy, person_id: str) -> PersonSummary | None:
 
 @dataclass
 class AnalystRows:
-    """What the analyst figures are computed from: people with the sources that know
-    them, current involvements by source, family links; all filtered by the policy."""
+    """What the analyst figures are computed from, all filtered by the policy: how
+    many people are known to how many sources, current involvements by source, and
+    family links."""
 
-    people: list[dict[str, Any]]
+    known: list[dict[str, Any]]
     involvements: list[dict[str, Any]]
     links: list[dict[str, Any]]
-    sources: list[dict[str, Any]]
+
+
+def sources(policy: Policy) -> list[dict[str, Any]]:
+    """The sources the viewer sees or counts, with when each was extracted and loaded."""
+    return graph().read("queries/sources", **_params(policy))
+
+
+def load_digest() -> str | None:
+    """The digest of the graph's last complete load (None while a load is writing, or
+    before the first): equal digests, equal graphs."""
+    marker = graph().read_one("state/load_marker")
+    return marker["digest"] if marker else None
 
 
 def analyst_rows(policy: Policy) -> AnalystRows:
     params = _params(policy)
     read = graph().read
     return AnalystRows(
-        people=read("queries/analyst_people", **params),
+        known=read("queries/analyst_people", **params),
         involvements=read("queries/analyst_current_involvements", **params),
         links=read("queries/analyst_family_links", **params),
-        sources=read("queries/sources", **params),
     )

@@ -1,7 +1,7 @@
-// returns: id, known_to
-// Every person known to a source the viewer's role sees or counts, with which of
-// those sources know them. For aggregate figures only: never shown per person.
+// returns: agencies, people
+// How many people are known to how many of the sources the viewer's role sees or
+// counts (people known to none of them left out). Counts only.
 MATCH (p:Person)
-WITH p.id AS id, [s IN p.sources WHERE s IN $sources OR s IN $count_sources] AS known_to
-WHERE size(known_to) > 0
-RETURN id, known_to
+WITH size([s IN p.sources WHERE s IN $sources OR s IN $count_sources]) AS agencies
+WHERE agencies > 0
+RETURN agencies, count(*) AS people

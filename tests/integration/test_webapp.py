@@ -164,6 +164,31 @@ def test_analysts_see_counts_of_family_networks_and_nobody_in_them(app) -> None:
     assert ("analyst_query", "analyst") in actions
 
 
+def test_analyst_figures_are_computed_once_per_load(app, graph, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from webapp import analyst, repository
+
+    users.upsert(app.extensions["store"], "analyst", PASSWORD, "analyst")
+    client = signed_in(app, "analyst")
+    analyst._kept.clear()
+    computed = []
+    original = repository.analyst_rows
+    monkeypatch.setattr(repository, "analyst_rows", lambda p: computed.append(1) or original(p))
+    marker = graph.read_one("state/load_marker")
+    try:
+        for _ in range(2):
+            assert client.get("/analyst").status_code == 200
+        assert len(computed) == 1
+        graph.write("load/load_marker", digest="another load")
+        assert client.get("/analyst").status_code == 200
+        assert len(computed) == 2
+        graph.write("load/load_marker", digest=None)  # a load writing: never kept
+        client.get("/analyst")
+        client.get("/analyst")
+        assert len(computed) == 4
+    finally:
+        graph.write("load/load_marker", digest=marker["digest"] if marker else None)
+
+
 def test_unknown_person_is_a_clear_404(app) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(app, "social_worker").get("/person/Pnotapersonid")
     assert response.status_code == 404
