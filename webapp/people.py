@@ -45,7 +45,9 @@ def search():  # type: ignore[no-untyped-def]
     policy = current_policy()
     refuse_hidden_identifiers(query, policy.sees_field)
     results = None
-    if query.submitted and not query.errors:
+    if query.errors:  # refused input is a search attempt too (which fields, not values)
+        audit.record("search", {"invalid": sorted(query.errors)}, outcome="invalid")
+    elif query.submitted:
         results = repository.search(policy, query)
         audit.record("search", {"terms": query.terms(), "results": len(results)})
     status = 400 if query.errors else 200

@@ -201,6 +201,18 @@ def test_bad_search_input_gets_a_message(app) -> None:  # type: ignore[no-untype
     assert empty.status_code == 400 and "Enter a name" in empty.get_data(as_text=True)
     long = client.get("/search?name=" + "x" * 101)
     assert long.status_code == 400 and "100 characters or fewer" in long.get_data(as_text=True)
+    from sqlalchemy import select
+
+    from webapp.store import audit_events
+
+    with app.extensions["store"].connect() as conn:
+        refused = [
+            row.detail
+            for row in conn.execute(select(audit_events))
+            if row.action == "search" and row.outcome == "invalid"
+        ]
+    assert len(refused) == 2 and all('"invalid": ["name"]' in detail for detail in refused)
+    assert "x" * 101 not in "".join(refused)  # the fields refused, not what was typed
 
 
 def test_graph_outage_is_a_503_with_retry(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
