@@ -1,7 +1,7 @@
 """Named network queries for analysts: aggregate figures about the county's family
 networks, counts only (small counts suppressed), with where the data came from.
 
-The figures read the whole county (about 25 s at 1,000,000 records) and change only
+The figures read the whole county (about 14 s at 1,000,000 records) and change only
 when the ETL loads: they are computed once per policy and complete load (the graph's
 load digest) and kept in memory; while a load is writing they are computed afresh.
 """
