@@ -8,43 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
+from tests.integration.conftest import PASSWORD, signed_in
 from webapp import create_app, users
 from webapp.store import audit_events
 
-PASSWORD = "integration-password"
 API = "/api/v1"
-
-
-@pytest.fixture()
-def app(graph, graph_settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite'}",
-            "WTF_CSRF_ENABLED": False,
-            "GRAPH_SETTINGS": graph_settings,
-        }
-    )
-    for role in ("social_worker", "housing_officer"):
-        users.upsert(app.extensions["store"], role, PASSWORD, role)
-    users.upsert(
-        app.extensions["store"],
-        "school_dsl",
-        PASSWORD,
-        "school_dsl",
-        organisation="Mill Lane Primary School",
-    )
-    yield app
-    app.extensions.get("graph") and app.extensions["graph"].close()
-
-
-def signed_in(app, role: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    response = client.post("/login", data={"username": role, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def found(client, name: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
