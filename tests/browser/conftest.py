@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from webapp import create_app, users
@@ -32,19 +34,29 @@ def chromium_path() -> str:
     return found
 
 
+@contextlib.contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app on a free loopback port, in a thread; stopped, and its graph connection
+    closed, afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        app.extensions.get("graph") and app.extensions["graph"].close()
+
+
 @pytest.fixture(scope="session")
 def live_server(graph, graph_settings, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     database = Path(tmp_path_factory.mktemp("browser")) / "web.sqlite"
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "GRAPH_SETTINGS": graph_settings})
     for role in ("social_worker", "housing_officer", "duty_team", "analyst"):
         users.upsert(app.extensions["store"], role, PASSWORD, role)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    app.extensions.get("graph") and app.extensions["graph"].close()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

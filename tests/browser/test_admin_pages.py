@@ -5,15 +5,13 @@ own `page` fixture serves the app without a graph."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, serving
 from webapp import create_app, users
 
 PASSWORD = "admin-pages-password"
@@ -28,14 +26,10 @@ def live_admin(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-de
     engine = app.extensions["store"]
     for name, role in (("admin", "admin"), ("worker", "social_worker"), ("locked", "analyst")):
         users.upsert(engine, name, PASSWORD, role)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(app) as url:
+            yield url
     finally:
-        server.shutdown()
-        thread.join()
         users._hasher = PasswordHasher()
 
 

@@ -4,14 +4,12 @@ while the graph server is down is accessible too."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import PASSWORD, axe_violations
+from tests.browser.conftest import PASSWORD, axe_violations, serving
 from webapp import create_app, users
 
 
@@ -64,13 +62,8 @@ def outage_server(graph_settings, tmp_path: Path) -> Iterator[str]:  # type: ign
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite'}",
                       "GRAPH_SETTINGS": down})  # fmt: skip
     users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    app.extensions.get("graph") and app.extensions["graph"].close()
+    with serving(app) as url:
+        yield url
 
 
 def test_the_graph_outage_page_is_accessible(page, outage_server: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,14 +8,12 @@ through the ETL's own load file and removed through its retire file."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, serving
 from tests.browser.test_journey import tab_to_field
 from webapp import create_app, matches, users
 
@@ -41,15 +39,8 @@ def live_review(graph, graph_settings, tmp_path_factory) -> Iterator[tuple[str, 
     database = Path(tmp_path_factory.mktemp("review-browser")) / "web.sqlite"
     app = create_app({"DATABASE_URL": f"sqlite:///{database}", "GRAPH_SETTINGS": graph_settings})
     users.upsert(app.extensions["store"], "data_quality", PASSWORD, "data_quality")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join()
-        app.extensions.get("graph") and app.extensions["graph"].close()
+    with serving(app) as url:
+        yield url, app
 
 
 @pytest.fixture()
