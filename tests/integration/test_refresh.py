@@ -7,6 +7,7 @@ it back afterwards, so the other tests see the graph they expect.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import shutil
 import threading
@@ -182,19 +183,10 @@ def test_killed_refresh_converges_on_rerun(
     )
     refresh(graph, county, tmp_path)
     expected = fingerprint.fingerprint(graph)
-    reset(graph)
-    calls = patch_writes(monkeypatch, crash_after=None)
-    refresh(graph, county, tmp_path)
-    monkeypatch.undo()
-    assert calls["n"] > 5
-    for crash_after in range(calls["n"]):  # before every write in turn
-        reset(graph)
-        patch_writes(monkeypatch, crash_after)
-        with pytest.raises(Crash):
-            refresh(graph, county, tmp_path)
-        monkeypatch.undo()
-        refresh(graph, county, tmp_path)
-        assert fingerprint.fingerprint(graph) == expected, f"crash after {crash_after} writes"
+    writes = kill_before_every_write(
+        graph, county, tmp_path, monkeypatch, functools.partial(reset, graph), expected
+    )
+    assert writes > 5
 
 
 def test_killed_first_load_converges_on_rerun(
@@ -211,21 +203,34 @@ def test_killed_first_load_converges_on_rerun(
     def small_batches(self, name, rows, batch_size=5000, progress=None, **params):  # type: ignore[no-untyped-def]
         return original(self, name, rows, 2, progress, **params)
 
-    graph.write("admin/clear_graph")
-    monkeypatch.setattr(Graph, "write_batches", small_batches)
+    def empty_graph_small_batches() -> None:
+        graph.write("admin/clear_graph")
+        monkeypatch.setattr(Graph, "write_batches", small_batches)
+
+    writes = kill_before_every_write(
+        graph, county, tmp_path, monkeypatch, empty_graph_small_batches, expected
+    )
+    assert writes > 30
+
+
+def kill_before_every_write(graph, county, tmp_path, monkeypatch, prepare, expected) -> int:  # type: ignore[no-untyped-def]
+    """Count the writes of a refresh from the state `prepare()` sets up; then, for each
+    write in turn, prepare again, kill the refresh before that write, rerun it, and
+    compare the graph's fingerprint with `expected`, the uninterrupted run's. Returns
+    the number of writes."""
+    prepare()
     calls = patch_writes(monkeypatch, crash_after=None)
     refresh(graph, county, tmp_path)
     monkeypatch.undo()
-    assert calls["n"] > 30
-    for crash_after in range(calls["n"]):  # before every write in turn
-        graph.write("admin/clear_graph")
-        monkeypatch.setattr(Graph, "write_batches", small_batches)
+    for crash_after in range(calls["n"]):
+        prepare()
         patch_writes(monkeypatch, crash_after)
         with pytest.raises(Crash):
             refresh(graph, county, tmp_path)
         monkeypatch.undo()
         refresh(graph, county, tmp_path)
         assert fingerprint.fingerprint(graph) == expected, f"crash after {crash_after} writes"
+    return calls["n"]
 
 
 def patch_writes(monkeypatch, crash_after: int | None) -> dict[str, int]:  # type: ignore[no-untyped-def]
