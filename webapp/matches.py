@@ -345,7 +345,6 @@ def decisions_on(engine: Engine, record_a: str, record_b: str) -> list[RecordedD
     """Every decision recorded on one pair, newest first (the newest counts)."""
     first, second = pair_key(record_a, record_b)
     table = decision_store.match_decisions
-    decision_store.metadata.create_all(engine)
     query = (
         select(table.c.decision, table.c.decided_by, table.c.decided_at, table.c.reason)
         .where(table.c.record_a == first, table.c.record_b == second)
