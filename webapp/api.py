@@ -14,10 +14,10 @@ import dataclasses
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from webapp import audit, errors, repository
 from webapp.people import person_not_found, team_for
@@ -70,15 +70,6 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _not_found(action: str, person_id: str) -> NoReturn:
-    """404 JSON, as the pages answer: audited as `denied` for a person outside the
-    viewer's policy, `not_found` for a wrong id."""
-    if len(person_id) > MAX_PERSON_ID:  # never a person's id: no need to ask the graph
-        audit.record(action, {"person_id": person_id[:MAX_PERSON_ID]}, outcome="not_found")
-        abort(404)
-    person_not_found(action, person_id)
-
-
 @bp.get("/search")
 @requires("search")
 def search():  # type: ignore[no-untyped-def]
@@ -113,7 +104,7 @@ def person(person_id: str):  # type: ignore[no-untyped-def]
     if len(person_id) <= MAX_PERSON_ID:
         page = repository.person_page(current_policy(), person_id)
     if page is None:
-        _not_found("api_view_person", person_id)
+        person_not_found("api_view_person", person_id[:MAX_PERSON_ID])
     audit.record("api_view_person", {"person_id": person_id})
     body = to_json(page)
     body["name"] = page.name
@@ -131,7 +122,7 @@ def network(person_id: str):  # type: ignore[no-untyped-def]
     if len(person_id) <= MAX_PERSON_ID:
         found = repository.network(current_policy(), person_id)
     if found is None:
-        _not_found("api_view_network", person_id)
+        person_not_found("api_view_network", person_id[:MAX_PERSON_ID])
     audit.record("api_view_network", {"person_id": person_id})
     return jsonify(to_json(found))
 
@@ -144,7 +135,7 @@ def addresses(person_id: str):  # type: ignore[no-untyped-def]
     if len(person_id) <= MAX_PERSON_ID:
         traced = repository.address_trace(policy, person_id)
     if traced is None:
-        _not_found("api_trace_address", person_id)
+        person_not_found("api_trace_address", person_id[:MAX_PERSON_ID])
     audit.record("api_trace_address", {"person_id": person_id, "addresses": len(traced)})
     found = repository.person_summary(policy, person_id)
     return jsonify(
