@@ -14,7 +14,7 @@ from typing import Any
 
 from graph_etl import model, snapshots
 from graph_etl.graph import Graph
-from graph_etl.load import load_rows
+from graph_etl.load import load_rows, previous_person_ids
 from graph_etl.matching import Decision, MatchSettings, match
 from graph_etl.matching import decisions as decision_store
 from graph_etl.sources import (
@@ -138,7 +138,7 @@ def run(
     store = decision_store.make_engine() if decisions is None else None
     matched = match(
         [record for result in results.values() for record in result.people()],
-        previous={row["record"]: row["person"] for row in graph.read("state/person_ids")},
+        previous=previous_person_ids(graph, state_dir),
         decisions=decision_store.load_decisions(store) if store is not None else decisions,
         settings=match_settings or MatchSettings.from_env(quiet=quiet),
         relationships=[item for result in results.values() for item in result.relationships()],

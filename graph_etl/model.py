@@ -7,13 +7,14 @@ siblings, involvement status) is testable on tiny inline data.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 from graph_etl.matching.types import Link, ReviewPair
 from graph_etl.sources.manifest import FAMILY_TYPES, INVERSE_TYPES, Manifest
@@ -51,6 +52,11 @@ class GraphRows:
 
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, rows in vars(self).items()}
+
+
+def _json(value: Any) -> str:
+    """Canonical JSON text (keys sorted) of a match explanation, as stored on the graph."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def slug(text: str) -> str:
@@ -124,7 +130,7 @@ def build(
             "record_a": pair.record_a,
             "record_b": pair.record_b,
             "probability": pair.probability,
-            "explanation": json.dumps(pair.explanation, sort_keys=True),
+            "explanation": _json(pair.explanation),
             "guard": pair.guard,
         }
         for pair in review
@@ -167,7 +173,7 @@ def build(
                     "probability": link.probability,
                     "reasons": link.reasons,
                     "matched_with": link.matched_with,
-                    "explanation": json.dumps(link.explanation, sort_keys=True),
+                    "explanation": _json(link.explanation),
                     "deep_link": deep_link.replace("{key}", key),
                     "props": {
                         name: record.get(name)

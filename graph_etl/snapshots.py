@@ -10,6 +10,9 @@
 - The keys and content hashes the last complete load wrote (`last_load/hashes.json.gz`,
   see `graph_etl.load`): a refresh plans from them instead of reading every key and
   hash back from the graph, but only when the graph says it holds exactly that state.
+  Beside them, which person each current source record was loaded into
+  (`last_load/person_ids.json.gz`), from which person ids carry forward, on the same
+  terms.
 
 Every file is written atomically: a killed run leaves the previous one intact.
 """
@@ -18,13 +21,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import FileReport, Quarantined, ReadResult
@@ -40,15 +44,15 @@ def _path(state_dir: Path, source: str) -> Path:
 def _write_atomically(path: Path, header: dict[str, Any], body: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    with gzip.open(partial, "wt", encoding="utf-8", compresslevel=1) as handle:
-        handle.write(json.dumps(header) + "\n")
-        json.dump(body, handle)
+    with gzip.open(partial, "wb", compresslevel=1) as handle:
+        handle.write(orjson.dumps(header) + b"\n")
+        handle.write(orjson.dumps(body))
     os.replace(partial, path)
 
 
 def _read_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:
     """(header, first line parsed). Snapshots from before headers are one JSON line."""
-    first = json.loads(handle.readline() or "null")
+    first = orjson.loads(handle.readline() or b"null")
     if isinstance(first, dict) and first.get("format") == FORMAT:
         return first, None
     return None, first
@@ -100,12 +104,12 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
     path = _path(state_dir, source)
     if not path.is_file():
         return None
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
+    with gzip.open(path, "rb") as handle:
         header, body = _read_header(handle)
         if digest is not None and (header is None or header.get("digest") != digest):
             return None
         if header is not None:
-            body = json.load(handle)
+            body = orjson.loads(handle.read())
     result = ReadResult(source, datetime.fromisoformat(body["extracted_at"]))
     result.records = body["records"]
     result.files = {name: FileReport(**report) for name, report in body["files"].items()}
@@ -141,7 +145,7 @@ def save_load_state(state_dir: Path, digest: str, states: dict[str, StepState]) 
 def load_state_digest(state_dir: Path) -> str | None:
     """The digest of the saved load state (its first line only), if there is one."""
     try:
-        with gzip.open(_state_path(state_dir), "rt", encoding="utf-8") as handle:
+        with gzip.open(_state_path(state_dir), "rb") as handle:
             header, _ = _read_header(handle)
     except (OSError, EOFError, ValueError):
         return None
@@ -152,11 +156,32 @@ def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None
     """The saved load state if its digest is `digest`, else None (missing, other or
     unreadable: the caller then reads the state from the graph)."""
     try:
-        with gzip.open(_state_path(state_dir), "rt", encoding="utf-8") as handle:
+        with gzip.open(_state_path(state_dir), "rb") as handle:
             header, _ = _read_header(handle)
             if header is None or header.get("digest") != digest:
                 return None
-            body = json.load(handle)
+            body = orjson.loads(handle.read())
     except (OSError, EOFError, ValueError):
         return None
     return {name: StepState(item["hashes"], set(item["dormant"])) for name, item in body.items()}
+
+
+def _person_ids_path(state_dir: Path) -> Path:
+    return state_dir / "last_load" / "person_ids.json.gz"
+
+
+def save_person_ids(state_dir: Path, digest: str, person_of: dict[str, str]) -> None:
+    """Which person each current source record was loaded into, by the load of `digest`."""
+    _write_atomically(_person_ids_path(state_dir), {"format": FORMAT, "digest": digest}, person_of)
+
+
+def load_person_ids(state_dir: Path, digest: str) -> dict[str, str] | None:
+    """The saved record -> person map if it was saved by the load of `digest`, else None."""
+    try:
+        with gzip.open(_person_ids_path(state_dir), "rb") as handle:
+            header, _ = _read_header(handle)
+            if header is None or header.get("digest") != digest:
+                return None
+            return orjson.loads(handle.read())
+    except (OSError, EOFError, ValueError):
+        return None

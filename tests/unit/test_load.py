@@ -20,6 +20,7 @@ from graph_etl.load import (
     content_hash,
     held_states,
     plan,
+    previous_person_ids,
     state_digest,
 )
 from graph_etl.snapshots import StepState
@@ -114,6 +115,7 @@ class FakeGraph:
     def __init__(self, digest: str | None) -> None:
         self.digest = digest
         self.asked: list[str] = []
+        self.rows: list[dict[str, object]] = [{"key": "k", "h": "1"}]
 
     def read_one(self, name: str, **params: object) -> dict[str, object] | None:
         assert name == "state/load_marker"
@@ -121,7 +123,7 @@ class FakeGraph:
 
     def read(self, name: str, **params: object) -> list[dict[str, object]]:
         self.asked.append(name)
-        return [{"key": "k", "h": "1"}]
+        return self.rows
 
 
 def saved_state() -> dict[str, StepState]:
@@ -149,6 +151,20 @@ def test_the_saved_state_is_used_only_when_the_graph_says_it_holds_it(tmp_path: 
     graph = FakeGraph(digest)  # no state folder: always the graph
     held_states(graph, None)  # type: ignore[arg-type]
     assert len(graph.asked) == len(LOAD_ORDER)
+
+
+def test_saved_person_ids_are_used_only_when_the_graph_says_it_holds_them(
+    tmp_path: Path,
+) -> None:
+    snapshots.save_person_ids(tmp_path, "d1", {"health:patients:1": "P1"})
+    trusting = FakeGraph("d1")
+    assert previous_person_ids(trusting, tmp_path) == {"health:patients:1": "P1"}  # type: ignore[arg-type]
+    assert trusting.asked == []
+    for other in (None, "d2"):  # a run was killed, or another state
+        graph = FakeGraph(other)
+        graph.rows = [{"record": "health:patients:1", "person": "P9"}]
+        assert previous_person_ids(graph, tmp_path) == {"health:patients:1": "P9"}  # type: ignore[arg-type]
+        assert graph.asked == ["state/person_ids"]
 
 
 def test_an_unreadable_saved_state_means_reading_the_graph(tmp_path: Path) -> None:
