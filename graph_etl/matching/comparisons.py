@@ -264,7 +264,93 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
 )
 
-BY_NAME = {comparison.name: comparison for comparison in COMPARISONS}
+
+def _similar_text(column: str, words: str, limits: tuple[float, ...]) -> list[Level]:
+    """One typing slip, then Jaro-Winkler at each of `limits`, on `column` (`words`:
+    how the field is named in explanations)."""
+    levels = [
+        Level("typo", f"{{dl}}({column}_l, {column}_r) <= 1", f"{words} differs by one letter")
+    ]
+    for limit in limits:
+        levels.append(
+            Level(
+                f"similar {limit}",
+                f"{{jw}}({column}_l, {column}_r) >= {limit}",
+                f"{words} similar (Jaro-Winkler at least {limit})",
+            )
+        )
+    return levels
+
+
+# Each field on its own, for data with no households or relatives in it, such as the
+# FEBRL benchmark's (`benchmarks/matching.py` trains a model on these). Not part of
+# the county model: there, separate address fields count one household's evidence
+# several times over and merge relatives (see the address comparison above).
+FIELD_COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "first_name",
+        "given_l IS NULL OR given_r IS NULL",
+        (
+            Level("exact", "given_l = given_r", "given name agrees", tf_column="given"),
+            Level("swapped", SWAPPED, "given and family names swapped"),
+            *_similar_text("given", "given name", (0.9, 0.8)),
+            _else("given names differ"),
+        ),
+    ),
+    Comparison(
+        "surname",
+        "family_l IS NULL OR family_r IS NULL",
+        (
+            Level("exact", "family_l = family_r", "family name agrees", tf_column="family"),
+            *_similar_text("family", "family name", (0.9, 0.8)),
+            _else("family names differ"),
+        ),
+    ),
+    Comparison(
+        "birth_date",
+        "dob_l IS NULL OR dob_r IS NULL",
+        (
+            Level("exact", "dob_l = dob_r", "date of birth agrees"),
+            Level("typo", "{dl}(dob_l, dob_r) <= 1", "date of birth: one digit differs"),
+            *(
+                level
+                for level in COMPARISONS[2].levels
+                if level.label in ("day and month swapped", "one part differs")
+            ),
+            Level("two digits", "{dl}(dob_l, dob_r) <= 2", "date of birth: two digits differ"),
+            _else("dates of birth differ"),
+        ),
+    ),
+    Comparison(
+        "postcode",
+        "postcode_l IS NULL OR postcode_r IS NULL",
+        (
+            Level("exact", "postcode_l = postcode_r", "same postcode"),
+            Level("typo", "{dl}(postcode_l, postcode_r) <= 1", "postcode differs by one character"),
+            _else("postcodes differ"),
+        ),
+    ),
+    Comparison(
+        "house_number",
+        "addr_num_l IS NULL OR addr_num_r IS NULL",
+        (
+            Level("exact", "addr_num_l = addr_num_r", "same house number"),
+            Level("typo", "{dl}(addr_num_l, addr_num_r) <= 1", "house numbers one digit apart"),
+            _else("house numbers differ"),
+        ),
+    ),
+    Comparison(
+        "street",
+        "street_l IS NULL OR street_r IS NULL",
+        (
+            Level("exact", "street_l = street_r", "same street"),
+            *_similar_text("street", "street name", (0.9, 0.8)),
+            _else("streets differ"),
+        ),
+    ),
+)
+
+BY_NAME = {comparison.name: comparison for comparison in COMPARISONS + FIELD_COMPARISONS}
 
 
 def splink_comparisons(dialect: str, names: list[str] | None = None) -> list[CustomComparison]:

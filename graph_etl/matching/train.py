@@ -64,12 +64,15 @@ def train(
     method: str = "labels",
     prior: float | None = None,
     relationships: Iterable[Record] = (),
+    em_rules: Sequence[tuple[str, ...]] = EM_RULES,
 ) -> dict[str, Any]:
     """Fit the model on `records` and return Splink's model dict (DuckDB dialect).
 
     `labels[i]` is the true person of `records[i]` (needed for `method="labels"`);
     `comparisons` picks a subset of the comparisons (default: all); `relationships`
-    are the sources' relationship records, for the guards (see `match()`)."""
+    are the sources' relationship records, for the guards (see `match()`); `em_rules`
+    are the blocking rules of the expectation maximisation rounds, one round each (a
+    round learns every comparison but those its rule blocks on)."""
     import duckdb
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -100,7 +103,7 @@ def train(
     elif method == "em":
         _say(f"  u probabilities by random sampling ({U_SAMPLE_PAIRS:,.0f} pairs)")
         linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
-        for rule in EM_RULES:
+        for rule in em_rules:
             _say(f"  m probabilities by expectation maximisation, blocking on {rule}")
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*rule), fix_probability_two_random_records_match=True

@@ -258,3 +258,16 @@ def test_real_names_a_letter_apart_and_sibling_short_forms_are_different() -> No
     assert g.conflict(0, 2) is None  # a slip
     assert g.conflict(3, 4) == TWINS  # both short for Alfred: brothers, not one boy
     assert g.conflict(3, 5) is None  # Alfie is short for Alfred
+
+
+def test_field_comparisons_are_not_in_the_county_model() -> None:
+    from graph_etl.matching import comparisons
+
+    names = [c.name for c in comparisons.FIELD_COMPARISONS]
+    assert not set(names) & {c.name for c in comparisons.COMPARISONS}
+    assert len(comparisons.splink_comparisons("duckdb", names)) == len(names)
+    assert len(comparisons.splink_comparisons("duckdb")) == len(comparisons.COMPARISONS)
+    # The dates' levels: a digit slip comes before "one part differs"
+    assert [level.label for level in comparisons.BY_NAME["birth_date"].levels] == [
+        "exact", "typo", "day and month swapped", "one part differs", "two digits", "different"
+    ]  # fmt: skip
