@@ -21,8 +21,9 @@ of links cannot join what a guard keeps apart.
    records of one group are one list. (Two records without any date of birth, such as
    one parent listed as the contact of two pupils, are exempt.)
 4. **Conflicting dates of birth.** Two dates that differ in more than one of day,
-   month and year, and are not the day and month swapped, belong to different people
-   (a parent and child of the same name at one address, for example).
+   month and year, and are not the day and month swapped or one typing slip apart as
+   written (two neighbouring digits swapped), belong to different people (a parent
+   and child of the same name at one address, for example).
 5. **Recorded relatives and households.** A record that its source links to another
    as parent, child, partner, carer or relative (a pupil's contact, a tenant's
    household member) is a different person from that record; and a parent or
@@ -35,8 +36,13 @@ of links cannot join what a guard keeps apart.
 
 Given names are "different" only when no word of one agrees with a word of the
 other exactly, as a nickname (one the short form of the other: Bill/William, via the
-nickname tables), or within one typing slip (unless both are names people are given:
-Jason/Mason), and the names are not simply swapped with the family name.
+nickname tables), or as a near-identical spelling (unless both are names people are
+given: Jason/Mason, Ella/Ellie, Jon/Jan); the whole names are not the same letters
+with spaces moved ("Isab Elle", "Isabelle") or a near-identical spelling of each
+other; and the names are not simply swapped with the family name. A near-identical
+spelling is one typing slip (words of three letters or more), or two slips when both
+words have six letters or more and a Jaro-Winkler similarity of at least 0.9
+(Patrick/Patrvrck).
 """
 
 from __future__ import annotations
@@ -65,11 +71,35 @@ def _close(a: str, b: str) -> bool:
     return jellyfish.damerau_levenshtein_distance(a, b) <= 1
 
 
+def _slip(a: str, b: str) -> bool:
+    """Near-identical spellings of one given name: equal, one typing slip apart (three
+    letters or more), or two slips apart when both have six letters or more and their
+    Jaro-Winkler similarity is at least 0.9 (Patrick and Patrvrck, Matilda and Matiad).
+    Whether both are names people are given is the caller's question."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 3 or abs(len(a) - len(b)) > 2:
+        return False
+    distance = jellyfish.damerau_levenshtein_distance(a, b)
+    return distance <= 1 or (
+        distance == 2 and shorter >= 6 and jellyfish.jaro_winkler_similarity(a, b) >= 0.9
+    )
+
+
 def dob_compatible(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
-    """The same date, day and month swapped, or at most one part different."""
+    """The same date, day and month swapped, at most one part different, or one typing
+    slip apart as written (two neighbouring digits swapped where the month meets the
+    day: 1958-01-23 and 1958-02-13)."""
     if a == b or (a[0] == b[0] and a[1] == b[2] and a[2] == b[1]):
         return True
-    return sum(x == y for x, y in zip(a, b, strict=True)) >= 2
+    if sum(x == y for x, y in zip(a, b, strict=True)) >= 2:
+        return True
+    return jellyfish.damerau_levenshtein_distance(_digits(a), _digits(b)) <= 1
+
+
+def _digits(date: Dob) -> str:
+    return f"{date[0]:04d}{date[1]:02d}{date[2]:02d}"
 
 
 DIFFERENT_NHS = "different NHS numbers"
@@ -184,7 +214,16 @@ class Guards:
         if f.given_keys[a] & set(tokens_b) or f.given_keys[b] & set(tokens_a):
             return True
         if any(
-            _close(x, y) and not (is_known(x) and is_known(y)) for x in tokens_a for y in tokens_b
+            _slip(x, y) and not (is_known(x) and is_known(y)) for x in tokens_a for y in tokens_b
+        ):
+            return True
+        # The whole given name with its spaces dropped: "Isab Elle" is Isabelle, and
+        # "Br Inlry" a slip of Brinley.
+        joined_a = "".join((f.given_full[a] or "").split())
+        joined_b = "".join((f.given_full[b] or "").split())
+        if joined_a and (
+            joined_a == joined_b
+            or (_slip(joined_a, joined_b) and not (is_known(joined_a) and is_known(joined_b)))
         ):
             return True
         return f.given_full[a] == f.family[b] and f.given_full[b] == f.family[a]

@@ -271,3 +271,36 @@ def test_field_comparisons_are_not_in_the_county_model() -> None:
     assert [level.label for level in comparisons.BY_NAME["birth_date"].levels] == [
         "exact", "typo", "day and month swapped", "one part differs", "two digits", "different"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "expected"),
+    [
+        ("Isabelle", "Isab Elle", None),  # the same letters, a space typed in
+        ("Brinley", "Br Inlry", None),  # a space and a slip
+        ("Patrick", "Patrvrck", None),  # two slips in a long name
+        ("Matilda", "Matiad", None),
+        ("Layla", "Lyla", TWINS),  # two real names: twins
+        ("Jon", "Jan", TWINS),
+        ("Adam", "Ada", TWINS),
+        ("Lauren", "Laufn", TWINS),  # two slips, but a short name: too far to tell
+        ("Safiya", "Samina", TWINS),  # two slips, not similar enough
+        ("Mia", "Mi", TWINS),  # two letters are too few to call a slip
+    ],
+)  # fmt: skip
+def test_near_identical_given_names_are_not_twins(
+    one: str, other: str, expected: str | None
+) -> None:
+    born = {"dob": "2019-05-28", "family_name": "Carr", **HOME}
+    g = guards(rec("a:p:1", given_name=one, **born), rec("b:p:1", given_name=other, **born))
+    assert g.conflict(0, 1) == expected
+
+
+def test_dates_one_slip_apart_do_not_conflict() -> None:
+    g = guards(
+        rec("a:p:1", given_name="Amy", family_name="Carr", dob="1958-01-23"),
+        rec("b:p:1", given_name="Amy", family_name="Carr", dob="1958-02-13"),
+        rec("c:p:1", given_name="Amy", family_name="Carr", dob="1985-11-03"),
+    )
+    assert g.conflict(0, 1) is None  # neighbouring digits swapped, month into day
+    assert g.conflict(0, 2) == DOB_CONFLICT  # mother and daughter
