@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_etl import model, snapshots
+from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import load_rows, previous_person_ids
 from graph_etl.matching import Decision, MatchSettings, match
@@ -104,6 +105,7 @@ def read_all(
     return results
 
 
+@no_gc_pauses()
 def run(
     graph: Graph,
     extracts: Path,

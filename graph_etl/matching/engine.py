@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.matching import features, model_store
 from graph_etl.matching.clustering import cluster
 from graph_etl.matching.explain import Explainer
@@ -58,20 +57,6 @@ def _decided(
     return same, different, pairs
 
 
-@contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Pause the cyclic garbage collector: matching allocates millions of small
-    objects that live until it returns, and with a million records in memory every
-    collection pass rescans them all (it tripled the clustering time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def match(
     records: Sequence[Record],
     previous: dict[str, str] | None = None,
@@ -86,7 +71,7 @@ def match(
     sources' relationship records (`person`, `related`, `type`) and household-group
     records (`person`, `group`), which say which records are different people and how
     their ages relate (guard 5)."""
-    with _no_gc_pauses():
+    with no_gc_pauses():
         return _match(records, previous, decisions, settings, relationships)
 
 

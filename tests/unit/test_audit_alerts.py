@@ -132,13 +132,13 @@ def test_no_webhook_configured_means_nothing_is_sent(app: Flask, receiver: Recei
 
 
 def test_a_slow_webhook_does_not_hold_up_the_user(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    with serving(Receiver(delay=1.0)) as slow:
+    with serving(Receiver(delay=3.0)) as slow:
         monkeypatch.setenv(alerts.WEBHOOK_ENV, slow.url)
         worker = signed_in(app, "social_worker")
         started = time.monotonic()
         assert worker.get("/admin/users").status_code == 403
-        assert time.monotonic() - started < 0.8
-        assert slow.arrived.wait(5)  # it still arrives
+        assert time.monotonic() - started < 2.0  # (a busy machine can take a second)
+        assert slow.arrived.wait(10)  # it still arrives
 
 
 def test_webhook_failures_are_logged_not_raised(caplog) -> None:  # type: ignore[no-untyped-def]
