@@ -144,6 +144,7 @@ def run(
         decisions=decision_store.load_decisions(store) if store is not None else decisions,
         settings=match_settings or MatchSettings.from_env(quiet=quiet),
         relationships=[item for result in results.values() for item in result.relationships()],
+        scores_dir=state_dir / "last_match" if state_dir is not None else None,
     )
     report.people = matched.stats["people"]
     report.matching = {

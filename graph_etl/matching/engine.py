@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from graph_etl.gc_pauses import no_gc_pauses
-from graph_etl.matching import features, model_store
+from graph_etl.matching import features, model_store, rescoring
 from graph_etl.matching.clustering import cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
@@ -33,15 +34,31 @@ class _Clock:
                   flush=True)  # fmt: skip
 
 
-def score(table: Any, model: model_store.Model, settings: MatchSettings) -> Edges:
-    """Scored pairs at or above the review threshold, on the configured backend."""
+def score(
+    table: Any, model: model_store.Model, settings: MatchSettings, changed: list[bool] | None = None
+) -> Edges:
+    """Scored pairs at or above the review threshold, on the configured backend
+    (`changed`, DuckDB only: just the pairs with a record flagged in it)."""
     if settings.backend == "spark":
         from graph_etl.matching.spark import score_spark
 
         return score_spark(table, model, settings.review_threshold)
     from graph_etl.matching.scoring import score_duckdb
 
-    return score_duckdb(table, model, settings.review_threshold, settings.memory_limit)
+    return score_duckdb(table, model, settings.review_threshold, settings.memory_limit, changed)
+
+
+def _with_saved_scores(
+    model: model_store.Model, records: int, settings: MatchSettings, scores_dir: Path | None
+) -> tuple[model_store.Model, rescoring.Saved | None]:
+    """The model scaled for this run, and the last run's scores when they can be reused
+    with it (see `rescoring`)."""
+    saved = rescoring.load(scores_dir) if scores_dir and settings.backend == "duckdb" else None
+    if saved is not None:
+        scaled = model.for_records(rescoring.scale_for(saved, records))
+        if rescoring.key(scaled, settings.review_threshold) == saved.key:
+            return scaled, saved
+    return model.for_records(records), None
 
 
 def _decided(
@@ -63,6 +80,7 @@ def match(
     decisions: Sequence[Decision] | None = None,
     settings: MatchSettings | None = None,
     relationships: Iterable[dict[str, Any]] = (),
+    scores_dir: Path | None = None,
 ) -> MatchResult:
     """Match canonical person records into people.
 
@@ -70,9 +88,10 @@ def match(
     `decisions`: clerical decisions, honoured over the model; `relationships`: the
     sources' relationship records (`person`, `related`, `type`) and household-group
     records (`person`, `group`), which say which records are different people and how
-    their ages relate (guard 5)."""
+    their ages relate (guard 5); `scores_dir`: where the scored pairs are kept between
+    runs, so that only pairs with a changed record are scored (see `rescoring`)."""
     with no_gc_pauses():
-        return _match(records, previous, decisions, settings, relationships)
+        return _match(records, previous, decisions, settings, relationships, scores_dir)
 
 
 def _match(
@@ -81,24 +100,39 @@ def _match(
     decisions: Sequence[Decision] | None,
     settings: MatchSettings | None,
     relationships: Iterable[dict[str, Any]],
+    scores_dir: Path | None,
 ) -> MatchResult:
     settings = settings or MatchSettings.from_env()
     clock = _Clock(settings.quiet)
     model = model_store.load(settings.model_path)
-    scaled = model.for_records(len(records))
+    scaled, saved = _with_saved_scores(model, len(records), settings, scores_dir)
     built = features.build(records)
     row_of = {record_id: row for row, record_id in enumerate(built.ids)}
     if len(row_of) != len(built.ids):
         raise ValueError("record ids must be unique")
     clock.lap("standardised", f"{len(records):,} records")
 
-    if len(records) > 1:
+    names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
+    rescored = len(records)
+    hashes = rescoring.record_hashes(built.table) if scores_dir is not None else None
+    if saved is not None and hashes is not None:
+        changed = rescoring.changed_rows(built.ids, hashes, saved)
+        rescored = sum(changed)
+        fresh = score(built.table, scaled, settings, changed) if rescored else Edges.empty(names)
+        edges = rescoring.merge(saved, built.ids, changed, fresh)
+    elif len(records) > 1:
         edges = score(built.table, scaled, settings)
     else:
-        names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
         edges = Edges.empty(names)
     built.table = None  # the backend has what it needs; free the memory
-    clock.lap("scored", f"{len(edges):,} pairs at or above {settings.review_threshold}")
+    if scores_dir is not None and hashes is not None:
+        key = rescoring.key(scaled, settings.review_threshold)
+        rescoring.save(scores_dir, key, scaled.records, built.ids, hashes, edges)
+    clock.lap(
+        "scored",
+        f"{len(edges):,} pairs at or above {settings.review_threshold} "
+        f"({rescored:,} records new or changed)",
+    )
 
     same, different, decided = _decided(decisions or [], row_of)
     linkable = sum(1 for p in edges.probability if p >= settings.link_threshold)
@@ -135,6 +169,7 @@ def _match(
         "records": len(ids),
         "people": len(groups),
         "scored_pairs": len(edges),
+        "rescored_records": rescored,
         "linking_pairs": linkable,
         "ambiguous_pairs_held": len(held),
         "guarded": blocked,

@@ -44,11 +44,23 @@ class Edges:
         return cls([], [], [], [], [], [], names)
 
 
-def predict_settings(model: Model, dialect: str = "duckdb") -> dict[str, Any]:
+def narrowed(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Blocking rules that keep only pairs with a changed record (see `rescoring`)."""
+    return [
+        {**rule, "blocking_rule": f"({rule['blocking_rule']}) AND (l.changed OR r.changed)"}
+        for rule in rules
+    ]
+
+
+def predict_settings(
+    model: Model, dialect: str = "duckdb", changed_only: bool = False
+) -> dict[str, Any]:
     """The model's Splink settings for predicting on `model.records` records
-    (see `Model.for_records`) with our blocking rules for that size."""
+    (see `Model.for_records`) with our blocking rules for that size (`changed_only`:
+    narrowed to pairs with a record whose `changed` column is true)."""
     settings = deepcopy(model.for_dialect(dialect))
-    settings["blocking_rules_to_generate_predictions"] = blocking_rule_dicts(model.records, dialect)
+    rules = blocking_rule_dicts(model.records, dialect)
+    settings["blocking_rules_to_generate_predictions"] = narrowed(rules) if changed_only else rules
     settings["retain_matching_columns"] = False
     settings["retain_intermediate_calculation_columns"] = True
     settings["additional_columns_to_retain"] = []
@@ -104,16 +116,26 @@ def output_columns(columns: list[Any]) -> list[str]:
     return [name for name in names if name in keep or name.startswith("mw_")]
 
 
-def score_duckdb(table: pa.Table, model: Model, threshold: float, memory_limit: str) -> Edges:
-    """Pairs with match probability >= `threshold`."""
+def score_duckdb(
+    table: pa.Table,
+    model: Model,
+    threshold: float,
+    memory_limit: str,
+    changed: list[bool] | None = None,
+) -> Edges:
+    """Pairs with match probability >= `threshold` (`changed`: only pairs with a
+    record flagged in it; the whole table still gives the name frequencies)."""
     import duckdb
     from splink import DuckDBAPI, Linker
 
+    if changed is not None:
+        table = table.append_column("changed", pa.array(changed, pa.bool_()))
     connection = duckdb.connect(config={"memory_limit": memory_limit})
     try:
         db_api = DuckDBAPI(connection)
         records = db_api.register(table, table_name="records")
-        linker = Linker(records, predict_settings(model), log_level=None)
+        linker = Linker(records, predict_settings(model, changed_only=changed is not None),
+                        log_level=None)  # fmt: skip
         logging.getLogger("splink").setLevel(logging.ERROR)
         predictions = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"

@@ -1,0 +1,209 @@
+"""Score only what changed: the last run's scored pairs, kept in the state folder.
+
+Scoring every candidate pair is most of matching's time, yet between two refreshes
+almost every record is the same. So each run keeps, in `<state folder>/last_match/`,
+what it scored: a hash of each record's standardised values and every pair at or
+above the review threshold (record ids, weight, probability, comparison levels).
+
+The next run hashes its records the same way. A record whose hash is new or differs
+is *changed*. Pairs of two unchanged records are taken from the saved pairs; only
+pairs with a changed record are scored, with the same blocking rules narrowed by
+`AND (l.changed OR r.changed)`, on the whole table (so name frequencies are those
+of the current records). Pairs of a record that has gone are dropped.
+
+The result is the pairs a full scoring gives, except that a kept pair keeps the
+term-frequency adjustment it was scored with; and the model is scaled (see
+`Model.for_records`) for the record count of the run that last scored everything,
+while the count stays within `RESCALE_AT` of it. Either drift is a small fraction of
+a bit of match weight. Everything is scored again when the count moves further, when
+the model, its settings, the review threshold or this format change (they are
+hashed into the saved key), and on the Spark backend.
+
+The files: `records-<token>.parquet` and `pairs-<token>.parquet`, then
+`header.json`, written last and atomically, naming the token: a run killed while
+saving leaves the previous header and its files in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from graph_etl.matching.comparisons import blocking_rule_dicts
+from graph_etl.matching.model_store import Model
+from graph_etl.matching.scoring import Edges
+
+FORMAT = 1
+RESCALE_AT = 0.05  # score everything again when the record count moves by more
+
+
+@dataclass
+class Saved:
+    """What the last run scored: its key, the record count everything was scored
+    for, each record's hash, and its pairs (by record id)."""
+
+    key: str
+    records: int
+    hashes: dict[str, int]
+    pairs: pa.Table  # left, right (record ids), weight, probability, pattern
+    patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]]
+
+
+def key(model: Model, threshold: float) -> str:
+    """What saved scores depend on besides the records themselves."""
+    body = {
+        "format": FORMAT,
+        "model": model.splink,
+        "records": model.records,
+        "blocking": blocking_rule_dicts(model.records, "duckdb"),
+        "threshold": threshold,
+        "duckdb": duckdb.__version__,
+    }
+    text = json.dumps(body, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scale_for(saved: Saved | None, records: int) -> int:
+    """The record count to scale the model for: the saved one while `records` is
+    within `RESCALE_AT` of it (so the saved pairs stay comparable), else `records`."""
+    if saved is not None and abs(records - saved.records) <= RESCALE_AT * saved.records:
+        return saved.records
+    return records
+
+
+def record_hashes(table: pa.Table) -> pa.Array:
+    """A 64-bit hash of each row's standardised values (every column but the row number)."""
+    columns = ", ".join(f'"{name}"' for name in table.column_names if name != "unique_id")
+    connection = duckdb.connect()
+    try:
+        connection.register("features", table)
+        query = f"SELECT hash({columns}) AS h FROM features ORDER BY unique_id"  # noqa: S608
+        return connection.sql(query).to_arrow_table().column(0).combine_chunks()
+    finally:
+        connection.close()
+
+
+def changed_rows(ids: list[str], hashes: pa.Array, saved: Saved) -> list[bool]:
+    """For each row: is its record new, or are its standardised values different?"""
+    old = saved.hashes
+    return [
+        old.get(record_id) != value
+        for record_id, value in zip(ids, hashes.to_pylist(), strict=True)
+    ]
+
+
+def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Edges:
+    """The saved pairs of two unchanged records still here, and the `fresh` pairs
+    (each with a changed record), sorted as scoring sorts them."""
+    row_of = {record_id: row for row, record_id in enumerate(ids)}
+    index: dict[tuple[Any, ...], int] = {}
+    patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]] = []
+
+    def pattern_of(value: tuple[tuple[int, ...], tuple[float, ...] | None]) -> int:
+        found = index.get(value)
+        if found is None:
+            found = index[value] = len(patterns)
+            patterns.append(value)
+        return found
+
+    rows: list[tuple[float, int, int, float, int]] = []
+    pairs = saved.pairs
+    for left, right, weight, probability, pattern in zip(
+        pairs.column("left").to_pylist(),
+        pairs.column("right").to_pylist(),
+        pairs.column("weight").to_pylist(),
+        pairs.column("probability").to_pylist(),
+        pairs.column("pattern").to_pylist(),
+        strict=True,
+    ):
+        a, b = row_of.get(left), row_of.get(right)
+        if a is None or b is None or changed[a] or changed[b]:
+            continue
+        rows.append(
+            (-weight, min(a, b), max(a, b), probability, pattern_of(saved.patterns[pattern]))
+        )
+    for i in range(len(fresh)):
+        a, b = fresh.left[i], fresh.right[i]
+        pattern = pattern_of(fresh.patterns[fresh.pattern[i]])
+        rows.append((-fresh.weight[i], min(a, b), max(a, b), fresh.probability[i], pattern))
+    rows.sort()
+    return Edges(
+        left=[row[1] for row in rows],
+        right=[row[2] for row in rows],
+        weight=[-row[0] for row in rows],
+        probability=[row[3] for row in rows],
+        pattern=[row[4] for row in rows],
+        patterns=patterns,
+        names=fresh.names,
+    )
+
+
+def load(folder: Path) -> Saved | None:
+    """What the last run saved in `folder`, or None (none, or unreadable)."""
+    try:
+        header = json.loads((folder / "header.json").read_text())
+        if header.get("format") != FORMAT:
+            return None
+        token = header["token"]
+        records = pq.read_table(folder / f"records-{token}.parquet")
+        pairs = pq.read_table(folder / f"pairs-{token}.parquet")
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return None
+    hashes = dict(
+        zip(records.column("id").to_pylist(), records.column("h").to_pylist(), strict=True)
+    )
+    patterns = [
+        (tuple(levels), tuple(adjust) if adjust is not None else None)
+        for levels, adjust in header["patterns"]
+    ]
+    return Saved(header["key"], header["records"], hashes, pairs, patterns)
+
+
+def save(
+    folder: Path, key_: str, records: int, ids: list[str], hashes: pa.Array, edges: Edges
+) -> None:
+    """Keep this run's record hashes and scored pairs for the next run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(8)
+    pq.write_table(
+        pa.table({"id": pa.array(ids, pa.string()), "h": hashes}),
+        folder / f"records-{token}.parquet",
+    )
+    left = pa.array(edges.left, pa.int64())
+    right = pa.array(edges.right, pa.int64())
+    names = pa.array(ids, pa.string())
+    pq.write_table(
+        pa.table(
+            {
+                "left": pc.take(names, left),
+                "right": pc.take(names, right),
+                "weight": pa.array(edges.weight, pa.float64()),
+                "probability": pa.array(edges.probability, pa.float64()),
+                "pattern": pa.array(edges.pattern, pa.int32()),
+            }
+        ),
+        folder / f"pairs-{token}.parquet",
+    )
+    header = {
+        "format": FORMAT,
+        "key": key_,
+        "records": records,
+        "token": token,
+        "patterns": [[list(levels), adjust] for levels, adjust in edges.patterns],
+    }
+    partial = folder / "header.json.partial"
+    partial.write_text(json.dumps(header))
+    os.replace(partial, folder / "header.json")
+    for path in folder.glob("*.parquet"):
+        if token not in path.name:
+            path.unlink(missing_ok=True)
