@@ -88,7 +88,10 @@ def content_hash(row: Row) -> str:
     """SHA-1 of the row's canonical JSON (keys sorted), without the volatile values.
     (orjson: a refresh hashes every model row, four million at 1,000,000 records,
     and the standard library's encoder took three quarters of that time.)"""
-    body = {key: value for key, value in row.items() if key not in VOLATILE and key != "h"}
+    if VOLATILE.isdisjoint(row) and "h" not in row:
+        body = row  # (most rows: no copy)
+    else:
+        body = {key: value for key, value in row.items() if key not in VOLATILE and key != "h"}
     text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.sha1(text, usedforsecurity=False).hexdigest()
 
