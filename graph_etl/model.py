@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -67,6 +68,7 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
+@lru_cache(maxsize=1 << 16)  # an address is reported for several people, by several sources
 def address_id(line1: str | None, postcode: str | None, uprn: str | None) -> str:
     return f"U{uprn}" if uprn else f"A{_digest(address_key(line1, postcode))}"
 
@@ -135,7 +137,7 @@ def build(
         }
         for pair in review
     ]
-    extracted = {source: result.extracted_at for source, result in results.items()}
+    extracted = {source: result.extracted_at.isoformat() for source, result in results.items()}
     for source, manifest in manifests.items():
         result = results.get(source)
         rows.sources.append(
@@ -254,7 +256,7 @@ def _lives_row(
     item: Row,
     person_id: str,
     source: str,
-    extracted_at: datetime,
+    reported_at: str,
     addresses: dict[str, Row],
     start: str | None,
     end: str | None,
@@ -270,7 +272,7 @@ def _lives_row(
         "source": source,
         "from_date": start,
         "to_date": end,
-        "reported_at": extracted_at.isoformat(),
+        "reported_at": reported_at,
     }
 
 
