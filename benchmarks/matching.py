@@ -5,6 +5,7 @@ Usage::
     python benchmarks/matching.py --dataset county              # the committed county
     python benchmarks/matching.py --dataset county --records 1000000
     python benchmarks/matching.py --dataset febrl4
+    python benchmarks/matching.py --dataset county --records 1000000 --show-merges
 
 `county` matches the committed synthetic county (`sample_data/county/`) or, with
 `--records N`, a county of about N source records generated once into
@@ -24,7 +25,8 @@ and pairs are blocked on FEBRL's own rules (`FEBRL_BLOCKING_RULES`);
 Figures: pairwise precision, recall and F1 over every pair of records placed in one
 person; cluster precision and recall (the share of found people that are exactly a
 true person, and of true people found exactly). The last line of stdout is one JSON
-object.
+object. `--show-merges` prints, on stderr, each found person that holds twins or
+siblings, with its record ids by true person.
 """
 
 from __future__ import annotations
@@ -103,19 +105,34 @@ def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def family_merges(found: dict[str, str], truth: dict[str, str], relatives: set[frozenset]) -> int:
-    """Found people holding records of twins or siblings (a wrong merge of relatives)."""
+def family_merges(
+    found: dict[str, str], truth: dict[str, str], relatives: set[frozenset], show: bool = False
+) -> int:
+    """Pairs of twins or siblings placed in one found person (a wrong merge of
+    relatives); with `show`, each such person's records, by true person, on stderr."""
     people: dict[str, set[str]] = defaultdict(set)
     for record_id, person in found.items():
         people[person].add(truth[record_id])
     merged = 0
-    for true_people in people.values():
+    for person, true_people in people.items():
         if len(true_people) > 1:
-            merged += sum(
-                1 for a, b in itertools.combinations(sorted(true_people), 2)
+            pairs_merged = [
+                (a, b) for a, b in itertools.combinations(sorted(true_people), 2)
                 if frozenset((a, b)) in relatives
-            )  # fmt: skip
+            ]  # fmt: skip
+            merged += len(pairs_merged)
+            if show and pairs_merged:
+                _show_merge(person, pairs_merged, found, truth)
     return merged
+
+
+def _show_merge(
+    person: str, merged: list[tuple[str, str]], found: dict[str, str], truth: dict[str, str]
+) -> None:
+    say(f"twins or siblings merged in {person}: {merged}")
+    for true_person in sorted({truth[r] for r, p in found.items() if p == person}):
+        records = sorted(r for r, p in found.items() if p == person and truth[r] == true_person)
+        say(f"  {true_person}: {', '.join(records)}")
 
 
 # --- data -----------------------------------------------------------------------------
@@ -291,7 +308,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     found = {record_id: link.person_id for record_id, link in result.links.items()}
     figures.update(scores(found, truth))
     if relatives:
-        figures["twin_or_sibling_merges"] = family_merges(found, truth, relatives)
+        figures["twin_or_sibling_merges"] = family_merges(
+            found, truth, relatives, show=args.show_merges
+        )
     figures.update(
         {
             "records": len(records),
@@ -323,6 +342,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="measure the probabilistic model alone, with the family-safe guards off "
         "(never how the product runs; see docs/benchmarks.md)",
+    )
+    parser.add_argument(
+        "--show-merges",
+        action="store_true",
+        help="print each found person holding twins or siblings, and its record ids by "
+        "true person, on stderr",
     )
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
