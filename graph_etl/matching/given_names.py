@@ -6,6 +6,10 @@ when both are names people are actually given (Jason and Mason, Leo and Leon, La
 and Lyla) they are more likely two people, and in one family they are siblings.
 `is_known("mason")` tells the matcher not to treat such a pair as a slip. A curated
 list, kept here; together with every name in the nickname tables.
+
+`is_given("ellie")` asks the curated list alone: is this a name parents give in its
+own right (Ellie, Gracie), not only a short form (Dave, Phil)? Two such names in one
+agency's list at two addresses are two people (`guards.Guards.apart_in_one_list`).
 """
 
 from __future__ import annotations
@@ -65,3 +69,14 @@ def known_names() -> frozenset[str]:
 
 def is_known(token: str | None) -> bool:
     return bool(token) and token in known_names()
+
+
+@cache
+def given_at_birth() -> frozenset[str]:
+    """The curated list alone: names parents give, without the nickname tables' short
+    forms (Ellie and Gracie are here; Dave and Phil are not)."""
+    return frozenset(COMMON_GIVEN_NAMES.split())
+
+
+def is_given(token: str | None) -> bool:
+    return bool(token) and token in given_at_birth()

@@ -20,6 +20,14 @@ of links cannot join what a guard keeps apart.
    writes their name their own way; within a file that has household groups, only
    records of one group are one list. (Two records without any date of birth, such as
    one parent listed as the contact of two pupils, are exempt.)
+
+   One list also keeps apart two records of one family at two different addresses
+   whose given names are not the same name: names that differ outright, or two names
+   parents give where one is read as a short form of the other (Ella and Ellie,
+   Grace and Gracie: twins who have left home, each a contact for her own children).
+   A typing slip, or a short form that is not itself a given name (Dave, Phil, Jo),
+   may be one parent written two ways by two schools holding her old and new
+   address, so those do not count.
 4. **Conflicting dates of birth.** Two dates that differ in more than one of day,
    month and year, and are not the day and month swapped or one typing slip apart as
    written (two neighbouring digits swapped), belong to different people (a parent
@@ -53,7 +61,7 @@ from typing import Any
 import jellyfish
 
 from graph_etl.matching.features import Features
-from graph_etl.matching.given_names import is_known
+from graph_etl.matching.given_names import is_given, is_known
 
 Dob = tuple[int, int, int]
 GAP_YEARS = 12
@@ -110,6 +118,7 @@ TOO_OLD = "too old to be the child a source records"
 TWINS = "same date of birth, different given names (twins)"
 SIBLINGS = "same family name and address, different given names (siblings)"
 DOB_CONFLICT = "conflicting dates of birth"
+ONE_LIST_APART = "one list names them differently at different addresses"
 
 
 class Guards:
@@ -236,6 +245,21 @@ class Guards:
             return True
         return bool(set(tokens_a) & set(tokens_b))
 
+    def apart_in_one_list(self, a: int, b: int) -> bool:
+        """Records a and b, of one list, are two people of one family at two addresses:
+        both addresses known and different, family names related, and given names
+        that are not the same name. A typing slip, or a short form that is not itself
+        a name parents give (Dave for David), may be one person written two ways;
+        two names parents give (Ella and Ellie, Grace and Gracie) are two people."""
+        f = self.f
+        if not (f.address[a] and f.address[b]) or self.same_address(a, b):
+            return False
+        if self.given_equal(a, b) or not self.family_related(a, b):
+            return False
+        if not self.given_compatible(a, b):
+            return True
+        return is_given(f.given[a]) and is_given(f.given[b])
+
     def family_related(self, a: int, b: int) -> bool:
         f = self.f
         if not f.family[a] or not f.family[b]:
@@ -268,16 +292,17 @@ class Guards:
             return why
         dob_a, dob_b = self.dob[a], self.dob[b]
         file = self.files[a]
-        strict = (
-            file == self.files[b]
-            and (dob_a is not None or dob_b is not None)
-            and (file not in self.grouped_files or self.group_of.get(a) == self.group_of.get(b))
+        one_list = file == self.files[b] and (
+            file not in self.grouped_files or self.group_of.get(a) == self.group_of.get(b)
         )
+        strict = one_list and (dob_a is not None or dob_b is not None)
         if not (self.given_equal(a, b) if strict else self.given_compatible(a, b)):
             if dob_a is not None and dob_a == dob_b:
                 return TWINS
             if self.family_related(a, b) and self.same_address(a, b):
                 return SIBLINGS
+        if one_list and self.apart_in_one_list(a, b):
+            return ONE_LIST_APART
         if (
             dob_a is not None
             and dob_b is not None

@@ -15,6 +15,7 @@ from graph_etl.matching.decisions import load_decisions, record_decision, record
 from graph_etl.matching.guards import (
     DIFFERENT_NHS,
     DOB_CONFLICT,
+    ONE_LIST_APART,
     RELATIVES,
     SIBLINGS,
     TWINS,
@@ -128,6 +129,39 @@ def test_a_chain_of_links_never_joins_twins() -> None:
     groups, _ = outcome.clusters.groups()
     assert sorted(map(sorted, groups)) == [[0, 2], [1]]
     assert outcome.blocked == [(1, 2, TWINS)]
+
+
+def test_twins_who_left_home_are_kept_apart_by_one_list() -> None:
+    """Twins Ella and Ellie Yates live apart: the GP knows Ellie, housing Ella, both
+    with their birthday. Ellie reads as a short form of Ella, so those two records
+    alone look like one woman who moved; the schools' contact list, naming each as
+    her own children's mother at her own address, says there are two."""
+    born = {"dob": "1991-05-17"}
+    elm = {"family_name": "Yates", "line1": "79 Elm Crescent", "postcode": "FX8 9SN"}
+    larch = {"family_name": "Yates", "line1": "36 Larch Close", "postcode": "FX12 0TG"}
+    g = guards(
+        rec("health:patients:1", given_name="Ellie", **born, **elm),
+        rec("housing:members:T1/01", given_name="Ella", **born, **larch),
+        rec("schools:contacts:1", given_name="Ella", **larch),
+        rec("schools:contacts:2", given_name="Ellie", **elm),
+        rec("schools:contacts:3", given_name="Ellie", **larch),
+        rec("schools:contacts:4", given_name="Peter", **larch),
+        rec("schools:contacts:5", given_name="Pete", **elm),
+        rec("schools:contacts:6", given_name="Stuat", **elm),
+        rec("schools:contacts:7", given_name="Stuart", **larch),
+    )
+    assert g.conflict(0, 1) is None
+    assert g.conflict(2, 3) == ONE_LIST_APART
+    assert g.conflict(2, 4) is None  # one address: one mother, written two ways
+    assert g.conflict(5, 6) is None  # Pete is only a short form: a parent who moved
+    assert g.conflict(7, 8) is None  # a typing slip
+    # Each twin's records join; the link between the GP's Ellie and housing's Ella
+    # would put both of the list's mothers in one person.
+    edges = [(0, 3, None), (1, 2, None), (0, 1, g.conflict(0, 1))]
+    outcome = cluster(9, edges, g)
+    groups, _ = outcome.clusters.groups()
+    assert [0, 3] in groups and [1, 2] in groups
+    assert outcome.blocked == [(0, 1, ONE_LIST_APART)]
 
 
 def test_decided_apart_stays_apart() -> None:
