@@ -187,9 +187,13 @@ def current_policy() -> Policy:
     return policy
 
 
-def _sign_in_first() -> Any:
+def _sign_in_first(capability: str) -> Any:
     """A signed-out visitor goes to the sign-in page; a JSON API caller gets a 401
-    (rendered as JSON by `errors`), never a redirect."""
+    (rendered as JSON by `errors`), never a redirect. Either is a refused attempt,
+    audited as `signed_out` (not an alert: an expired session is everyday)."""
+    from webapp import audit  # late: audit needs the app's database
+
+    audit.record("signed_out", {"capability": capability}, outcome="unauthenticated")
     if request.path.startswith("/api/"):
         abort(401)
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
@@ -206,7 +210,7 @@ def requires(capability: str) -> Callable[[View], View]:
             from webapp import audit  # late: audit needs the app's database
 
             if not current_user.is_authenticated:
-                return _sign_in_first()
+                return _sign_in_first(capability)
             if not current_policy().allows(capability):
                 audit.record("denied", {"capability": capability}, outcome="denied")
                 abort(403)
@@ -224,7 +228,7 @@ def signed_in(view: View) -> View:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return _sign_in_first()
+            return _sign_in_first("signed_in")
         return view(*args, **kwargs)
 
     guarded.required_capability = "signed_in"  # type: ignore[attr-defined]

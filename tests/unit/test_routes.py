@@ -53,11 +53,17 @@ def test_every_api_route_needs_its_capability(app) -> None:  # type: ignore[no-u
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from webapp.store import audit_events
+
     client = app.test_client()
+    tried = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC or "GET" not in rule.methods:
             continue
         url = rule.rule.replace("<person_id>", "P1")
+        tried.append(url)
         response = client.get(url)
         if rule.rule.startswith("/api/"):  # the JSON API: a 401, never a redirect
             assert response.status_code == 401, url
@@ -65,6 +71,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(app) -> None:  # type: ignore[n
             continue
         assert response.status_code == 302, url
         assert "/login" in response.headers["Location"]
+    # ... and each refused attempt is audited (not as an alert: sessions expire daily).
+    with app.extensions["store"].connect() as conn:
+        events = list(conn.execute(select(audit_events)))
+    assert [(event.action, event.outcome, event.username) for event in events] == [
+        ("signed_out", "unauthenticated", None)
+    ] * len(tried)
+    assert ['"path": "/person/P1"' in event.detail for event in events].count(True) == 1
 
 
 def test_role_without_capability_is_refused_and_audited(app) -> None:  # type: ignore[no-untyped-def]
