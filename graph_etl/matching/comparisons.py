@@ -282,6 +282,21 @@ def _similar_text(column: str, words: str, limits: tuple[float, ...]) -> list[Le
     return levels
 
 
+def _exact_or_slip(name: str, column: str, reasons: tuple[str, str, str]) -> Comparison:
+    """A comparison of `column` with three levels: equal, one typing slip, else
+    (`reasons` for each, in that order)."""
+    same, slip, differ = reasons
+    return Comparison(
+        name,
+        f"{column}_l IS NULL OR {column}_r IS NULL",
+        (
+            Level("exact", f"{column}_l = {column}_r", same),
+            Level("typo", f"{{dl}}({column}_l, {column}_r) <= 1", slip),
+            _else(differ),
+        ),
+    )
+
+
 # Each field on its own, for data with no households or relatives in it, such as the
 # FEBRL benchmark's (`benchmarks/matching.py` trains a model on these). Not part of
 # the county model: there, separate address fields count one household's evidence
@@ -321,23 +336,15 @@ FIELD_COMPARISONS: tuple[Comparison, ...] = (
             _else("dates of birth differ"),
         ),
     ),
-    Comparison(
+    _exact_or_slip(
         "postcode",
-        "postcode_l IS NULL OR postcode_r IS NULL",
-        (
-            Level("exact", "postcode_l = postcode_r", "same postcode"),
-            Level("typo", "{dl}(postcode_l, postcode_r) <= 1", "postcode differs by one character"),
-            _else("postcodes differ"),
-        ),
+        "postcode",
+        ("same postcode", "postcode differs by one character", "postcodes differ"),
     ),
-    Comparison(
+    _exact_or_slip(
         "house_number",
-        "addr_num_l IS NULL OR addr_num_r IS NULL",
-        (
-            Level("exact", "addr_num_l = addr_num_r", "same house number"),
-            Level("typo", "{dl}(addr_num_l, addr_num_r) <= 1", "house numbers one digit apart"),
-            _else("house numbers differ"),
-        ),
+        "addr_num",
+        ("same house number", "house numbers one digit apart", "house numbers differ"),
     ),
     Comparison(
         "street",
