@@ -38,7 +38,12 @@ def _etl(args: argparse.Namespace) -> int:
     settings = GraphSettings.from_env()
     graph_server.start(settings)
     with Graph(settings) as graph:
-        report = etl.run(graph, Path(args.extracts), Path(args.report) if args.report else None)
+        report = etl.run(
+            graph,
+            Path(args.extracts),
+            Path(args.report) if args.report else None,
+            rescore_all=args.rescore_all,
+        )
     print(report.summary())
     failed = [name for name, item in report.sources.items() if item["status"] == "failed"]
     return 1 if failed else 0
@@ -220,6 +225,11 @@ def parser() -> argparse.ArgumentParser:
         help="folder with one sub-folder per source (default: the sample county)",
     )
     etl.add_argument("--report", help="write the load report (JSON) here")
+    etl.add_argument(
+        "--rescore-all",
+        action="store_true",
+        help="score every candidate pair again, not only those with a new or changed record",
+    )
     etl.set_defaults(run=_etl)
 
     generate = commands.add_parser("generate", help="write a synthetic county's extracts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
 import time
 from collections import Counter
@@ -115,10 +116,13 @@ def run(
     state_dir: Path | None = None,
     match_settings: MatchSettings | None = None,
     decisions: list[Decision] | None = None,
+    rescore_all: bool = False,
 ) -> EtlReport:
     """Read, match, build and load. `state_dir` (default: the graph settings' state
-    folder) keeps each source's last good read. Clerical `decisions` default to those
-    in the relational store; person ids carry forward from what the graph holds."""
+    folder) keeps each source's last good read and the pairs matching scored, so that
+    a refresh scores only pairs with a new or changed record (`rescore_all`: score
+    them all again). Clerical `decisions` default to those in the relational store;
+    person ids carry forward from what the graph holds."""
     started = datetime.now(UTC)
     report = EtlReport(started)
     manifests = manifests if manifests is not None else load_manifests()
@@ -137,6 +141,9 @@ def run(
 
     results = read_all(manifests, extracts, report, state_dir)
     phase("read")
+    scores_dir = state_dir / "last_match" if state_dir is not None else None
+    if rescore_all and scores_dir is not None:
+        shutil.rmtree(scores_dir, ignore_errors=True)
     store = decision_store.make_engine() if decisions is None else None
     matched = match(
         [record for result in results.values() for record in result.people()],
@@ -144,7 +151,7 @@ def run(
         decisions=decision_store.load_decisions(store) if store is not None else decisions,
         settings=match_settings or MatchSettings.from_env(quiet=quiet),
         relationships=[item for result in results.values() for item in result.relationships()],
-        scores_dir=state_dir / "last_match" if state_dir is not None else None,
+        scores_dir=scores_dir,
     )
     report.people = matched.stats["people"]
     report.matching = {

@@ -104,6 +104,26 @@ def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
     assert fingerprint.fingerprint(graph) == changed
 
 
+def test_a_refresh_scores_only_the_changed_records_unless_told_otherwise(
+    graph, county: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    first = refresh(graph, county, tmp_path)
+    records = first.matching["records"]
+    assert first.matching["rescored_records"] == records  # nothing kept yet
+    edit(
+        county / "schools" / "pupils.csv",
+        "8 Quay Street,,Exeford,EX9 2CD",
+        "2 Harbour View,,Exeford,EX9 3EF",
+    )
+    second = refresh(graph, county, tmp_path)
+    assert 0 < second.matching["rescored_records"] < records
+    state = tmp_path / "state"
+    again = etl.run(graph, county, quiet=True, state_dir=state, rescore_all=True)
+    assert again.matching["rescored_records"] == records
+    # ... and scoring everything again finds the same people: nothing to write.
+    assert all(n["written"] == 0 for step, n in again.loaded.items() if step != "sources")
+
+
 def test_new_rows_created_or_merged_give_the_same_graph(
     graph, county: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
