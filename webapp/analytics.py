@@ -3,7 +3,9 @@
 The rows come from policy-filtered queries (`repository.analyst_rows`); the family
 networks are the connected components of the family relationships (networkx). Counts
 from 1 to 4 are shown as "fewer than 5", the usual small-number suppression for
-published statistics about children and families.
+published statistics about children and families. Each column adds up to a total the
+page shows, so a column with just one such count would give it away by subtraction:
+there the next smallest count is not shown either (secondary suppression).
 """
 
 from __future__ import annotations
@@ -24,6 +26,22 @@ def shown(count: int) -> str:
     if 0 < count < SUPPRESS_BELOW:
         return f"fewer than {SUPPRESS_BELOW}"
     return f"{count:,}"
+
+
+NOT_SHOWN = "not shown"
+
+
+def published(column: list[int]) -> list[str]:
+    """A column of counts that adds up to a shown total, as published: counts from 1 to
+    4 as "fewer than 5"; and when only one count is that small, the smallest count of
+    5 or more as "not shown", so that the small one cannot be worked out from the total."""
+    small = [row for row, count in enumerate(column) if 0 < count < SUPPRESS_BELOW]
+    hidden: set[int] = set()
+    if len(small) == 1:
+        larger = [row for row, count in enumerate(column) if count >= SUPPRESS_BELOW]
+        if larger:
+            hidden.add(min(larger, key=lambda row: (column[row], row)))
+    return [NOT_SHOWN if row in hidden else shown(count) for row, count in enumerate(column)]
 
 
 Bands = tuple[tuple[int, int | None, str], ...]  # (lowest, highest or None, label)
@@ -59,8 +77,11 @@ class Figures:
     tables: list[Table]
 
 
-def _counted(counts: Counter[str], bands: Bands) -> list[tuple[str, ...]]:
-    return [(label, shown(counts.get(label, 0))) for _, _, label in bands]
+def _counted(bands: Bands, *columns: Counter[str]) -> list[tuple[str, ...]]:
+    """One row per band: its label, then its count in each column, as published."""
+    labels = [label for _, _, label in bands]
+    cells = [published([counts.get(label, 0) for label in labels]) for counts in columns]
+    return [(label, *row) for label, *row in zip(labels, *cells, strict=True)]
 
 
 def figures(
@@ -99,22 +120,19 @@ def figures(
             "known",
             "People by how many agencies know them",
             ("Agencies", "People"),
-            _counted(by_known, KNOWN_BANDS),
+            _counted(KNOWN_BANDS, by_known),
         ),
         Table(
             "sizes",
             "Family networks by size",
             ("People in the network", "Family networks"),
-            _counted(by_size, SIZE_BANDS),
+            _counted(SIZE_BANDS, by_size),
         ),
         Table(
             "involved",
             "Family networks by how many agencies are currently involved with any member",
             ("Agencies currently involved", "Family networks", "People with no recorded family"),
-            [
-                (label, shown(by_involved.get(label, 0)), shown(alone_involved.get(label, 0)))
-                for _, _, label in AGENCY_BANDS
-            ],
+            _counted(AGENCY_BANDS, by_involved, alone_involved),
         ),
         Table(
             "largest",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.analytics import figures, shown
+from webapp.analytics import figures, published, shown
 
 
 def test_small_counts_are_suppressed() -> None:
@@ -13,6 +13,15 @@ def test_small_counts_are_suppressed() -> None:
         "5",
         "1,234",
     ]
+
+
+def test_a_lone_small_count_takes_the_next_smallest_with_it() -> None:
+    # Each column adds up to a total the page shows: 3 = total - 120 - 50 otherwise.
+    assert published([120, 3, 50, 0]) == ["120", "fewer than 5", "not shown", "0"]
+    assert published([120, 3, 2, 50]) == ["120", "fewer than 5", "fewer than 5", "50"]
+    assert published([7, 3, 7]) == ["not shown", "fewer than 5", "7"]  # the first of a tie
+    assert published([3, 0]) == ["fewer than 5", "0"]  # the total is small too
+    assert published([120, 50]) == ["120", "50"]
 
 
 def people(*spec: tuple[str, list[str]]) -> list[dict]:
