@@ -96,11 +96,3 @@ def test_other_settings_score_everything_again(county, tmp_path: Path) -> None: 
     assert result.stats["rescored_records"] == len(records)
     assert rescoring.load(tmp_path) is not None
     assert len(list(tmp_path.glob("*.parquet"))) == 2  # older files are removed
-
-
-def test_the_model_stays_scaled_for_the_last_full_count() -> None:
-    saved = rescoring.Saved("k", 1000, {}, None, [])  # type: ignore[arg-type]
-    assert rescoring.scale_for(saved, 1040) == 1000
-    assert rescoring.scale_for(saved, 960) == 1000
-    assert rescoring.scale_for(saved, 1060) == 1060
-    assert rescoring.scale_for(None, 1040) == 1040

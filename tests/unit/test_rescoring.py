@@ -1,0 +1,90 @@
+"""The scored pairs kept between runs (graph_etl.matching.rescoring), on hand-made pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from graph_etl.matching import rescoring
+from graph_etl.matching.scoring import Edges
+
+NAMES = ["name", "dob"]
+
+
+def edges(*pairs: tuple[int, int, float, tuple[int, int]]) -> Edges:
+    """Pairs (left row, right row, weight, comparison levels), strongest first."""
+    patterns: list[tuple[tuple[int, ...], None]] = []
+    index: list[int] = []
+    for *_, levels in pairs:
+        if (levels, None) not in patterns:
+            patterns.append((levels, None))
+        index.append(patterns.index((levels, None)))
+    return Edges(
+        left=[pair[0] for pair in pairs],
+        right=[pair[1] for pair in pairs],
+        weight=[pair[2] for pair in pairs],
+        probability=[pair[2] / 100 for pair in pairs],
+        pattern=index,
+        patterns=patterns,  # type: ignore[arg-type]
+        names=NAMES,
+    )
+
+
+def test_kept_pairs_follow_their_records_and_changed_ones_give_way(tmp_path: Path) -> None:
+    ids = ["a", "b", "c", "d"]
+    hashes = pa.array([1, 2, 3, 4], pa.uint64())
+    rescoring.save(tmp_path, "k", 4, ids, hashes, edges((0, 1, 30, (2, 1)), (2, 3, 20, (1, 1))))
+    saved = rescoring.load(tmp_path)
+    assert saved is not None and saved.key == "k" and saved.records == 4
+    assert saved.hashes == {"a": 1, "b": 2, "c": 3, "d": 4}
+
+    # Now: "a" has gone, "e" is new, "c" changed; rows are renumbered.
+    now = ["b", "c", "d", "e"]
+    changed = rescoring.changed_rows(now, pa.array([2, 9, 4, 5], pa.uint64()), saved)
+    assert changed == [False, True, False, True]
+    fresh = edges((1, 3, 25, (2, 2)))  # c-e, scored afresh
+    merged = rescoring.merge(saved, now, changed, fresh)
+    # a-b went with "a", c-d with the change to "c"; c-e is new.
+    assert list(zip(merged.left, merged.right, merged.weight, strict=True)) == [(1, 3, 25)]
+    assert merged.patterns[merged.pattern[0]] == ((2, 2), None)
+
+
+def test_unchanged_pairs_are_renumbered_and_sorted_with_fresh_ones(tmp_path: Path) -> None:
+    ids = ["a", "b", "c"]
+    rescoring.save(
+        tmp_path, "k", 3, ids, pa.array([1, 2, 3], pa.uint64()), edges((0, 1, 30, (2, 1)))
+    )
+    saved = rescoring.load(tmp_path)
+    assert saved is not None
+    now = ["x", "b", "a", "c"]  # "x" is new and sorts first; a and b swap places
+    changed = rescoring.changed_rows(now, pa.array([7, 2, 1, 3], pa.uint64()), saved)
+    merged = rescoring.merge(saved, now, changed, edges((0, 3, 40, (1, 2))))
+    assert list(zip(merged.left, merged.right, merged.weight, strict=True)) == [
+        (0, 3, 40),
+        (1, 2, 30),  # b-a kept, as (lower row, higher row)
+    ]
+
+
+def test_a_save_killed_before_its_header_leaves_the_last_set(tmp_path: Path) -> None:
+    rescoring.save(tmp_path, "k1", 2, ["a", "b"], pa.array([1, 2], pa.uint64()), edges())
+    (tmp_path / "records-dead.parquet").write_bytes(b"half written")
+    (tmp_path / "pairs-dead.parquet").write_bytes(b"half written")
+    saved = rescoring.load(tmp_path)
+    assert saved is not None and saved.key == "k1"
+    rescoring.save(tmp_path, "k2", 2, ["a", "b"], pa.array([1, 2], pa.uint64()), edges())
+    assert sorted(path.name.split("-")[0] for path in tmp_path.glob("*.parquet")) == [
+        "pairs",
+        "records",
+    ]  # the next complete save clears what the killed one left
+    assert rescoring.load(tmp_path).key == "k2"  # type: ignore[union-attr]
+    (tmp_path / "header.json").write_text("{")
+    assert rescoring.load(tmp_path) is None  # unreadable: everything is scored again
+
+
+def test_the_model_stays_scaled_for_the_last_full_count() -> None:
+    saved = rescoring.Saved("k", 1000, {}, pa.table({}), [])
+    assert rescoring.scale_for(saved, 1040) == 1000
+    assert rescoring.scale_for(saved, 960) == 1000
+    assert rescoring.scale_for(saved, 1060) == 1060
+    assert rescoring.scale_for(None, 1040) == 1040
