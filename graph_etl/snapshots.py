@@ -152,16 +152,23 @@ def load_state_digest(state_dir: Path) -> str | None:
     return header.get("digest") if header else None
 
 
-def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None:
-    """The saved load state if its digest is `digest`, else None (missing, other or
-    unreadable: the caller then reads the state from the graph)."""
+def _body_if(path: Path, digest: str) -> Any | None:
+    """The body of a file saved by the load of `digest`, else None (missing, saved by
+    another load, or unreadable: the caller then reads the graph instead)."""
     try:
-        with gzip.open(_state_path(state_dir), "rb") as handle:
+        with gzip.open(path, "rb") as handle:
             header, _ = _read_header(handle)
             if header is None or header.get("digest") != digest:
                 return None
-            body = orjson.loads(handle.read())
+            return orjson.loads(handle.read())
     except (OSError, EOFError, ValueError):
+        return None
+
+
+def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None:
+    """The saved load state if its digest is `digest`, else None."""
+    body = _body_if(_state_path(state_dir), digest)
+    if body is None:
         return None
     return {name: StepState(item["hashes"], set(item["dormant"])) for name, item in body.items()}
 
@@ -177,11 +184,4 @@ def save_person_ids(state_dir: Path, digest: str, person_of: dict[str, str]) -> 
 
 def load_person_ids(state_dir: Path, digest: str) -> dict[str, str] | None:
     """The saved record -> person map if it was saved by the load of `digest`, else None."""
-    try:
-        with gzip.open(_person_ids_path(state_dir), "rb") as handle:
-            header, _ = _read_header(handle)
-            if header is None or header.get("digest") != digest:
-                return None
-            return orjson.loads(handle.read())
-    except (OSError, EOFError, ValueError):
-        return None
+    return _body_if(_person_ids_path(state_dir), digest)
