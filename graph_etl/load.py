@@ -162,6 +162,13 @@ def state_digest(states: dict[str, StepState]) -> str:
     return digest.hexdigest()
 
 
+def loaded_digest(graph: Graph) -> str | None:
+    """The digest the graph's `LoadState` marker gives: that of the last complete load,
+    None before the first or while a load is writing."""
+    marker = graph.read_one("state/load_marker")
+    return marker["digest"] if marker else None
+
+
 def held_states(
     graph: Graph, state_dir: Path | None
 ) -> tuple[dict[str, StepState], str | None, bool]:
@@ -169,8 +176,7 @@ def held_states(
     (None: none, or a load was interrupted), and whether the states are the saved copy
     of the last load (used when the marker says that is what the graph holds; else
     they are read from the graph)."""
-    marker = graph.read_one("state/load_marker")
-    held_digest = marker["digest"] if marker else None
+    held_digest = loaded_digest(graph)
     if state_dir is not None and held_digest is not None:
         saved = snapshots.load_load_state(state_dir, held_digest)
         if saved is not None and set(saved) == set(LOAD_ORDER):
@@ -182,9 +188,9 @@ def previous_person_ids(graph: Graph, state_dir: Path | None) -> dict[str, str]:
     """Which person each current source record is in, as the graph holds it: the copy
     the last complete load saved, when the graph's marker says that is what it holds
     (as for the keys and hashes), else read from the graph."""
-    marker = graph.read_one("state/load_marker")
-    if state_dir is not None and marker and marker["digest"] is not None:
-        saved = snapshots.load_person_ids(state_dir, marker["digest"])
+    digest = loaded_digest(graph)
+    if state_dir is not None and digest is not None:
+        saved = snapshots.load_person_ids(state_dir, digest)
         if saved is not None:
             return saved
     return {row["record"]: row["person"] for row in graph.read("state/person_ids")}

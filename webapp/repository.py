@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 
 from graph_etl.graph import Graph
+from graph_etl.load import loaded_digest
 from graph_etl.model import FAMILY_TYPES, person_details
 from graph_etl.standardise import name_key, phonetic_key
 from webapp.policy import Policy
@@ -562,8 +563,7 @@ def sources(policy: Policy) -> list[dict[str, Any]]:
 def load_digest() -> str | None:
     """The digest of the graph's last complete load (None while a load is writing, or
     before the first): equal digests, equal graphs."""
-    marker = graph().read_one("state/load_marker")
-    return marker["digest"] if marker else None
+    return loaded_digest(graph())
 
 
 def analyst_rows(policy: Policy) -> AnalystRows:
