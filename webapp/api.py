@@ -20,7 +20,7 @@ import yaml
 from flask import Blueprint, jsonify, request
 
 from webapp import audit, errors, repository
-from webapp.people import person_not_found, team_for
+from webapp.people import MAX_PERSON_ID, person_not_found, team_for
 from webapp.policy import current_policy, requires, signed_in
 from webapp.search import parse as parse_search
 from webapp.search import refuse_hidden_identifiers
@@ -28,7 +28,6 @@ from webapp.search import refuse_hidden_identifiers
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 OPENAPI_FILE = Path(__file__).parent / "openapi.yaml"
-MAX_PERSON_ID = 40
 SEARCH_PARAMETERS = frozenset(
     {"name", "dob-day", "dob-month", "dob-year", "postcode", "identifier"}
 )

@@ -22,12 +22,15 @@ from webapp.search import refuse_hidden_identifiers
 
 bp = Blueprint("people", __name__)
 
+# Longer than any person id: a longer one is never looked up in full.
+MAX_PERSON_ID = 40
+
 
 def person_not_found(action: str, person_id: str) -> NoReturn:
     """The viewer gets "not found" whether the id is wrong or names someone outside
     their policy (saying which would confirm that the person exists); the audit tells
     them apart, and a refused view is recorded as denied, which alerts administrators."""
-    outcome = "denied" if repository.exists(person_id[:40]) else "not_found"
+    outcome = "denied" if repository.exists(person_id[:MAX_PERSON_ID]) else "not_found"
     audit.record(action, {"person_id": person_id}, outcome=outcome)
     abort(404)
 
@@ -59,7 +62,7 @@ def search():  # type: ignore[no-untyped-def]
 @bp.route("/person/<person_id>")
 @requires("view_person")
 def person(person_id: str):  # type: ignore[no-untyped-def]
-    if len(person_id) > 40:
+    if len(person_id) > MAX_PERSON_ID:
         abort(404)
     page = repository.person_page(current_policy(), person_id)
     if page is None:
@@ -72,7 +75,7 @@ def person(person_id: str):  # type: ignore[no-untyped-def]
 @requires("view_person")
 def person_network(person_id: str):  # type: ignore[no-untyped-def]
     """Nodes and edges for the interactive family network (expanded one person at a time)."""
-    found = repository.network(current_policy(), person_id[:40])
+    found = repository.network(current_policy(), person_id[:MAX_PERSON_ID])
     if found is None:
         person_not_found("view_network", person_id)
     audit.record("view_network", {"person_id": person_id})
@@ -84,7 +87,7 @@ def person_network(person_id: str):  # type: ignore[no-untyped-def]
 def trace(person_id: str):  # type: ignore[no-untyped-def]
     """Out-of-hours address trace: every address any agency holds, most recent first."""
     policy = current_policy()
-    addresses = repository.address_trace(policy, person_id[:40])
+    addresses = repository.address_trace(policy, person_id[:MAX_PERSON_ID])
     if addresses is None:
         person_not_found("trace_address", person_id)
     audit.record("trace_address", {"person_id": person_id, "addresses": len(addresses)})
@@ -94,7 +97,7 @@ def trace(person_id: str):  # type: ignore[no-untyped-def]
 
 def team_for(person_id: str, action: str) -> tuple[repository.PersonPage, team.Team]:
     """The team around a person the viewer may see, audited as `action`; else 404."""
-    page = repository.person_page(current_policy(), person_id[:40])
+    page = repository.person_page(current_policy(), person_id[:MAX_PERSON_ID])
     if page is None:
         person_not_found(action, person_id)
     found = team.team_around(page)
