@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.integration.conftest import PASSWORD, signed_in
-from webapp import create_app, users
+from tests.integration.conftest import close, make_app, signed_in
 from webapp.store import audit_events
 
 API = "/api/v1"
@@ -201,16 +200,9 @@ def test_the_openapi_document_is_served(app) -> None:  # type: ignore[no-untyped
 
 def test_graph_outage_is_503_json_with_retry(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     down = dataclasses.replace(graph_settings, uri="bolt://127.0.0.1:9")
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite'}",
-            "WTF_CSRF_ENABLED": False,
-            "GRAPH_SETTINGS": down,
-        }
-    )
-    users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
+    app = make_app(down, tmp_path / "down.sqlite", ("social_worker",))
     response = signed_in(app, "social_worker").get(f"{API}/search?name=jones")
-    app.extensions["graph"].close()
+    close(app)
     assert response.status_code == 503 and response.mimetype == "application/json"
     assert response.headers["Retry-After"]
     assert response.get_json()["error"]["status"] == 503

@@ -10,7 +10,7 @@ import pytest
 from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
 from tests.conftest import MINI_COUNTY, another_server
-from webapp import create_app, users
+from tests.integration.conftest import close, make_app, signed_in
 
 
 def test_graph_outage_and_recovery(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -21,16 +21,8 @@ def test_graph_outage_and_recovery(graph_settings, tmp_path: Path) -> None:  # t
     try:
         with Graph(settings) as graph:
             etl.run(graph, MINI_COUNTY, quiet=True, state_dir=tmp_path / "etl")
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
-                "WTF_CSRF_ENABLED": False,
-                "GRAPH_SETTINGS": settings,
-            }
-        )
-        users.upsert(app.extensions["store"], "duty_team", "a-long-password", "duty_team")
-        client = app.test_client()
-        client.post("/login", data={"username": "duty_team", "password": "a-long-password"})
+        app = make_app(settings, tmp_path / "web.sqlite", ("duty_team",))
+        client = signed_in(app, "duty_team")
         assert client.get("/search?name=jones").status_code == 200
 
         graph_server.stop(settings)
@@ -43,6 +35,6 @@ def test_graph_outage_and_recovery(graph_settings, tmp_path: Path) -> None:  # t
         graph_server.start(settings)
         back = client.get("/search?name=jones")
         assert back.status_code == 200 and "Liam Jones" in back.get_data(as_text=True)
-        app.extensions["graph"].close()
+        close(app)
     finally:
         graph_server.stop(settings)

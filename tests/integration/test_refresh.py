@@ -20,7 +20,7 @@ from graph_etl import etl, fingerprint, load
 from graph_etl.graph import Graph
 from graph_etl.sources.manifest import FAMILY_TYPES
 from tests.conftest import MINI_COUNTY
-from webapp import create_app, users
+from tests.integration.conftest import close, make_app, signed_in
 from webapp.policy import policy_for
 
 
@@ -274,8 +274,6 @@ def patch_writes(monkeypatch, crash_after: int | None) -> dict[str, int]:  # typ
 
 # The web app keeps serving while a refresh runs.
 
-PASSWORD = "integration-password"
-
 
 def test_the_web_app_keeps_serving_during_a_refresh(
     graph, graph_settings, county: Path, tmp_path: Path
@@ -283,19 +281,8 @@ def test_the_web_app_keeps_serving_during_a_refresh(
     """Person pages requested all through refreshes (each query sees committed
     transactions only) are all served: no error page, and never the 503 page that
     asks the user to retry."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
-            "WTF_CSRF_ENABLED": False,
-            "GRAPH_SETTINGS": graph_settings,
-        }
-    )
-    users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": "social_worker", "password": PASSWORD}).status_code
-        == 302
-    )
+    app = make_app(graph_settings, tmp_path / "web.sqlite", ("social_worker",))
+    client = signed_in(app, "social_worker")
     html = client.get("/search?name=liam+jones").get_data(as_text=True)
     liam = re.findall(r'href="/person/(P[0-9a-f]+)"', html)[0]
     changed = tmp_path / "changed"
@@ -332,6 +319,6 @@ def test_the_web_app_keeps_serving_during_a_refresh(
             assert "Liam Jones" in response.get_data(as_text=True)
     finally:
         worker.join()
-        app.extensions["graph"].close()
+        close(app)
     assert not failures
     assert during >= 10 and set(statuses) == {200}

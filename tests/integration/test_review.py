@@ -13,11 +13,12 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from webapp import create_app, matches, users
+from tests.integration.conftest import close, make_app
+from tests.integration.conftest import signed_in as sign_in
+from webapp import matches
 from webapp.policy import policy_for
 from webapp.store import audit_events
 
-PASSWORD = "integration-password"
 LIAM_SCHOOL, MIA_CARE = "schools:pupils:H930123456010", "social_care:ssd_person:1003"
 TOM_SCHOOL, LIAM_CARE = "schools:pupils:J930123456030", "social_care:ssd_person:1002"
 SIBLINGS = "same family name and address, different given names (siblings)"
@@ -58,23 +59,13 @@ def review_pairs(graph) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture()
 def app(graph, graph_settings, tmp_path: Path):  # type: ignore[no-untyped-def]
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite'}",
-            "WTF_CSRF_ENABLED": False,
-            "GRAPH_SETTINGS": graph_settings,
-        }
-    )
-    for role in ("data_quality", "social_worker"):
-        users.upsert(app.extensions["store"], role, PASSWORD, role)
+    app = make_app(graph_settings, tmp_path / "web.sqlite", ("data_quality", "social_worker"))
     yield app
-    app.extensions.get("graph") and app.extensions["graph"].close()
+    close(app)
 
 
 def signed_in(app, role: str = "data_quality"):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert client.post("/login", data={"username": role, "password": PASSWORD}).status_code == 302
-    return client
+    return sign_in(app, role)
 
 
 def audited(app, action: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]

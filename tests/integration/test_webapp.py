@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import PASSWORD, signed_in
-from webapp import create_app, users
+from tests.integration.conftest import PASSWORD, close, make_app, signed_in
+from webapp import users
 
 
 def person_id(client, name: str) -> str:  # type: ignore[no-untyped-def]
@@ -187,16 +187,9 @@ def test_bad_search_input_gets_a_message(app) -> None:  # type: ignore[no-untype
 
 def test_graph_outage_is_a_503_with_retry(graph_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     down = dataclasses.replace(graph_settings, uri="bolt://127.0.0.1:9")
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'down.sqlite'}",
-            "WTF_CSRF_ENABLED": False,
-            "GRAPH_SETTINGS": down,
-        }
-    )
-    users.upsert(app.extensions["store"], "social_worker", PASSWORD, "social_worker")
+    app = make_app(down, tmp_path / "down.sqlite", ("social_worker",))
     response = signed_in(app, "social_worker").get("/search?name=jones")
-    app.extensions["graph"].close()
+    close(app)
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert "service is unavailable" in response.get_data(as_text=True)
@@ -351,17 +344,9 @@ def renamed(graph_settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     with Graph(settings) as connection:
         connection.write("admin/clear_graph")
         etl.run(connection, county, quiet=True, state_dir=tmp_path_factory.mktemp("renamed-etl"))
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{database}",
-                "WTF_CSRF_ENABLED": False,
-                "GRAPH_SETTINGS": settings,
-            }
-        )
-        for role in ("social_worker", "probation_officer"):
-            users.upsert(app.extensions["store"], role, PASSWORD, role)
+        app = make_app(settings, database, ("social_worker", "probation_officer"))
         yield app
-        app.extensions.get("graph") and app.extensions["graph"].close()
+        close(app)
         if not started:  # the shared graph: put the mini county back
             connection.write("admin/clear_graph")
             etl.run(connection, MINI_COUNTY, quiet=True)
