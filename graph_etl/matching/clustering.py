@@ -74,10 +74,13 @@ def cluster(
     guards: Guards,
     same: Iterable[tuple[int, int]] = (),
     different: Iterable[tuple[int, int]] = (),
+    clusters: Clusters | None = None,
 ) -> ClusterOutcome:
     """Join `edges` (pairs at or above the link threshold, strongest first, each with
-    the guards' verdict on that pair, so two lone records need no further check)."""
-    clusters = Clusters(size)
+    the guards' verdict on that pair, so two lone records need no further check).
+    `clusters`: groups already formed elsewhere, with no record of `edges` or of the
+    decisions in them (see `reuse`)."""
+    clusters = clusters if clusters is not None else Clusters(size)
     apart: dict[int, set[int]] = {}
     for a, b in different:
         apart.setdefault(a, set()).add(b)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graph_etl.gc_pauses import no_gc_pauses
-from graph_etl.matching import features, model_store, rescoring
-from graph_etl.matching.clustering import cluster
+from graph_etl.matching import features, model_store, rescoring, reuse
+from graph_etl.matching.clustering import Clusters, cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
 from graph_etl.matching.ids import assign_ids
@@ -115,19 +116,18 @@ def _match(
     names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
     rescored = len(records)
     hashes = rescoring.record_hashes(built.table) if scores_dir is not None else None
+    changed: list[bool] | None = None
+    trace: rescoring.Trace | None = None
     if saved is not None and hashes is not None:
         changed = rescoring.changed_rows(built.ids, hashes, saved)
         rescored = sum(changed)
         fresh = score(built.table, scaled, settings, changed) if rescored else Edges.empty(names)
-        edges = rescoring.merge(saved, built.ids, changed, fresh)
+        edges, trace = rescoring.merge_traced(saved, built.ids, changed, fresh)
     elif len(records) > 1:
         edges = score(built.table, scaled, settings)
     else:
         edges = Edges.empty(names)
     built.table = None  # the backend has what it needs; free the memory
-    if scores_dir is not None and hashes is not None:
-        key = rescoring.key(scaled, settings.review_threshold)
-        rescoring.save(scores_dir, key, scaled.records, built.ids, hashes, edges)
     clock.lap(
         "scored",
         f"{len(edges):,} pairs at or above {settings.review_threshold} "
@@ -135,21 +135,38 @@ def _match(
     )
 
     same, different, decided = _decided(decisions or [], row_of)
+    named = sorted({d.record_a for d in decisions or []} | {d.record_b for d in decisions or []})
     linkable = sum(1 for p in edges.probability if p >= settings.link_threshold)
     guards = Guards(built, relationships, row_of)
-    verdicts = [guards.conflict(a, b) for a, b in zip(edges.left, edges.right, strict=True)]
-    held = ambiguous(edges, linkable, verdicts, guards, settings.link_threshold)
-    outcome = cluster(
-        len(built.ids),
-        ((edges.left[i], edges.right[i], verdicts[i]) for i in range(linkable) if i not in held),
-        guards,
-        same=same,
-        different=different,
-    )
-    groups, roots = outcome.clusters.groups()
+    keeping = scores_dir is not None and hashes is not None
+    signature = reuse.signatures(guards, built.ids) if keeping else {}
+    results_key = reuse.results_key(settings.link_threshold, guards.grouped_files)
+    plan: reuse.Plan | None = None
+    if changed is not None and trace is not None:
+        plan = reuse.plan(
+            saved, results_key, built.ids, row_of, changed, edges, trace, signature, set(named)
+        )
+    decided_now = _decide(edges, linkable, guards, settings.link_threshold, same, different, plan)
+    verdicts, held, clusters = decided_now.verdict, decided_now.held, decided_now.clusters
+    groups, roots = clusters.groups()
+    if scores_dir is not None and hashes is not None:
+        ids = built.ids
+        kept = rescoring.Results(
+            key=results_key,
+            decided=named,
+            verdict=verdicts,
+            held=[index in held for index in range(len(edges))],
+            blocked=decided_now.blocked,
+            root={ids[row]: ids[root] for row, root in enumerate(roots) if root != row},
+            signature={ids[row]: text for row, text in signature.items()},
+        )
+        key = rescoring.key(scaled, settings.review_threshold)
+        rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept)
+    fresh_edges = len(edges) if plan is None else sum(plan.dirty)
     clock.lap(
         "clustered",
-        f"{len(groups):,} people, {len(outcome.blocked):,} pairs guarded, {len(held):,} held",
+        f"{len(groups):,} people, {sum(1 for why in decided_now.blocked if why):,} pairs "
+        f"guarded, {len(held):,} held ({fresh_edges:,} pairs decided afresh)",
     )
 
     ids = built.ids
@@ -163,8 +180,9 @@ def _match(
     review = review_pairs(ids, edges, linkable, held, roots, decided, verdicts, explain)
     clock.lap("explained", f"{len(review):,} pairs for review")
     blocked: dict[str, int] = {}
-    for _, _, why in outcome.blocked:
-        blocked[why] = blocked.get(why, 0) + 1
+    for why in decided_now.blocked:
+        if why is not None:
+            blocked[why] = blocked.get(why, 0) + 1
     stats = {
         "records": len(ids),
         "people": len(groups),
@@ -178,9 +196,61 @@ def _match(
     return MatchResult(links, review, events, model.version, stats)
 
 
-def ambiguous(
+@dataclass
+class _Decided:
+    verdict: list[str | None]  # the guards' verdict on each pair
+    held: set[int]  # linking pairs held back as ambiguous
+    blocked: list[str | None]  # why clustering refused to join each pair
+    clusters: Clusters
+
+
+def _decide(
     edges: Edges,
     linkable: int,
+    guards: Guards,
+    threshold: float,
+    same: list[tuple[int, int]],
+    different: list[tuple[int, int]],
+    plan: reuse.Plan | None,
+) -> _Decided:
+    """Guard verdicts, held pairs and groups: afresh for the pairs `plan` marks dirty
+    (all, without a plan), last run's answers for the rest."""
+    left, right = edges.left, edges.right
+    if plan is None:
+        work = list(range(len(edges)))
+        verdicts: list[str | None] = [None] * len(edges)
+        blocked: list[str | None] = [None] * len(edges)
+        held: set[int] = set()
+        clusters = Clusters(len(guards.f))
+    else:
+        work = [index for index, dirty in enumerate(plan.dirty) if dirty]
+        verdicts, blocked, held = plan.verdict, plan.blocked, set(plan.held)
+        clusters = Clusters(len(guards.f))
+        for row, root in plan.joined:
+            clusters.union(row, root)
+    conflict = guards.conflict
+    for index in work:
+        verdicts[index] = conflict(left[index], right[index])
+    linking = [index for index in work if index < linkable]
+    held |= ambiguous(edges, linking, verdicts, guards, threshold)
+    outcome = cluster(
+        len(guards.f),
+        ((left[i], right[i], verdicts[i]) for i in linking if i not in held),
+        guards,
+        same=same,
+        different=different,
+        clusters=clusters,
+    )
+    if outcome.blocked:
+        index_of = {(left[i], right[i]): i for i in linking}
+        for a, b, why in outcome.blocked:
+            blocked[index_of[(a, b)]] = why
+    return _Decided(verdicts, held, blocked, clusters)
+
+
+def ambiguous(
+    edges: Edges,
+    linking: Iterable[int] | int,
     verdicts: list[str | None],
     guards: Guards,
     threshold: float,
@@ -191,16 +261,18 @@ def ambiguous(
     (twins; a mother and daughter of one name), the chance it belongs with the best
     one is its odds shared among all of them. If that falls below the link threshold,
     the record joins neither: its pairs go to review instead. `verdicts[i]` is the
-    guards' verdict on pair i."""
+    guards' verdict on pair i; `linking`: the linking pairs to look at, ascending (a
+    count: the first that many), each with all the other linking pairs of its records."""
     left, right, probability = edges.left, edges.right, edges.probability
+    indices = range(linking) if isinstance(linking, int) else list(linking)
     degree: dict[int, int] = {}
-    for index in range(linkable):
+    for index in indices:
         if verdicts[index] is None:
             a, b = left[index], right[index]
             degree[a] = degree.get(a, 0) + 1
             degree[b] = degree.get(b, 0) + 1
     by_row: dict[int, list[int]] = {}
-    for index in range(linkable):
+    for index in indices:
         if verdicts[index] is None:
             for row in (left[index], right[index]):
                 if degree[row] > 1:

@@ -19,6 +19,11 @@ a bit of match weight. Everything is scored again when the count moves further, 
 the model, its settings, the review threshold or this format change (they are
 hashed into the saved key), and on the Spark backend.
 
+With the scores, a run keeps what it decided from them (`Results`): each pair's
+guard verdict, whether it was held back for review or blocked from joining, each
+record's group and what the relationship records say about it. The next run reuses
+them for the parts of the graph no change reaches (see `reuse`).
+
 The files: `records-<token>.parquet` and `pairs-<token>.parquet`, then
 `header.json`, written last and atomically, naming the token: a run killed while
 saving leaves the previous header and its files in place.
@@ -30,7 +35,7 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +53,44 @@ RESCALE_AT = 0.05  # score everything again when the record count moves by more
 
 
 @dataclass
+class Results:
+    """What a run decided from its scored pairs, beyond the scores: per pair (in the
+    order of the saved pairs) the guards' verdict, whether it was held back as
+    ambiguous and why clustering refused to join it; per record (by id) its group's
+    root record (records that are their own root are left out) and its relationship
+    signature (see `reuse.signatures`); and what else those decisions depended on."""
+
+    key: str  # see `reuse.results_key`
+    decided: list[str]  # record ids named by the clerical decisions
+    verdict: list[str | None] = field(default_factory=list)
+    held: list[bool] = field(default_factory=list)
+    blocked: list[str | None] = field(default_factory=list)
+    root: dict[str, str] = field(default_factory=dict)
+    signature: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Saved:
     """What the last run scored: its key, the record count everything was scored
-    for, each record's hash, and its pairs (by record id)."""
+    for, each record's hash, its pairs (by record id), and what it decided from
+    them (None when it kept no results)."""
 
     key: str
     records: int
     hashes: dict[str, int]
     pairs: pa.Table  # left, right (record ids), weight, probability, pattern
     patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]]
+    results: Results | None = None
+
+
+@dataclass
+class Trace:
+    """Where merged pairs came from: `origin[i]` is pair i's row in the saved pairs
+    (-1: scored afresh); `dropped` the rows (now) of records that had a saved pair
+    dropped because its other record changed or went."""
+
+    origin: list[int]
+    dropped: set[int]
 
 
 def key(model: Model, threshold: float) -> str:
@@ -105,6 +139,13 @@ def changed_rows(ids: list[str], hashes: pa.Array, saved: Saved) -> list[bool]:
 def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Edges:
     """The saved pairs of two unchanged records still here, and the `fresh` pairs
     (each with a changed record), sorted as scoring sorts them."""
+    return merge_traced(saved, ids, changed, fresh)[0]
+
+
+def merge_traced(
+    saved: Saved, ids: list[str], changed: list[bool], fresh: Edges
+) -> tuple[Edges, Trace]:
+    """`merge`, and where each merged pair came from."""
     row_of = {record_id: row for row, record_id in enumerate(ids)}
     index: dict[tuple[Any, ...], int] = {}
     patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]] = []
@@ -116,28 +157,39 @@ def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Ed
             patterns.append(value)
         return found
 
-    rows: list[tuple[float, int, int, float, int]] = []
+    rows: list[tuple[float, int, int, float, int, int]] = []
+    dropped: set[int] = set()
     pairs = saved.pairs
-    for left, right, weight, probability, pattern in zip(
-        pairs.column("left").to_pylist(),
-        pairs.column("right").to_pylist(),
-        pairs.column("weight").to_pylist(),
-        pairs.column("probability").to_pylist(),
-        pairs.column("pattern").to_pylist(),
-        strict=True,
+    for number, (left, right, weight, probability, pattern) in enumerate(
+        zip(
+            pairs.column("left").to_pylist(),
+            pairs.column("right").to_pylist(),
+            pairs.column("weight").to_pylist(),
+            pairs.column("probability").to_pylist(),
+            pairs.column("pattern").to_pylist(),
+            strict=True,
+        )
     ):
         a, b = row_of.get(left), row_of.get(right)
         if a is None or b is None or changed[a] or changed[b]:
+            dropped.update(row for row in (a, b) if row is not None)
             continue
         rows.append(
-            (-weight, min(a, b), max(a, b), probability, pattern_of(saved.patterns[pattern]))
+            (
+                -weight,
+                min(a, b),
+                max(a, b),
+                probability,
+                pattern_of(saved.patterns[pattern]),
+                number,
+            )
         )
     for i in range(len(fresh)):
         a, b = fresh.left[i], fresh.right[i]
         pattern = pattern_of(fresh.patterns[fresh.pattern[i]])
-        rows.append((-fresh.weight[i], min(a, b), max(a, b), fresh.probability[i], pattern))
+        rows.append((-fresh.weight[i], min(a, b), max(a, b), fresh.probability[i], pattern, -1))
     rows.sort()
-    return Edges(
+    edges = Edges(
         left=[row[1] for row in rows],
         right=[row[2] for row in rows],
         weight=[-row[0] for row in rows],
@@ -146,6 +198,7 @@ def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Ed
         patterns=patterns,
         names=fresh.names,
     )
+    return edges, Trace([row[5] for row in rows], dropped)
 
 
 def load(folder: Path) -> Saved | None:
@@ -166,40 +219,78 @@ def load(folder: Path) -> Saved | None:
         (tuple(levels), tuple(adjust) if adjust is not None else None)
         for levels, adjust in header["patterns"]
     ]
-    return Saved(header["key"], header["records"], hashes, pairs, patterns)
+    results = _read_results(header.get("results"), records, pairs)
+    return Saved(header["key"], header["records"], hashes, pairs, patterns, results)
+
+
+def _read_results(
+    header: dict[str, Any] | None, records: pa.Table, pairs: pa.Table
+) -> Results | None:
+    if not header or "root" not in records.column_names or "held" not in pairs.column_names:
+        return None
+    ids = records.column("id").to_pylist()
+    return Results(
+        key=header["key"],
+        decided=list(header["decided"]),
+        verdict=pairs.column("verdict").to_pylist(),
+        held=pairs.column("held").to_pylist(),
+        blocked=pairs.column("blocked").to_pylist(),
+        root={
+            record_id: root
+            for record_id, root in zip(ids, records.column("root").to_pylist(), strict=True)
+            if root is not None
+        },
+        signature={
+            record_id: text
+            for record_id, text in zip(ids, records.column("sig").to_pylist(), strict=True)
+            if text is not None
+        },
+    )
 
 
 def save(
-    folder: Path, key_: str, records: int, ids: list[str], hashes: pa.Array, edges: Edges
+    folder: Path,
+    key_: str,
+    records: int,
+    ids: list[str],
+    hashes: pa.Array,
+    edges: Edges,
+    results: Results | None = None,
 ) -> None:
-    """Keep this run's record hashes and scored pairs for the next run."""
+    """Keep this run's record hashes and scored pairs for the next run (and, with
+    `results`, what it decided from them: `results.root` and `results.signature`
+    by record id, the per-pair lists in the order of `edges`)."""
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
-    pq.write_table(
-        pa.table({"id": pa.array(ids, pa.string()), "h": hashes}),
-        folder / f"records-{token}.parquet",
-    )
+    columns: dict[str, Any] = {"id": pa.array(ids, pa.string()), "h": hashes}
+    if results is not None:
+        columns["root"] = pa.array([results.root.get(i) for i in ids], pa.string())
+        columns["sig"] = pa.array([results.signature.get(i) for i in ids], pa.string())
+    pq.write_table(pa.table(columns), folder / f"records-{token}.parquet")
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
     names = pa.array(ids, pa.string())
-    pq.write_table(
-        pa.table(
-            {
-                "left": pc.take(names, left),
-                "right": pc.take(names, right),
-                "weight": pa.array(edges.weight, pa.float64()),
-                "probability": pa.array(edges.probability, pa.float64()),
-                "pattern": pa.array(edges.pattern, pa.int32()),
-            }
-        ),
-        folder / f"pairs-{token}.parquet",
-    )
+    columns = {
+        "left": pc.take(names, left),
+        "right": pc.take(names, right),
+        "weight": pa.array(edges.weight, pa.float64()),
+        "probability": pa.array(edges.probability, pa.float64()),
+        "pattern": pa.array(edges.pattern, pa.int32()),
+    }
+    if results is not None:
+        columns["verdict"] = pa.array(results.verdict, pa.string())
+        columns["held"] = pa.array(results.held, pa.bool_())
+        columns["blocked"] = pa.array(results.blocked, pa.string())
+    pq.write_table(pa.table(columns), folder / f"pairs-{token}.parquet")
     header = {
         "format": FORMAT,
         "key": key_,
         "records": records,
         "token": token,
         "patterns": [[list(levels), adjust] for levels, adjust in edges.patterns],
+        "results": None
+        if results is None
+        else {"key": results.key, "decided": sorted(set(results.decided))},
     }
     partial = folder / "header.json.partial"
     partial.write_text(json.dumps(header))

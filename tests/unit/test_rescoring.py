@@ -88,3 +88,38 @@ def test_the_model_stays_scaled_for_the_last_full_count() -> None:
     assert rescoring.scale_for(saved, 960) == 1000
     assert rescoring.scale_for(saved, 1060) == 1060
     assert rescoring.scale_for(None, 1040) == 1040
+
+
+def test_merge_says_where_each_pair_came_from(tmp_path: Path) -> None:
+    ids = ["a", "b", "c", "d"]
+    hashes = pa.array([1, 2, 3, 4], pa.uint64())
+    rescoring.save(tmp_path, "k", 4, ids, hashes, edges((0, 1, 30, (2, 1)), (2, 3, 20, (1, 1))))
+    saved = rescoring.load(tmp_path)
+    assert saved is not None and saved.results is None  # kept no results
+    now = ["a", "b", "c", "d"]
+    changed = rescoring.changed_rows(now, pa.array([1, 2, 9, 4], pa.uint64()), saved)
+    merged, trace = rescoring.merge_traced(saved, now, changed, edges((0, 2, 25, (2, 2))))
+    assert list(zip(merged.left, merged.right, strict=True)) == [(0, 1), (0, 2)]
+    assert trace.origin == [0, -1]  # a-b is saved pair 0; a-c was scored afresh
+    assert trace.dropped == {2, 3}  # c-d went with the change to "c"
+
+
+def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
+    ids = ["a", "b", "c"]
+    results = rescoring.Results(
+        key="r",
+        decided=["c", "a"],
+        verdict=[None, "twins"],
+        held=[False, True],
+        blocked=[None, "twins"],
+        root={"b": "a"},
+        signature={"c": "([], None, None, None)"},
+    )
+    pairs = edges((0, 1, 30, (2, 1)), (1, 2, 20, (1, 1)))
+    rescoring.save(tmp_path, "k", 3, ids, pa.array([1, 2, 3], pa.uint64()), pairs, results)
+    saved = rescoring.load(tmp_path)
+    assert saved is not None
+    assert saved.results == rescoring.Results(
+        "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], {"b": "a"},
+        {"c": "([], None, None, None)"},
+    )  # fmt: skip

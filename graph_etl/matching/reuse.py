@@ -1,0 +1,190 @@
+"""Reuse the last run's guard verdicts, held pairs and groups where no change reaches.
+
+Guards, `engine.ambiguous` and clustering decide each connected component of the
+scored pairs on its own: a verdict concerns two records of one component, a record's
+rival matches are its own pairs, and clustering only joins records along pairs. So a
+component whose inputs are all as they were last run gets last run's answer.
+
+A component is *clean* when none of its records is new or changed, says something
+different in the relationship records (its signature, below), is named by a clerical
+decision (this run's or the last one's), or lost a saved pair because the pair's other
+record changed or went. A clean component then has exactly the pairs it had last run,
+with the same weights and in the same order, and its records the same features: last
+run's verdicts, held pairs and groups for it are what deciding it afresh gives. Only
+the other components are guarded, checked for rivals and clustered again.
+
+Everything is decided afresh when the last run kept no results, when the results key
+differs (the link threshold, the files with household groups, the matching code, the
+nickname tables or the string-distance library), or when the unchanged records come in
+another order than last run (ties between pairs of equal weight go by row number).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from graph_etl.matching.guards import Guards
+from graph_etl.matching.rescoring import Saved, Trace
+from graph_etl.matching.scoring import Edges
+
+
+@dataclass
+class Plan:
+    """What to decide afresh, and last run's answers for the rest (per edge index)."""
+
+    dirty: list[bool]  # edge i is in a component to decide afresh
+    verdict: list[str | None]  # last run's verdict on each clean edge
+    blocked: list[str | None]  # why clustering refused a clean edge last run
+    held: set[int]  # clean edges held back as ambiguous last run
+    joined: list[tuple[int, int]]  # (row, its group's root row) of clean records
+
+
+@cache
+def _code_digest() -> str:
+    """The matching code and the standardisation it relies on."""
+    folder = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*folder.glob("*.py"), folder.parent / "standardise.py"]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def results_key(link_threshold: float, grouped_files: set[str]) -> str:
+    """What saved results depend on besides the scored pairs and the records."""
+    body = {
+        "link_threshold": link_threshold,
+        "grouped_files": sorted(grouped_files),
+        "code": _code_digest(),
+        "nicknames": version("nicknames"),
+        "jellyfish": version("jellyfish"),
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def signatures(guards: Guards, ids: list[str]) -> dict[int, str]:
+    """For each row the relationship records say anything about: what they say (the
+    records it must differ from, its household group, its bounds on date of birth)."""
+    distinct, group_of = guards.distinct, guards.group_of
+    born_by, born_after = guards.born_by, guards.born_after
+    rows = set(distinct) | set(group_of) | set(born_by) | set(born_after)
+    return {
+        row: repr(
+            (
+                sorted(ids[other] for other in distinct.get(row, ())),
+                group_of.get(row),
+                born_by.get(row),
+                born_after.get(row),
+            )
+        )
+        for row in rows
+    }
+
+
+def _same_order(saved: Saved, ids: list[str], row_of: dict[str, int], changed: list[bool]) -> bool:
+    """Do the unchanged records come in the order they came last run?"""
+    before = [
+        record_id
+        for record_id in saved.hashes
+        if (row := row_of.get(record_id)) is not None and not changed[row]
+    ]
+    now = [record_id for record_id, change in zip(ids, changed, strict=True) if not change]
+    return before == now
+
+
+def _seeds(
+    saved: Saved,
+    ids: list[str],
+    row_of: dict[str, int],
+    changed: list[bool],
+    trace: Trace,
+    signature: dict[int, str],
+    decided: set[str],
+) -> set[int]:
+    """Rows whose components must be decided afresh."""
+    results = saved.results
+    assert results is not None
+    seeds = set(trace.dropped)
+    seeds.update(row for row, change in enumerate(changed) if change)
+    before = results.signature
+    seeds.update(row for row, text in signature.items() if before.get(ids[row]) != text)
+    for record_id, text in before.items():
+        row = row_of.get(record_id)
+        if row is not None and signature.get(row) != text:
+            seeds.add(row)
+    for record_id in (*decided, *results.decided):
+        row = row_of.get(record_id)
+        if row is not None:
+            seeds.add(row)
+    return seeds
+
+
+def _reached(size: int, edges: Edges, seeds: set[int]) -> list[bool]:
+    """For each row: is it in a connected component (over all pairs) with a seed?"""
+    parent = list(range(size))
+
+    def find(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for a, b in zip(edges.left, edges.right, strict=True):
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    dirty_roots = {find(row) for row in seeds}
+    return [find(row) in dirty_roots for row in range(size)]
+
+
+def plan(
+    saved: Saved | None,
+    key: str,
+    ids: list[str],
+    row_of: dict[str, int],
+    changed: list[bool],
+    edges: Edges,
+    trace: Trace,
+    signature: dict[int, str],
+    decided: set[str],
+) -> Plan | None:
+    """Which edges to decide afresh and last run's answers for the others; None when
+    everything must be decided afresh. `decided`: record ids of this run's decisions."""
+    results = saved.results if saved is not None else None
+    if saved is None or results is None or results.key != key:
+        return None
+    if not _same_order(saved, ids, row_of, changed):
+        return None
+    dirty_rows = _reached(
+        len(ids), edges, _seeds(saved, ids, row_of, changed, trace, signature, decided)
+    )
+    count = len(edges)
+    dirty = [dirty_rows[a] for a in edges.left]
+    verdict: list[str | None] = [None] * count
+    blocked: list[str | None] = [None] * count
+    held: set[int] = set()
+    for index in range(count):
+        if dirty[index]:
+            continue
+        origin = trace.origin[index]
+        if origin < 0:
+            return None  # a fresh pair has a changed record: never clean
+        verdict[index] = results.verdict[origin]
+        blocked[index] = results.blocked[origin]
+        if results.held[origin]:
+            held.add(index)
+    joined: list[tuple[int, int]] = []
+    for record_id, root_id in results.root.items():
+        row = row_of.get(record_id)
+        if row is None or dirty_rows[row]:
+            continue
+        root = row_of.get(root_id)
+        if root is None or dirty_rows[root]:
+            return None  # not last run's component after all
+        joined.append((row, root))
+    return Plan(dirty, verdict, blocked, held, joined)

@@ -1,0 +1,131 @@
+"""Reusing the last run's verdicts, held pairs and groups (graph_etl.matching.reuse),
+on the committed county with the real Splink: random edits, removals, additions,
+relationship changes and clerical decisions, over several seeds and two refreshes in
+a row, give exactly what deciding everything afresh from the same saved scores gives."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_etl.matching import Decision, MatchResult, match, reuse
+from graph_etl.matching import county as county_data
+from graph_etl.settings import REPO_ROOT
+
+COUNTY = REPO_ROOT / "sample_data" / "county"
+Records = list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def county() -> tuple[Records, Records]:
+    return county_data.read_county(COUNTY, quiet=True)
+
+
+def edited(rng: random.Random, records: Records, relationships: Records) -> tuple[Records, Records]:
+    """The records and relationship records with a few random changes of every kind."""
+    out = [dict(record) for record in records]
+    donors = rng.sample(out, 40)
+    for record in rng.sample(out, 12):
+        record["line1"] = f"Flat {rng.randint(1, 9)}, {record.get('line1') or 'High Street'}"
+    for record in rng.sample(out, 6):
+        record["postcode"] = rng.choice(donors).get("postcode")
+    for record in rng.sample(out, 6):
+        if record.get("dob"):
+            record["dob"] = f"{int(record['dob'][:4]) + rng.choice((-1, 1))}{record['dob'][4:]}"
+    for record in rng.sample(out, 5):
+        record["given_name"] = rng.choice(donors).get("given_name")
+    for record in rng.sample(out, 3):
+        record["family_name"] = rng.choice(donors).get("family_name")
+    for record in rng.sample(out, 15):
+        out.remove(record)
+    for number, record in enumerate(rng.sample(out, 15)):
+        copy = {**record, "id": f"{record['id']}-copy{rng.randint(0, 10**6)}-{number}"}
+        if number % 2:
+            copy["given_name"] = rng.choice(donors).get("given_name")
+        if number % 3 == 0:
+            out.insert(rng.randrange(len(out)), copy)  # new records come anywhere
+        else:
+            out.append(copy)
+    links = [dict(relation) for relation in relationships]
+    for relation in rng.sample(links, 10):
+        links.remove(relation)
+    for _ in range(10):
+        a, b = rng.sample(out, 2)
+        links.append({"person": a["id"], "related": b["id"], "type": "PARENT_OF"})
+    grouped = [relation for relation in links if relation.get("group") is not None]
+    for relation in rng.sample(grouped, min(5, len(grouped))):
+        relation["group"] = rng.choice(grouped)["group"]
+    return out, links
+
+
+def decisions_on(rng: random.Random, result: MatchResult) -> list[Decision]:
+    """Decisions: different people on a few joined pairs, the same person on a few
+    review pairs."""
+    joined = [
+        (record_id, link.matched_with)
+        for record_id, link in sorted(result.links.items())
+        if link.matched_with is not None
+    ]
+    chosen = [Decision(a, b, False) for a, b in rng.sample(joined, 4)]
+    review = result.review_pairs
+    chosen += [Decision(p.record_a, p.record_b, True) for p in rng.sample(review, 3)]
+    return chosen
+
+
+def without_results(folder: Path, copy: Path) -> Path:
+    """A copy of the saved state with the same scores but no kept results."""
+    shutil.copytree(folder, copy)
+    header = json.loads((copy / "header.json").read_text())
+    header["results"] = None
+    (copy / "header.json").write_text(json.dumps(header))
+    return copy
+
+
+def same(ours: MatchResult, theirs: MatchResult) -> None:
+    assert ours.links == theirs.links
+    assert ours.review_pairs == theirs.review_pairs
+    assert ours.events == theirs.events
+    assert ours.model_version == theirs.model_version
+    timeless = [{k: v for k, v in r.stats.items() if k != "seconds"} for r in (ours, theirs)]
+    assert timeless[0] == timeless[1]
+    assert list(ours.stats["guarded"]) == list(theirs.stats["guarded"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_reused_results_equal_deciding_everything_afresh(
+    county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:  # type: ignore[no-untyped-def]
+    plans: list[reuse.Plan | None] = []
+    planned = reuse.plan
+
+    def spy(*args: Any) -> reuse.Plan | None:
+        plans.append(planned(*args))
+        return plans[-1]
+
+    monkeypatch.setattr(reuse, "plan", spy)
+    rng = random.Random(seed)
+    records, relationships = county
+    state = tmp_path / "state"
+    result = match(records, relationships=relationships, scores_dir=state)
+    decisions: list[Decision] = []
+    for round_ in range(2):
+        records, relationships = edited(rng, records, relationships)
+        decisions = decisions[1:] + decisions_on(rng, result)
+        previous = {record_id: link.person_id for record_id, link in result.links.items()}
+        inputs: dict[str, Any] = {
+            "previous": previous,
+            "decisions": decisions,
+            "relationships": relationships,
+        }
+        reference = without_results(state, tmp_path / f"reference-{round_}")
+        afresh = match(records, **inputs, scores_dir=reference)
+        assert plans[-1] is None
+        result = match(records, **inputs, scores_dir=state)
+        plan = plans[-1]
+        assert plan is not None and 0 < sum(plan.dirty) < len(plan.dirty) / 2
+        same(result, afresh)
