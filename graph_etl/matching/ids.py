@@ -30,6 +30,37 @@ def assign_ids(
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """A person id for each group of record ids, and the events relative to `previous`."""
     previous = previous or {}
+    kept = _unchanged(groups, previous)
+    if not kept:
+        return _assign(groups, previous)
+    rest = [index for index in range(len(groups)) if index not in kept]
+    assigned, events = _assign([groups[index] for index in rest], previous)
+    ids = [kept.get(index, "") for index in range(len(groups))]
+    for index, person_id in zip(rest, assigned, strict=True):
+        ids[index] = person_id
+    return ids, events
+
+
+def _unchanged(groups: list[list[str]], previous: dict[str, str]) -> dict[int, str]:
+    """Groups that are exactly the records of one old id (most, on a refresh), by index:
+    that id is theirs, with no event, and no other group can claim it, so the rules
+    need not look at them."""
+    if not previous:
+        return {}
+    sizes = Counter(previous.values())
+    kept: dict[int, str] = {}
+    for index, group in enumerate(groups):
+        old_id = previous.get(group[0])
+        if old_id is None or sizes[old_id] != len(group):
+            continue
+        if all(previous.get(record_id) == old_id for record_id in group):
+            kept[index] = old_id
+    return kept
+
+
+def _assign(
+    groups: list[list[str]], previous: dict[str, str]
+) -> tuple[list[str], list[dict[str, Any]]]:
     order = sorted(range(len(groups)), key=lambda index: min(groups[index]))
     overlaps = [
         Counter(previous[r] for r in groups[i] if r in previous) for i in range(len(groups))

@@ -28,6 +28,9 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from graph_etl.matching.guards import Guards
 from graph_etl.matching.rescoring import Saved, Trace
 from graph_etl.matching.scoring import Edges
@@ -69,21 +72,19 @@ def results_key(link_threshold: float, grouped_files: set[str]) -> str:
 
 def signatures(guards: Guards, ids: list[str]) -> dict[int, str]:
     """For each row the relationship records say anything about: what they say (the
-    records it must differ from, its household group, its bounds on date of birth)."""
-    distinct, group_of = guards.distinct, guards.group_of
-    born_by, born_after = guards.born_by, guards.born_after
-    rows = set(distinct) | set(group_of) | set(born_by) | set(born_after)
-    return {
-        row: repr(
-            (
-                sorted(ids[other] for other in distinct.get(row, ())),
-                group_of.get(row),
-                born_by.get(row),
-                born_after.get(row),
-            )
+    records it must differ from, its household group, its bounds on date of birth).
+    Equal text means equal facts; the records are listed by row, so a renumbering can
+    only make a signature differ, never hide a difference."""
+    out: dict[int, str] = {}
+    for row, others in guards.distinct.items():
+        out[row] = "\x1f".join([ids[other] for other in sorted(others)])
+    group_of, born_by, born_after = guards.group_of, guards.born_by, guards.born_after
+    for row in group_of.keys() | born_by.keys() | born_after.keys():
+        out[row] = (
+            f"{out.get(row, '')}\x1e{group_of.get(row)}\x1e{born_by.get(row)}"
+            f"\x1e{born_after.get(row)}"
         )
-        for row in rows
-    }
+    return out
 
 
 def _same_order(saved: Saved, ids: list[str], row_of: dict[str, int], changed: list[bool]) -> bool:
@@ -124,22 +125,18 @@ def _seeds(
     return seeds
 
 
-def _reached(size: int, edges: Edges, seeds: set[int]) -> list[bool]:
-    """For each row: is it in a connected component (over all pairs) with a seed?"""
-    parent = list(range(size))
-
-    def find(item: int) -> int:
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
-    for a, b in zip(edges.left, edges.right, strict=True):
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[max(root_a, root_b)] = min(root_a, root_b)
-    dirty_roots = {find(row) for row in seeds}
-    return [find(row) in dirty_roots for row in range(size)]
+def _reached(edges: Edges, seeds: set[int]) -> pa.Array:
+    """The rows connected to a seed by pairs (seeds included), found a step at a time
+    over the whole table of pairs."""
+    left = pa.array(edges.left, pa.int64())
+    right = pa.array(edges.right, pa.int64())
+    reached = frontier = pa.array(sorted(seeds), pa.int64())
+    while len(frontier):
+        touching = pc.or_(pc.is_in(left, frontier), pc.is_in(right, frontier))
+        ends = pc.unique(pa.concat_arrays([left.filter(touching), right.filter(touching)]))
+        frontier = ends.filter(pc.invert(pc.is_in(ends, reached)))
+        reached = pa.concat_arrays([reached, frontier])
+    return reached
 
 
 def plan(
@@ -160,11 +157,10 @@ def plan(
         return None
     if not _same_order(saved, ids, row_of, changed):
         return None
-    dirty_rows = _reached(
-        len(ids), edges, _seeds(saved, ids, row_of, changed, trace, signature, decided)
-    )
+    reached = _reached(edges, _seeds(saved, ids, row_of, changed, trace, signature, decided))
+    dirty_rows = set(reached.to_pylist())
     count = len(edges)
-    dirty = [dirty_rows[a] for a in edges.left]
+    dirty = pc.is_in(pa.array(edges.left, pa.int64()), reached).to_pylist()
     verdict: list[str | None] = [None] * count
     blocked: list[str | None] = [None] * count
     held: set[int] = set()
@@ -181,10 +177,10 @@ def plan(
     joined: list[tuple[int, int]] = []
     for record_id, root_id in results.root.items():
         row = row_of.get(record_id)
-        if row is None or dirty_rows[row]:
+        if row is None or row in dirty_rows:
             continue
         root = row_of.get(root_id)
-        if root is None or dirty_rows[root]:
+        if root is None or root in dirty_rows:
             return None  # not last run's component after all
         joined.append((row, root))
     return Plan(dirty, verdict, blocked, held, joined)
