@@ -51,11 +51,19 @@ class Clusters:
         self.members.pop(gone, None)
         return keep
 
+    def adopt(self, joined: Iterable[tuple[int, int]]) -> None:
+        """Put each row in the group of the root it is paired with: groups formed
+        elsewhere (a root is its own root and the smallest row of its group). Their
+        members are not kept, so they must not be joined to anything afterwards."""
+        parent = self.parent
+        for row, root in joined:
+            parent[row] = root
+
     def groups(self) -> tuple[list[list[int]], list[int]]:
         """Every group (singletons included; rows ascending, groups in order of their
         first row), and each row's root."""
         find = self.find
-        roots = [find(row) for row in range(self.size)]
+        roots = [row if up == row else find(row) for row, up in enumerate(self.parent)]
         by_root: dict[int, list[int]] = {}
         for row, root in enumerate(roots):
             by_root.setdefault(root, []).append(row)

@@ -226,8 +226,7 @@ def _decide(
         work = [index for index, dirty in enumerate(plan.dirty) if dirty]
         verdicts, blocked, held = plan.verdict, plan.blocked, set(plan.held)
         clusters = Clusters(len(guards.f))
-        for row, root in plan.joined:
-            clusters.union(row, root)
+        clusters.adopt(plan.joined)
     conflict = guards.conflict
     for index in work:
         verdicts[index] = conflict(left[index], right[index])

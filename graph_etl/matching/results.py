@@ -24,8 +24,7 @@ def links_for(
     (`roots[row]` names the row's group; `sizes[root]` is the group's size)."""
     best = [-1] * len(ids)
     left, right = edges.left, edges.right
-    for index in range(linkable):
-        a, b = left[index], right[index]
+    for index, a, b in zip(range(linkable), left, right, strict=False):  # the linking pairs
         if roots[a] == roots[b] and index not in held:
             if best[a] < 0:
                 best[a] = index
@@ -34,9 +33,7 @@ def links_for(
     links: dict[str, Link] = {}
     pattern, patterns, probability = edges.pattern, edges.patterns, edges.probability
     explained = explain.pattern
-    for row, record_id in enumerate(ids):
-        root = roots[row]
-        index = best[row]
+    for row, (record_id, root, index) in enumerate(zip(ids, roots, best, strict=True)):
         if index < 0:
             reasons = ONLY_RECORD if sizes[root] == 1 else DECIDED_SAME
             links[record_id] = Link(person_of_root[root], 1.0, reasons, [])
