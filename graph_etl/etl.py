@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import model, snapshots
+from graph_etl import model, refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
-from graph_etl.load import load_rows, previous_person_ids
+from graph_etl.load import held_states, load_rows, previous_person_ids
 from graph_etl.matching import Decision, MatchSettings, match
 from graph_etl.matching import decisions as decision_store
 from graph_etl.sources import (
@@ -145,9 +145,10 @@ def run(
     if rescore_all and scores_dir is not None:
         shutil.rmtree(scores_dir, ignore_errors=True)
     store = decision_store.make_engine() if decisions is None else None
+    person_of = previous_person_ids(graph, state_dir)
     matched = match(
         [record for result in results.values() for record in result.people()],
-        previous=previous_person_ids(graph, state_dir),
+        previous=person_of,
         decisions=decision_store.load_decisions(store) if store is not None else decisions,
         settings=match_settings or MatchSettings.from_env(quiet=quiet),
         relationships=[item for result in results.values() for item in result.relationships()],
@@ -161,10 +162,35 @@ def run(
         **matched.stats,
     }
     phase("match")
-    rows = model.build(manifests, results, matched.links, started, matched.review_pairs)
+    held = held_states(graph, state_dir)
+    last = refresh_scope.load(state_dir, held.digest) if held.saved and held.digest else None
+    scopes: dict[str, set[str]] = {}
+    keep_inputs = True
+    if last is not None and state_dir is not None:  # only what the change can reach
+        refresh = refresh_scope.build(
+            manifests, results, matched.links, started, matched.review_pairs,
+            held.states, last, person_of,
+        )  # fmt: skip
+        rows, scopes, inputs = refresh.rows, refresh.scopes, refresh.inputs
+        keep_inputs = inputs != last
+    else:
+        rows = model.build(manifests, results, matched.links, started, matched.review_pairs)
+        inputs = refresh_scope.inputs_of(manifests, results, matched.links, rows)
     phase("model")
     load_times: dict[str, Any] = {}
-    report.loaded = load_rows(graph, rows, quiet=quiet, state_dir=state_dir, timings=load_times)
+    loaded = load_rows(
+        graph,
+        rows,
+        quiet=quiet,
+        state_dir=state_dir,
+        timings=load_times,
+        held=held,
+        scopes=scopes,
+        person_of={record: link.person_id for record, link in matched.links.items()},
+    )
+    report.loaded = loaded.counts
+    if state_dir is not None and (keep_inputs or loaded.digest != held.digest):
+        refresh_scope.save(state_dir, loaded.digest, inputs)
     if store is not None:
         decision_store.record_events(store, matched.events)
     phase("load")

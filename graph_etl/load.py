@@ -121,9 +121,13 @@ def read_state(graph: Graph, step: Step) -> StepState:
     return StepState(hashes, dormant)
 
 
-def plan(step: Step, rows: list[Row], held: StepState) -> Plan:
+def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = None) -> Plan:
     """Compare the new rows with what the graph holds for this step. Each row gets its
-    content hash `h`; of two rows with one key the last wins (as MERGE in order would)."""
+    content hash `h`; of two rows with one key the last wins (as MERGE in order would).
+
+    `scope`: the rows are only those a refresh rebuilt (`graph_etl.refresh_scope`);
+    of the keys held, only those in `scope` may be retired, and every other one is
+    carried over as it is (`held` is updated in place)."""
     latest: dict[str, Row] = {}
     for row in rows:
         row["h"] = content_hash(row)
@@ -135,13 +139,19 @@ def plan(step: Step, rows: list[Row], held: StepState) -> Plan:
             create.append(row)
         elif held.hashes[key] != row["h"]:
             update.append(row)
-    retire = sorted(key for key in held.hashes if key not in latest and key not in held.dormant)
-    hashes: dict[str, str | None] = {key: row["h"] for key, row in latest.items()}
+    candidates = held.hashes if scope is None else (key for key in scope if key in held.hashes)
+    retire = sorted(key for key in candidates if key not in latest and key not in held.dormant)
+    hashes: dict[str, str | None] = {}
+    if scope is not None:
+        hashes = held.hashes
+        for key in retire:
+            del hashes[key]
+    hashes.update({key: row["h"] for key, row in latest.items()})
     dormant: set[str] = set()
     if step.keeps_retired:
-        dormant = {key for key in (*held.dormant, *retire) if key not in hashes}
+        dormant = {key for key in (*held.dormant, *retire) if key not in latest}
         hashes.update(dict.fromkeys(dormant))
-    unchanged = len(latest) - len(create) - len(update)
+    unchanged = len(hashes) - len(dormant) - len(create) - len(update)
     return Plan(create, update, retire, unchanged, StepState(hashes, dormant))
 
 
@@ -169,19 +179,25 @@ def loaded_digest(graph: Graph) -> str | None:
     return marker["digest"] if marker else None
 
 
-def held_states(
-    graph: Graph, state_dir: Path | None
-) -> tuple[dict[str, StepState], str | None, bool]:
-    """What the graph holds for every step, the digest its `LoadState` marker gives
-    (None: none, or a load was interrupted), and whether the states are the saved copy
+@dataclass
+class Held:
+    """What the graph holds for every step; the digest its `LoadState` marker gives
+    (None: none, or a load was interrupted); and whether the states are the saved copy
     of the last load (used when the marker says that is what the graph holds; else
     they are read from the graph)."""
+
+    states: dict[str, StepState]
+    digest: str | None
+    saved: bool
+
+
+def held_states(graph: Graph, state_dir: Path | None) -> Held:
     held_digest = loaded_digest(graph)
     if state_dir is not None and held_digest is not None:
         saved = snapshots.load_load_state(state_dir, held_digest)
         if saved is not None and set(saved) == set(LOAD_ORDER):
-            return saved, held_digest, True
-    return {step.name: read_state(graph, step) for step in STEPS}, held_digest, False
+            return Held(saved, held_digest, True)
+    return Held({step.name: read_state(graph, step) for step in STEPS}, held_digest, False)
 
 
 def previous_person_ids(graph: Graph, state_dir: Path | None) -> dict[str, str]:
@@ -196,6 +212,12 @@ def previous_person_ids(graph: Graph, state_dir: Path | None) -> dict[str, str]:
     return {row["record"]: row["person"] for row in graph.read("state/person_ids")}
 
 
+@dataclass
+class Loaded:
+    counts: dict[str, dict[str, int]]  # written/unchanged/retired per step
+    digest: str  # of what the graph now holds (see `state_digest`)
+
+
 def load_rows(
     graph: Graph,
     rows: GraphRows,
@@ -203,17 +225,30 @@ def load_rows(
     quiet: bool = False,
     state_dir: Path | None = None,
     timings: dict[str, Any] | None = None,
-) -> dict[str, dict[str, int]]:
-    """Bring the graph to exactly `rows`; returns written/unchanged/retired per step.
+    held: Held | None = None,
+    scopes: dict[str, set[str]] | None = None,
+    person_of: dict[str, str] | None = None,
+) -> Loaded:
+    """Bring the graph to exactly `rows`.
 
     `state_dir` keeps the keys and hashes of the last complete load (see the module's
-    docstring); `timings`, when given, receives the seconds spent on the state, the
-    writes (`steps`: per step) and the retirements."""
+    docstring); `held`, when given, is what `held_states` gave (else it is read);
+    `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
+    each may retire (see `plan`); `person_of`: which person each current source
+    record is in (default: as `rows.source_records` say). `timings`, when given,
+    receives the seconds spent on the state, the writes (`steps`: per step) and the
+    retirements."""
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
-    held, held_digest, saved = held_states(graph, state_dir)
-    plans = {step.name: plan(step, getattr(rows, step.name), held[step.name]) for step in STEPS}
+    if held is None:
+        held = held_states(graph, state_dir)
+    held_digest, saved = held.digest, held.saved
+    scopes = scopes or {}
+    plans = {}
+    for step in STEPS:
+        rebuilt = getattr(rows, step.name)
+        plans[step.name] = plan(step, rebuilt, held.states[step.name], scopes.get(step.name))
     del held
     after = {name: p.after for name, p in plans.items()}
     digest = state_digest(after)
@@ -241,16 +276,18 @@ def load_rows(
         graph.write("retire/empty_households")
     if state_dir is not None and snapshots.load_state_digest(state_dir) != digest:
         # The person ids first: the load state's digest says whether both are saved.
-        person_of = {row["id"]: row["person_id"] for row in rows.source_records}
+        if person_of is None:
+            person_of = {row["id"]: row["person_id"] for row in rows.source_records}
         snapshots.save_person_ids(state_dir, digest, person_of)
         snapshots.save_load_state(state_dir, digest, after)
     if held_digest != digest:
         graph.write("load/load_marker", digest=digest)
     times["retire"] = round(time.perf_counter() - clock, 2)
-    return {
+    counts = {
         name: {"written": p.written, "unchanged": p.unchanged, "retired": len(p.retire)}
         for name, p in plans.items()
     }
+    return Loaded(counts, digest)
 
 
 def _write_step(graph: Graph, step: Step, todo: Plan, batch_size: int, quiet: bool) -> None:

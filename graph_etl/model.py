@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -126,6 +126,37 @@ def build(
     loaded_at: datetime,
     review: Sequence[ReviewPair] = (),
 ) -> GraphRows:
+    """Every row, from every record. (A refresh rebuilds only the rows its change can
+    reach: `graph_etl.refresh_scope`, from the same parts, so each row is the same
+    whichever builds it; and none depends on the order records come in.)"""
+    rows = shared_rows(manifests, results, links, loaded_at, review)
+    persons_by_id: dict[str, list[Row]] = defaultdict(list)
+    for source, result in results.items():
+        deep_link = manifests[source].governance["deep_link"]
+        for record in result.people():
+            link = links[record["id"]]
+            persons_by_id[link.person_id].append(record)
+            rows.source_records.append(source_record_row(record, link, source, deep_link))
+    rows.persons = [
+        person_row(person, records) for person, records in sorted(persons_by_id.items())
+    ]
+    named: dict[str, list[Row]] = defaultdict(list)
+    rows.lives_at = lives_rows(address_reports(results, links), extract_times(results), named)
+    rows.addresses = [address_row(ident, named[ident]) for ident in sorted(named)]
+    rows.households = households(rows.lives_at, rows.family, family_groups(results, links))
+    rows.involvements = involvement_rows(results, links)
+    return rows
+
+
+def shared_rows(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    loaded_at: datetime,
+    review: Sequence[ReviewPair],
+) -> GraphRows:
+    """The rows any change can reach, always built in full (none is large): sources,
+    organisations, services, professionals, review pairs and family relationships."""
     rows = GraphRows()
     rows.review_pairs = [
         {
@@ -137,7 +168,6 @@ def build(
         }
         for pair in review
     ]
-    extracted = {source: result.extracted_at.isoformat() for source, result in results.items()}
     for source, manifest in manifests.items():
         result = results.get(source)
         rows.sources.append(
@@ -157,147 +187,154 @@ def build(
     organisations = {
         manifest.organisation["id"]: {**manifest.organisation} for manifest in manifests.values()
     }
-
-    persons_by_id: dict[str, list[Row]] = defaultdict(list)
-    addresses: dict[str, Row] = {}
-    lives: list[Row] = []
-    for source, result in results.items():
-        deep_link = manifests[source].governance["deep_link"]
-        for record in result.people():
-            link = links[record["id"]]
-            persons_by_id[link.person_id].append(record)
-            key = record["id"].split(":", 2)[2]
-            rows.source_records.append(
-                {
-                    "id": record["id"],
-                    "source": source,
-                    "person_id": link.person_id,
-                    "probability": link.probability,
-                    "reasons": link.reasons,
-                    "matched_with": link.matched_with,
-                    "explanation": _json(link.explanation),
-                    "deep_link": deep_link.replace("{key}", key),
-                    "props": {
-                        name: record.get(name)
-                        for name in (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
-                    },
-                }
-            )
-            if record.get("line1") or record.get("postcode"):
-                lives.append(
-                    _lives_row(
-                        record,
-                        link.person_id,
-                        source,
-                        extracted[source],
-                        addresses,
-                        record.get("address_from"),
-                        None,
-                    )
-                )
-        for item in result.records.get("address", []):
-            if item["person"] in links and (item.get("line1") or item.get("postcode")):
-                lives.append(
-                    _lives_row(
-                        item,
-                        links[item["person"]].person_id,
-                        source,
-                        extracted[source],
-                        addresses,
-                        item.get("from"),
-                        item.get("to"),
-                    )
-                )
-
-    for person_id, records in sorted(persons_by_id.items()):
-        shown = person_details(records)
-        given, family = shown["given_name"], shown["family_name"]
-        other_families = sorted(
-            {name_key(record.get("family_name")) for record in records} - {name_key(family), ""}
-        )
-        rows.persons.append(
-            {
-                "id": person_id,
-                "given_name": given,
-                "family_name": family,
-                "given_key": name_key(given),
-                "family_key": name_key(family),
-                "given_phonetic": phonetic_key(given),
-                "family_phonetic": phonetic_key(family),
-                # Other family names any source holds (a name before marriage, a
-                # swapped or misspelt one), and how they sound: only for finding search
-                # candidates. What a viewer is shown, and what their search is scored
-                # on, comes from the records of the sources they may see.
-                "other_family_keys": other_families,
-                # The first of them, null when none: indexed, so a search goes straight
-                # to the people with other family names (a list has no index).
-                "first_other_family_key": other_families[0] if other_families else None,
-                "other_family_phonetics": sorted(
-                    {phonetic_key(other) for other in other_families} - {phonetic_key(family)}
-                ),
-                "dob": shown["dob"],
-                "sex": shown["sex"],
-                "nhs_number": shown["nhs_number"],
-                "upn": shown["upn"],
-                "sources": sorted({record["source"] for record in records}),
-            }
-        )
-
-    rows.addresses = sorted(addresses.values(), key=lambda row: row["id"])
-    rows.lives_at = _mark_current(lives)
-    rows.family = _family(results, links)
-    rows.households = _households(rows.lives_at, rows.family, _family_groups(results, links))
-    _involvements(rows, results, links, organisations, manifests)
+    _services_and_professionals(rows, results, organisations, manifests)
     rows.organisations = sorted(organisations.values(), key=lambda row: row["id"])
+    rows.family = family(results, links)
     return rows
 
 
-def _lives_row(
-    item: Row,
-    person_id: str,
-    source: str,
-    reported_at: str,
-    addresses: dict[str, Row],
-    start: str | None,
-    end: str | None,
-) -> Row:
-    ident = address_id(item.get("line1"), item.get("postcode"), item.get("uprn"))
-    kept = addresses.setdefault(ident, {"id": ident})
-    for name in ("line1", "line2", "town", "postcode", "uprn"):
-        if not kept.get(name):  # sources differ in how much of an address they hold
-            kept[name] = item.get(name)
+def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> Row:
     return {
-        "person_id": person_id,
-        "address_id": ident,
+        "id": record["id"],
         "source": source,
-        "from_date": start,
-        "to_date": end,
-        "reported_at": reported_at,
+        "person_id": link.person_id,
+        "probability": link.probability,
+        "reasons": link.reasons,
+        "matched_with": link.matched_with,
+        "explanation": _json(link.explanation),
+        "deep_link": deep_link.replace("{key}", record["id"].split(":", 2)[2]),
+        "props": {
+            name: record.get(name)
+            for name in (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
+        },
     }
 
 
-def _mark_current(lives: list[Row]) -> list[Row]:
-    """One LIVES_AT per (person, address, source); the newest open one is current."""
+def person_row(person_id: str, records: list[Row]) -> Row:
+    shown = person_details(records)
+    given, family_name = shown["given_name"], shown["family_name"]
+    other_families = sorted(
+        {name_key(record.get("family_name")) for record in records} - {name_key(family_name), ""}
+    )
+    return {
+        "id": person_id,
+        "given_name": given,
+        "family_name": family_name,
+        "given_key": name_key(given),
+        "family_key": name_key(family_name),
+        "given_phonetic": phonetic_key(given),
+        "family_phonetic": phonetic_key(family_name),
+        # Other family names any source holds (a name before marriage, a swapped or
+        # misspelt one), and how they sound: only for finding search candidates. What
+        # a viewer is shown, and what their search is scored on, comes from the
+        # records of the sources they may see.
+        "other_family_keys": other_families,
+        # The first of them, null when none: indexed, so a search goes straight to
+        # the people with other family names (a list has no index).
+        "first_other_family_key": other_families[0] if other_families else None,
+        "other_family_phonetics": sorted(
+            {phonetic_key(other) for other in other_families} - {phonetic_key(family_name)}
+        ),
+        "dob": shown["dob"],
+        "sex": shown["sex"],
+        "nhs_number": shown["nhs_number"],
+        "upn": shown["upn"],
+        "sources": sorted({record["source"] for record in records}),
+    }
+
+
+# (person id, the record or address history item giving an address, source, from, to)
+Report = tuple[str, Row, str, str | None, str | None]
+
+
+def address_reports(results: dict[str, ReadResult], links: dict[str, Link]) -> Iterator[Report]:
+    """Every address a person's records give: each record's own, and the address
+    history the source keeps."""
+    for source, result in results.items():
+        for record in result.people():
+            yield links[record["id"]].person_id, record, source, record.get("address_from"), None
+        for item in result.records.get("address", []):
+            if (link := links.get(item["person"])) is not None:
+                yield link.person_id, item, source, item.get("from"), item.get("to")
+
+
+def lives_rows(
+    reports: Iterable[Report], extracted: dict[str, str], named: dict[str, list[Row]]
+) -> list[Row]:
+    """LIVES_AT rows for the addresses `reports` give (`extracted`: each source's
+    extract time). Each report is added to `named` under its address id, for
+    `address_row`."""
+    lives: list[Row] = []
+    for person_id, item, source, start, end in reports:
+        if not (item.get("line1") or item.get("postcode")):
+            continue
+        ident = address_id(item.get("line1"), item.get("postcode"), item.get("uprn"))
+        named[ident].append(item)
+        lives.append(
+            {
+                "person_id": person_id,
+                "address_id": ident,
+                "source": source,
+                "from_date": start,
+                "to_date": end,
+                "reported_at": extracted[source],
+            }
+        )
+    return mark_current(lives)
+
+
+def extract_times(results: dict[str, ReadResult]) -> dict[str, str]:
+    return {source: result.extracted_at.isoformat() for source, result in results.items()}
+
+
+ADDRESS_FIELDS = ("line1", "line2", "town", "postcode", "uprn")
+
+
+def address_row(ident: str, items: list[Row]) -> Row:
+    """An address as its reports give it: per field, the value most of them hold (a
+    tie going to the smallest), as sources differ in how much of an address they hold."""
+    row: Row = {"id": ident}
+    for name in ADDRESS_FIELDS:
+        present = [item.get(name) for item in items if item.get(name) not in (None, "")]
+        if len(set(present)) <= 1:
+            row[name] = present[0] if present else None
+        else:
+            counts = Counter(present)
+            row[name] = min(counts, key=lambda value: (-counts[value], str(value)))
+    return row
+
+
+def mark_current(lives: list[Row]) -> list[Row]:
+    """One LIVES_AT per (person, address, source): the latest report of it (the
+    latest start; then one still open; then the latest end). Of a person's rows, the
+    newest open one is current: the latest reported, then started, then by address
+    and by source (so whatever order the rows come in, the same row is chosen)."""
     merged: dict[tuple[str, str, str], Row] = {}
     for row in lives:
         key = (row["person_id"], row["address_id"], row["source"])
         kept = merged.get(key)
-        if kept is None or (row["from_date"] or "") > (kept["from_date"] or ""):
-            merged[key] = dict(row)
+        if kept is None or _report_order(row) > _report_order(kept):
+            merged[key] = row
+    ordered = sorted(
+        merged.values(), key=lambda row: (row["person_id"], row["address_id"], row["source"])
+    )
     by_person: dict[str, list[Row]] = defaultdict(list)
-    for row in merged.values():
+    for row in ordered:
         by_person[row["person_id"]].append(row)
     for person_rows in by_person.values():
         open_rows = [row for row in person_rows if not row["to_date"]] or person_rows
+        # (of equals, max keeps the first: the source first by name)
         newest = max(
             open_rows,
             key=lambda row: (row["reported_at"], row["from_date"] or "", row["address_id"]),
         )
         for row in person_rows:
             row["current"] = row is newest
-    return sorted(
-        merged.values(), key=lambda row: (row["person_id"], row["address_id"], row["source"])
-    )
+    return ordered
+
+
+def _report_order(row: Row) -> tuple[str, bool, str]:
+    return (row["from_date"] or "", not row["to_date"], row["to_date"] or "")
 
 
 HOUSEHOLD_TIES = frozenset(
@@ -313,7 +350,7 @@ HOUSEHOLD_TIES = frozenset(
 )
 
 
-def _family_groups(results: dict[str, ReadResult], links: dict[str, Link]) -> list[set[str]]:
+def family_groups(results: dict[str, ReadResult], links: dict[str, Link]) -> list[set[str]]:
     """Each source's family or household groups (SSD families, tenancies), as person ids."""
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     for source, result in results.items():
@@ -322,7 +359,7 @@ def _family_groups(results: dict[str, ReadResult], links: dict[str, Link]) -> li
     return list(groups.values())
 
 
-def _households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> list[Row]:
+def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> list[Row]:
     """People at the same current address form a household when they are tied to each
     other by a close family relationship or by a source's family or tenancy group.
     Unrelated people at one address (a lodger, a house in multiple occupation) are
@@ -358,7 +395,7 @@ def _households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> 
     ]
 
 
-def _family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]:
+def family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]:
     edges: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for source, result in results.items():
         for item in result.records.get("relationship", []):
@@ -392,17 +429,20 @@ def _family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]
     ]
 
 
-def _involvements(
+def _service_id(source: str, item: Row) -> tuple[str, str]:
+    name = item.get("service") or item["kind"]
+    return f"{source}:{slug(name)}", name
+
+
+def _services_and_professionals(
     rows: GraphRows,
     results: dict[str, ReadResult],
-    links: dict[str, Link],
     organisations: dict[str, Row],
     manifests: dict[str, Manifest],
 ) -> None:
     services: dict[str, Row] = {}
     for source, result in sorted(results.items()):
         home = manifests[source].organisation
-        as_of = result.extracted_at.date()
         for item in result.records.get("professional", []):
             org_name = item.get("organisation") or home["name"]
             org_id = home["id"] if org_name == home["name"] else f"org-{slug(org_name)}"
@@ -422,18 +462,25 @@ def _involvements(
                 }
             )
         for item in result.records.get("involvement", []):
-            service_name = item.get("service") or item["kind"]
-            service_id = f"{source}:{slug(service_name)}"
+            service_id, name = _service_id(source, item)
             services.setdefault(
                 service_id,
-                {
-                    "id": service_id,
-                    "name": service_name,
-                    "source": source,
-                    "organisation_id": home["id"],
-                },
+                {"id": service_id, "name": name, "source": source, "organisation_id": home["id"]},
             )
-            rows.involvements.append(
+    rows.services = sorted(services.values(), key=lambda row: row["id"])
+
+
+def involvement_rows(
+    results: dict[str, ReadResult], links: dict[str, Link], records: set[str] | None = None
+) -> list[Row]:
+    """Involvement rows (only of the source records in `records`, when given)."""
+    rows: list[Row] = []
+    for source, result in sorted(results.items()):
+        as_of = result.extracted_at.date()
+        for item in result.records.get("involvement", []):
+            if records is not None and item["person"] not in records:
+                continue
+            rows.append(
                 {
                     "id": item["id"],
                     "person_id": links[item["person"]].person_id,
@@ -444,8 +491,8 @@ def _involvements(
                     "end_reason": item.get("end_reason"),
                     "detail": item.get("detail"),
                     "source": source,
-                    "service_id": service_id,
+                    "service_id": _service_id(source, item)[0],
                     "professional_id": item.get("professional"),
                 }
             )
-    rows.services = sorted(services.values(), key=lambda row: row["id"])
+    return rows

@@ -137,16 +137,16 @@ def test_the_saved_state_is_used_only_when_the_graph_says_it_holds_it(tmp_path: 
     assert snapshots.load_state_digest(tmp_path) == digest
 
     trusting = FakeGraph(digest)
-    found, marker, saved = held_states(trusting, tmp_path)  # type: ignore[arg-type]
-    assert marker == digest and saved and trusting.asked == []
-    assert found["persons"].hashes == {"persons-key": "ab"}
+    held = held_states(trusting, tmp_path)  # type: ignore[arg-type]
+    assert held.digest == digest and held.saved and trusting.asked == []
+    assert held.states["persons"].hashes == {"persons-key": "ab"}
 
     for other in (None, "another digest"):  # a run was killed, or another state
         graph = FakeGraph(other)
-        found, marker, saved = held_states(graph, tmp_path)  # type: ignore[arg-type]
-        assert marker == other and not saved
+        held = held_states(graph, tmp_path)  # type: ignore[arg-type]
+        assert held.digest == other and not held.saved
         assert graph.asked == [f"state/{name}" for name in LOAD_ORDER]
-        assert found["persons"].hashes == {"k": "1"}
+        assert held.states["persons"].hashes == {"k": "1"}
 
     graph = FakeGraph(digest)  # no state folder: always the graph
     held_states(graph, None)  # type: ignore[arg-type]

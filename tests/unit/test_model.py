@@ -64,13 +64,13 @@ def test_households_split_unrelated_people_at_one_address() -> None:
         {"from": "mum", "to": "kid", "type": "PARENT_OF"},
         {"from": "gran", "to": "mum", "type": "PARENT_OF"},  # lives elsewhere: no tie
     ]
-    rows = model._households(lives, family, groups=[])
+    rows = model.households(lives, family, groups=[])
     household = {row["person_id"]: row["id"] for row in rows}
     assert household["mum"] == household["kid"]
     assert household["lodger"] != household["mum"]
     assert household["gran"] != household["mum"]
     # A tenancy (a source's household group) ties people with no recorded relationship.
-    rows = model._households(lives, family, groups=[{"mum", "lodger"}])
+    rows = model.households(lives, family, groups=[{"mum", "lodger"}])
     household = {row["person_id"]: row["id"] for row in rows}
     assert household["lodger"] == household["mum"] == household["kid"]
 

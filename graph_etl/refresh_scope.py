@@ -1,0 +1,248 @@
+"""A refresh rebuilds only the rows its change can reach.
+
+The last complete load keeps, beside its keys and hashes, a digest of each source
+record's inputs (the record, its link to its person, every item the source gives
+about it, the persons its relationships point to, and its source's extract time and
+manifest) and each person's current address. A refresh computes the digests again;
+the records whose digest differs, and those that are new or gone, are *changed*.
+Then:
+
+- the persons they were or are in are *dirty*: their person, address (LIVES_AT)
+  and source record rows are rebuilt, and their old rows no longer built retired;
+- the addresses those persons name, now or at the last load, are rebuilt from every
+  report of them (the other people's reports are found through the last load's
+  LIVES_AT keys);
+- households are rebuilt at every address where a dirty person, or one whose family
+  ties changed, lives or lived;
+- involvements are rebuilt for changed records; sources, organisations, services,
+  professionals, review pairs and family relationships are always built in full
+  (none is large, and a relationship can change through either end).
+
+Every other row is what the last load wrote, so the plan carries its key and hash
+over. Each row is built by the same function as in a full build (`graph_etl.model`),
+and no row depends on the order records come in, so a refresh gives exactly the
+rows a full build would. It is used only when the graph holds the last load this
+folder saved (as for the keys and hashes) and the model's code is unchanged; else
+everything is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import orjson
+
+from graph_etl import model, snapshots
+from graph_etl.load import content_hash
+from graph_etl.matching.types import Link, ReviewPair
+from graph_etl.model import GraphRows, Row
+from graph_etl.snapshots import StepState
+from graph_etl.sources.manifest import Manifest
+from graph_etl.sources.reader import ReadResult
+
+_CODE = [Path(model.__file__), Path(__file__), Path(model.__file__).with_name("standardise.py")]
+
+
+@dataclass
+class Inputs:
+    """What a load was built from: each source record's input digest, and each
+    person's current address id."""
+
+    digests: dict[str, str]
+    current: dict[str, str]
+
+
+@dataclass
+class Refresh:
+    rows: GraphRows  # the rows rebuilt (and every row of the steps built in full)
+    scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
+    inputs: Inputs  # to keep for the next refresh
+
+
+@cache
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for path in _CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _path(state_dir: Path) -> Path:
+    return state_dir / "last_load" / "inputs.json.gz"
+
+
+def save(state_dir: Path, load_digest: str, inputs: Inputs) -> None:
+    """Keep `inputs` as those of the load of `load_digest`."""
+    body = {"code": _code_digest(), "digests": inputs.digests, "current": inputs.current}
+    snapshots._write_atomically(
+        _path(state_dir), {"format": snapshots.FORMAT, "digest": load_digest}, body
+    )
+
+
+def load(state_dir: Path, load_digest: str) -> Inputs | None:
+    """The inputs of the load of `load_digest`, if kept by this version of the model."""
+    body = snapshots._body_if(_path(state_dir), load_digest)
+    if body is None or body.get("code") != _code_digest():
+        return None
+    return Inputs(body["digests"], body["current"])
+
+
+def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
+    """The items each source record has (address history, relationships, groups,
+    identifiers, involvements), by record id: (kind, item)."""
+    owned: dict[str, list[tuple[str, Row]]] = defaultdict(list)
+    for result in results.values():
+        for kind, items in result.records.items():
+            if kind not in ("person", "professional"):
+                for item in items:
+                    owned[item.get("person")].append((kind, item))
+    return owned
+
+
+def input_digests(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    owned: dict[str, list[tuple[str, Row]]],
+) -> dict[str, str]:
+    """Each source record's input digest (see the module docstring)."""
+    digests: dict[str, str] = {}
+    for source, result in results.items():
+        salt = hashlib.sha1(
+            f"{source}\0{result.extracted_at.isoformat()}\0{manifests[source]!r}".encode(),
+            usedforsecurity=False,
+        ).hexdigest()
+        for record in result.people():
+            ident = record["id"]
+            link = links[ident]
+            mine = owned.get(ident)
+            related = mine and [
+                links[item["related"]].person_id if item.get("related") in links else None
+                for kind, item in mine
+                if kind == "relationship"
+            ]
+            body = (
+                salt,
+                record,
+                (link.person_id, link.probability, link.reasons, link.matched_with),
+                link.explanation,
+                mine,
+                related,
+            )
+            text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
+            digests[ident] = hashlib.sha1(text, usedforsecurity=False).hexdigest()[:24]
+    return digests
+
+
+def inputs_of(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    rows: GraphRows,
+) -> Inputs:
+    """The inputs of a full build's `rows`."""
+    current = {row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]}
+    return Inputs(input_digests(manifests, results, links, _owned(results)), current)
+
+
+def build(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    loaded_at: datetime,
+    review: list[ReviewPair],
+    held: dict[str, StepState],
+    last: Inputs,
+    person_of: dict[str, str],
+) -> Refresh:
+    """The rows a change can reach, given what the graph holds (`held`), the inputs
+    of the load that wrote it (`last`) and which person each of its records was in
+    (`person_of`)."""
+    owned = _owned(results)
+    digests = input_digests(manifests, results, links, owned)
+    changed = {ident for ident, digest in digests.items() if last.digests.get(ident) != digest}
+    gone = last.digests.keys() - digests.keys()
+    dirty = {links[ident].person_id for ident in changed}
+    dirty |= {person_of[ident] for ident in changed | gone if ident in person_of}
+
+    rows = model.shared_rows(manifests, results, links, loaded_at, review)
+    records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
+    for source, result in results.items():
+        deep_link = manifests[source].governance["deep_link"]
+        for record in result.people():
+            link = links[record["id"]]
+            records_of[link.person_id].append((source, record))
+            if record["id"] in changed:
+                rows.source_records.append(model.source_record_row(record, link, source, deep_link))
+    rows.persons = [
+        model.person_row(person, [record for _, record in records_of[person]])
+        for person in sorted(dirty & records_of.keys())
+    ]
+
+    def reports(persons: set[str]) -> Iterator[model.Report]:
+        for person in persons:
+            for source, record in records_of.get(person, ()):
+                yield person, record, source, record.get("address_from"), None
+                for kind, item in owned.get(record["id"], ()):
+                    if kind == "address":
+                        yield person, item, source, item.get("from"), item.get("to")
+
+    extracted = model.extract_times(results)
+    named: dict[str, list[Row]] = defaultdict(list)
+    rows.lives_at = model.lives_rows(reports(dirty), extracted, named)
+    held_lives = [key.split("|") for key in held["lives_at"].hashes]
+    lived = {"|".join(parts) for parts in held_lives if parts[0] in dirty}
+    addresses = {row["address_id"] for row in rows.lives_at}
+    addresses |= {key.split("|")[1] for key in lived}
+    neighbours = {parts[0] for parts in held_lives if parts[1] in addresses} - dirty
+    del held_lives
+    model.lives_rows(reports(neighbours), extracted, named)
+    rebuilt = sorted(addresses & named.keys())
+    rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]
+
+    current = {person: address for person, address in last.current.items() if person not in dirty}
+    current.update({row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]})
+    ties_changed = _family_changed(rows.family, held["family"])
+    homes = {
+        address
+        for person in dirty | ties_changed
+        for address in (last.current.get(person), current.get(person))
+        if address is not None
+    }
+    residents = {person for person, address in current.items() if address in homes}
+    at_home = [{"person_id": p, "address_id": current[p], "current": True} for p in residents]
+    rows.households = model.households(at_home, rows.family, model.family_groups(results, links))
+
+    rows.involvements = model.involvement_rows(results, links, changed)
+    involvements = {
+        item["id"] for result in results.values() for item in result.records.get("involvement", [])
+    }
+    scopes = {
+        "persons": dirty,
+        "source_records": changed | gone,
+        "lives_at": lived,
+        "addresses": addresses,
+        "households": dirty | residents,
+        "involvements": held["involvements"].hashes.keys() - involvements,
+    }
+    return Refresh(rows, scopes, Inputs(digests, current))
+
+
+def _family_changed(family: list[Row], held: StepState) -> set[str]:
+    """The persons at either end of a family relationship created, changed or gone."""
+    persons: set[str] = set()
+    keys = set()
+    for row in family:
+        key = f"{row['from']}|{row['to']}|{row['type']}"
+        keys.add(key)
+        if held.hashes.get(key) != content_hash(row):
+            persons.update((row["from"], row["to"]))
+    for key in held.hashes.keys() - keys:
+        persons.update(key.split("|")[:2])
+    return persons
