@@ -77,11 +77,13 @@ def read_all(
 ) -> dict[str, ReadResult]:
     """Read each source's folder. A source that fails (or is absent) is reported and,
     when a last good read of it is kept in `state_dir`, that is used instead; so is
-    the last good read of an extract that has not changed since (reported `unchanged`)."""
+    the last good read of an extract that has not changed since (reported `unchanged`).
+    Of an extract that has changed, rows the last good read held are not validated
+    again (see `graph_etl.sources.reuse`)."""
     results: dict[str, ReadResult] = {}
     for source, manifest in manifests.items():
         folder = extracts / source
-        digest = None
+        digest = previous = None
         try:
             if not folder.is_dir():
                 raise SourceFailedError(f"no folder {folder.name}/ in {extracts}")
@@ -91,7 +93,8 @@ def read_all(
                     results[source] = kept
                     report.sources[source] = {**kept.report(), "unchanged": True}
                     continue
-            results[source] = read_source(manifest, folder)
+                previous = snapshots.load_reusable(state_dir, manifest)
+            results[source] = read_source(manifest, folder, previous)
         except SourceFailedError as exc:
             previous = snapshots.load(state_dir, source) if state_dir else None
             status = "absent" if not folder.is_dir() else "failed"
@@ -102,7 +105,7 @@ def read_all(
             continue
         report.sources[source] = results[source].report()
         if state_dir is not None:
-            snapshots.save(state_dir, results[source], digest)
+            snapshots.save(state_dir, results[source], digest, snapshots.read_basis(manifest))
     return results
 
 

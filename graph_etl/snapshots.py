@@ -6,7 +6,10 @@
   accepted records instead, and the report says so. Each snapshot also records the
   digest of what it was read from (`extract_digest`: the files, the manifest and the
   reader's code), so an extract that has not changed since is taken from the
-  snapshot instead of being read and validated again.
+  snapshot instead of being read and validated again. When it has changed, the
+  snapshot's row log (a short hash and an outcome per row, see
+  `graph_etl.sources.reuse`) spares validating the rows it already held, provided
+  the manifest and the reader's code are those it was read with.
 - The keys and content hashes the last complete load wrote (`last_load/hashes.json.gz`,
   see `graph_etl.load`): a refresh plans from them instead of reading every key and
   hash back from the graph, but only when the graph says it holds exactly that state.
@@ -19,6 +22,7 @@ Every file is written atomically: a killed run leaves the previous one intact.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import os
@@ -32,8 +36,13 @@ import orjson
 
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import FileReport, Quarantined, ReadResult
+from graph_etl.sources.reuse import RowLog
 
 FORMAT = 2  # snapshot header: {"format": 2, "digest": ...} on the first line
+# Last good reads have their own: 3 added the row logs and what they were read by
+# ("basis"). A last good read of an older format is still kept for a failed extract,
+# but its rows are not reused.
+LAST_GOOD_FORMAT = 3
 READER_CODE = Path(__file__).resolve().parent / "sources"
 
 
@@ -67,13 +76,17 @@ def _reader_code_digest() -> str:
     return digest.hexdigest()
 
 
+def read_basis(manifest: Manifest) -> str:
+    """A digest of how a source is read: its manifest and the reader's code."""
+    return hashlib.sha256(f"{_reader_code_digest()}\0{manifest!r}\0".encode()).hexdigest()
+
+
 def extract_digest(manifest: Manifest, folder: Path) -> str:
     """A digest of everything reading `folder` with `manifest` depends on: every file
     in the folder (name and content; and its modification time when there is no
     `_extract.json`, as the extract time then comes from it), the manifest and the
     reader's code. Equal digests, equal reads."""
-    digest = hashlib.sha256()
-    digest.update(f"{_reader_code_digest()}\0{manifest!r}\0".encode())
+    digest = hashlib.sha256(f"{read_basis(manifest)}\0".encode())
     stamped = (folder / "_extract.json").is_file()
     for path in sorted(folder.iterdir()):
         if not path.is_file():
@@ -85,17 +98,21 @@ def extract_digest(manifest: Manifest, folder: Path) -> str:
     return digest.hexdigest()
 
 
-def save(state_dir: Path, result: ReadResult, digest: str | None = None) -> None:
+def save(
+    state_dir: Path, result: ReadResult, digest: str | None = None, basis: str | None = None
+) -> None:
     """Keep `result` as the last good read of its source (`digest`: what it was read
-    from, see `extract_digest`)."""
+    from, see `extract_digest`; `basis`: how, see `read_basis`)."""
     body = {
         "source": result.source,
         "extracted_at": result.extracted_at.isoformat(),
         "records": result.records,
         "files": {name: vars(report) for name, report in result.files.items()},
         "quarantine": [[item.file, item.line, item.reason] for item in result.quarantine],
+        "rows": {name: _row_log_body(log) for name, log in result.rows.items()},
     }
-    _write_atomically(_path(state_dir, result.source), {"format": FORMAT, "digest": digest}, body)
+    header = {"format": LAST_GOOD_FORMAT, "digest": digest, "basis": basis}
+    _write_atomically(_path(state_dir, result.source), header, body)
 
 
 def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult | None:
@@ -105,16 +122,63 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
     if not path.is_file():
         return None
     with gzip.open(path, "rb") as handle:
-        header, body = _read_header(handle)
+        header, body = _read_last_good_header(handle)
         if digest is not None and (header is None or header.get("digest") != digest):
             return None
         if header is not None:
             body = orjson.loads(handle.read())
+    return _read_result(source, body)
+
+
+def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:
+    """The last good read of `manifest`'s source with its row logs, if it was read with
+    this manifest by this reader code (else None: then every row is validated)."""
+    path = _path(state_dir, manifest.id)
+    try:
+        with gzip.open(path, "rb") as handle:
+            header, _ = _read_last_good_header(handle)
+            if (
+                header is None
+                or header.get("format") != LAST_GOOD_FORMAT
+                or header.get("basis") != read_basis(manifest)
+            ):
+                return None
+            body = orjson.loads(handle.read())
+        result = _read_result(manifest.id, body)
+        result.rows = {name: _row_log(item) for name, item in body["rows"].items()}
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        return None
+    return result
+
+
+def _read_last_good_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:
+    """(header, first line parsed), as `_read_header`, for either format of last good read."""
+    first = orjson.loads(handle.readline() or b"null")
+    if isinstance(first, dict) and first.get("format") in (FORMAT, LAST_GOOD_FORMAT):
+        return first, None
+    return None, first
+
+
+def _read_result(source: str, body: dict[str, Any]) -> ReadResult:
     result = ReadResult(source, datetime.fromisoformat(body["extracted_at"]))
     result.records = body["records"]
     result.files = {name: FileReport(**report) for name, report in body["files"].items()}
     result.quarantine = [Quarantined(*item) for item in body.get("quarantine", [])]
     return result
+
+
+def _row_log_body(log: RowLog) -> dict[str, Any]:
+    return {
+        "header": log.header,
+        "hashes": base64.b64encode(log.hashes).decode("ascii"),
+        "outcomes": base64.b64encode(log.outcomes).decode("ascii"),
+        "index": log.index,
+    }
+
+
+def _row_log(item: dict[str, Any]) -> RowLog:
+    decode = base64.b64decode
+    return RowLog(item["header"], decode(item["hashes"]), decode(item["outcomes"]), item["index"])
 
 
 # The keys and content hashes of the last complete load.

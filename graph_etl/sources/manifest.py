@@ -144,6 +144,10 @@ class Manifest:
         """Files other rows look values up in: these are indexed before the rest."""
         return set().union(*self._lookups_by_file().values())
 
+    def lookups_of(self, name: str) -> set[str]:
+        """The files that rows of file `name` look values up in."""
+        return self._lookups_by_file()[name]
+
     def _lookups_by_file(self) -> dict[str, set[str]]:
         needs: dict[str, set[str]] = {name: set() for name in self.files}
         for output in self.outputs:

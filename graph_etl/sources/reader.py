@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,6 +28,18 @@ from graph_etl.sources.manifest import (
     FileSpec,
     Manifest,
     OutputSpec,
+)
+from graph_etl.sources.reuse import (
+    ACCEPTED_MAX,
+    BAD_VALUES,
+    DANGLING,
+    NO_HASH,
+    QUARANTINED,
+    Earlier,
+    Outcome,
+    RowLog,
+    index_digest,
+    row_hash,
 )
 from graph_etl.sources.values import BadValueError, parse
 
@@ -61,6 +75,7 @@ class ReadResult:
     records: dict[str, list[Record]] = field(default_factory=dict)
     files: dict[str, FileReport] = field(default_factory=dict)
     quarantine: list[Quarantined] = field(default_factory=list)
+    rows: dict[str, RowLog] = field(default_factory=dict, repr=False, compare=False)
     _people: list[Record] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -232,7 +247,6 @@ class _Resolver:
         if output.kind == "identifier":
             # Strong identifiers are validated by their type, as columns are.
             record["value"] = parse(str(record["value"]), {"type": record["type"]})
-        record["_line"] = (output.source_file, line)
         return record
 
 
@@ -289,45 +303,59 @@ def _csv_error(exc: csv.Error, start: int, end: int) -> str:
     return f"not readable as CSV{_lines(start, end)}: {exc}"
 
 
-def _rows(path: Path, spec: FileSpec) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(first line, row) for every CSV record after the header; a record that cannot
-    be a row comes back as the reason it is quarantined. Nothing is skipped: blank
-    lines are rows too (the line break that ends the last row is not)."""
+Values = list[str] | str  # a CSV record's values, or why the CSV rules cannot read it
+
+
+@contextmanager
+def _records(
+    path: Path, spec: FileSpec
+) -> Iterator[tuple[list[str], Iterator[tuple[int, int, Values]]]]:
+    """The header, and (first line, last line, values) for every CSV record after it; a
+    record the CSV rules cannot read comes back as the reason it is quarantined.
+    Nothing is skipped: blank lines are records too (the line break that ends the last
+    one is not)."""
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.reader(handle, strict=True)
+        yield _header(reader, path, spec), _after_header(reader)
+
+
+def _header(reader: Any, path: Path, spec: FileSpec) -> list[str]:
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise SourceFailedError(f"{path.name}: the header row is unreadable ({exc})") from None
+    if header is None:
+        raise SourceFailedError(f"{path.name}: the file is empty (no header row)")
+    if _undecodable(header, header):
+        raise SourceFailedError(f"{path.name}: the header row is not valid UTF-8")
+    header = [_bare(column) for column in header]
+    missing = [column for column in spec.columns if column not in header]
+    if missing:
+        raise SourceFailedError(
+            f"{path.name}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})"
+        )
+    twice = [column for column in spec.columns if header.count(column) > 1]
+    if twice:
+        raise SourceFailedError(
+            f"{path.name}: column(s) {', '.join(twice)} appear more than once in the header"
+        )
+    return header
+
+
+def _after_header(reader: Any) -> Iterator[tuple[int, int, Values]]:
+    end = reader.line_num
+    while True:
+        start = end + 1
         try:
-            header = next(reader, None)
+            values = next(reader)
+        except StopIteration:
+            return
         except csv.Error as exc:
-            raise SourceFailedError(f"{path.name}: the header row is unreadable ({exc})") from None
-        if header is None:
-            raise SourceFailedError(f"{path.name}: the file is empty (no header row)")
-        if _undecodable(header, header):
-            raise SourceFailedError(f"{path.name}: the header row is not valid UTF-8")
-        header = [_bare(column) for column in header]
-        missing = [column for column in spec.columns if column not in header]
-        if missing:
-            raise SourceFailedError(
-                f"{path.name}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})"
-            )
-        twice = [column for column in spec.columns if header.count(column) > 1]
-        if twice:
-            raise SourceFailedError(
-                f"{path.name}: column(s) {', '.join(twice)} appear more than once in the header"
-            )
+            end = max(reader.line_num, start)
+            yield start, end, _csv_error(exc, start, end)
+            continue
         end = reader.line_num
-        while True:
-            start = end + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                end = max(reader.line_num, start)
-                yield start, _csv_error(exc, start, end)
-                continue
-            end = reader.line_num
-            problem = _row_problem(values, header, start, end)
-            yield start, problem or dict(zip(header, values, strict=True))
+        yield start, end, values
 
 
 def _column_specs(spec: FileSpec, latest: date) -> list[tuple[str, dict[str, Any]]]:
@@ -356,53 +384,184 @@ def _typed(row: dict[str, str], columns: list[tuple[str, dict[str, Any]]]) -> Re
     return typed
 
 
-def read_source(manifest: Manifest, folder: Path) -> ReadResult:
-    """Validate every file of one source and emit its canonical records."""
+def read_source(manifest: Manifest, folder: Path, previous: ReadResult | None = None) -> ReadResult:
+    """Validate every file of one source and emit its canonical records. `previous`,
+    the last good read of the same manifest by the same code, spares validating the
+    rows it already held (see `reuse`): the result is the same as without it."""
     if not folder.is_dir():
         raise SourceFailedError(f"{manifest.id}: extract folder {folder} does not exist")
-    extracted_at = extract_time(folder)
-    result = ReadResult(manifest.id, extracted_at)
-    lookups: dict[str, dict[str, Record]] = {}
-    resolver = _Resolver(manifest, lookups)
-    lookup_files = manifest.lookup_files()
+    reader = _SourceReader(manifest, extract_time(folder), previous)
     for name in manifest.read_order():
-        spec = manifest.files[name]
+        reader.read_file(name, folder)
+    return reader.finish()
+
+
+_NOTHING: dict[bytes, Outcome] = {}
+
+
+@dataclass
+class _File:
+    """One file being read, and what its rows are checked against."""
+
+    source: str
+    name: str
+    spec: FileSpec
+    report: FileReport
+    header: list[str]
+    outputs: list[OutputSpec]
+    columns: list[tuple[str, dict[str, Any]]]
+    index: dict[str, Record] | None  # key -> typed row, when other files look rows up
+    keys: dict[str, int] = field(default_factory=dict)  # key -> the line that first had it
+    key_at: int | None = None  # the key's column in the header
+    key_spec: dict[str, Any] = field(default_factory=dict)  # and its spec
+    key_output: int | None = None  # an output whose records' ids end in the row's key
+    id_prefix: int = 0  # the length of those ids before the key
+
+    def __post_init__(self) -> None:
+        if self.spec.key:
+            self.key_at = self.header.index(self.spec.key)
+            self.key_spec = dict(self.columns)[self.spec.key]
+            keyed = [number for number, out in enumerate(self.outputs) if out.key == self.spec.key]
+            self.key_output = keyed[0] if keyed else None
+            self.id_prefix = len(f"{self.source}:{self.name}:")
+
+    def reused_key(self, values: list[str], made: tuple[tuple[int, Record], ...]) -> str | None:
+        """The key of a row accepted last time: as its record's id ends (`_Resolver.ref`
+        formats the same typed value as `_row_key`), else parsed again; None when it
+        cannot be had without validating the row."""
+        for number, record in made:
+            if number == self.key_output:
+                return record["id"][self.id_prefix :]
+        try:
+            value = parse(values[self.key_at], self.key_spec)  # type: ignore[index]
+        except BadValueError:
+            return None
+        return None if value is None else str(value)
+
+
+class _SourceReader:
+    """One read of a source: every row of every file, then the checks across files.
+    Each row's hash and outcome are logged for the next read (`ReadResult.rows`)."""
+
+    def __init__(
+        self, manifest: Manifest, extracted_at: datetime, previous: ReadResult | None
+    ) -> None:
+        self.manifest = manifest
+        self.result = ReadResult(manifest.id, extracted_at)
+        self.lookups: dict[str, dict[str, Record]] = {}
+        self.resolver = _Resolver(manifest, self.lookups)
+        self.earlier = Earlier.of(manifest, previous, extracted_at)
+        self.origins: dict[str, list[tuple[str, int]]] = {}  # per kind: each record's row
+        self.logs: dict[str, tuple[list[str], bytes, bytearray, list[int]]] = {}
+        self.indexes: dict[str, str] = {}  # lookup file -> digest of its index
+
+    def read_file(self, name: str, folder: Path) -> None:
+        spec = self.manifest.files[name]
         path = folder / spec.path
         if not path.is_file():
-            raise SourceFailedError(f"{manifest.id}: file {spec.path} is missing from {folder}")
-        report = result.files.setdefault(name, FileReport(spec.path))
-        outputs = [output for output in manifest.outputs if output.source_file == name]
-        index = lookups.setdefault(name, {}) if name in lookup_files else None
-        columns = _column_specs(spec, extracted_at.date())
-        keys: dict[str, int] = {}  # key -> the line that first had it
-        for line, row in _rows(path, spec):
-            report.rows_read += 1
-            try:
-                if isinstance(row, str):
-                    raise BadValueError(row)
-                typed = _typed(row, columns)
-                key = _row_key(spec, typed, keys)
-                emitted = [resolver.emit(output, typed, line) for output in outputs]
-            except BadValueError as exc:
-                report.rows_quarantined += 1
-                result.quarantine.append(Quarantined(spec.path, line, str(exc)))
-                continue
-            report.rows_accepted += 1
-            if key is not None:
-                keys[key] = line
-                if index is not None:
-                    index[key] = typed
-            for output, record in zip(outputs, emitted, strict=True):
-                if record is not None:
-                    result.records.setdefault(output.kind, []).append(record)
-    _quarantine_dangling(result)
-    for rows in result.records.values():
-        for record in rows:
-            record.pop("_line", None)
-    for report in result.files.values():
-        if report.rows_read != report.rows_accepted + report.rows_quarantined:
-            raise RuntimeError(f"{manifest.id}: {report.path}: rows went unaccounted for")
-    return result
+            raise SourceFailedError(
+                f"{self.manifest.id}: file {spec.path} is missing from {folder}"
+            )
+        report = self.result.files.setdefault(name, FileReport(spec.path))
+        outputs = [output for output in self.manifest.outputs if output.source_file == name]
+        index = self.lookups.setdefault(name, {}) if name in self.manifest.lookup_files() else None
+        columns = _column_specs(spec, self.result.extracted_at.date())
+        hashes, outcomes, starts = bytearray(), bytearray(), []
+        with _records(path, spec) as (header, records):
+            file = _File(self.manifest.id, name, spec, report, header, outputs, columns, index)
+            earlier = self._earlier_rows(file)
+            for start, end, values in records:
+                report.rows_read += 1
+                starts.append(start)
+                if isinstance(values, str):
+                    hashes += NO_HASH
+                    outcomes.append(self._quarantine(file, start, values, QUARANTINED))
+                    continue
+                digest = row_hash(values)
+                hashes += digest
+                outcome = earlier(digest) if end == start else None
+                code = None if outcome is None else self._reuse(file, values, start, outcome)
+                outcomes.append(self._validate(file, values, start, end) if code is None else code)
+        if index is not None:
+            self.indexes[name] = index_digest(index)
+        self.logs[name] = (header, bytes(hashes), outcomes, starts)
+
+    def _earlier_rows(self, file: _File) -> Callable[[bytes], Outcome | None]:
+        """Hash -> what the row with it gave in the last read, where that can be reused."""
+        targets = self.manifest.lookups_of(file.name)
+        rows = self.earlier and self.earlier.rows(file.name, file.header, targets, self.indexes)
+        return rows.get if rows else _NOTHING.get
+
+    def _validate(self, file: _File, values: list[str], start: int, end: int) -> int:
+        """Every check of one row; its outcome code (see `reuse`)."""
+        problem = _row_problem(values, file.header, start, end)
+        if problem:
+            return self._quarantine(file, start, problem, QUARANTINED)
+        try:
+            typed = _typed(dict(zip(file.header, values, strict=True)), file.columns)
+        except BadValueError as exc:
+            return self._quarantine(file, start, str(exc), BAD_VALUES)
+        try:
+            key = _row_key(file.spec, typed, file.keys)
+            emitted = [self.resolver.emit(output, typed, start) for output in file.outputs]
+        except BadValueError as exc:
+            return self._quarantine(file, start, str(exc), QUARANTINED)
+        file.report.rows_accepted += 1
+        if key is not None:
+            file.keys[key] = start
+            if file.index is not None:
+                file.index[key] = typed
+        code = 0
+        for number, (output, record) in enumerate(zip(file.outputs, emitted, strict=True)):
+            if record is not None:
+                self._emit(output.kind, record, file.name, start)
+                code |= 1 << number
+        return min(code, ACCEPTED_MAX)  # more outputs than bits: never reused (`reuse`)
+
+    def _reuse(self, file: _File, values: list[str], start: int, outcome: Outcome) -> int | None:
+        """Give what a row with these values gave in the last read; None when its key
+        is now an earlier row's (then it is validated, to say so)."""
+        code, made = outcome
+        if isinstance(made, str):
+            return self._quarantine(file, start, made, code)
+        if file.key_at is not None:
+            key = file.reused_key(values, made)
+            if key is None or key in file.keys:
+                return None
+            file.keys[key] = start
+        file.report.rows_accepted += 1
+        for number, record in made:
+            output = file.outputs[number]
+            if output.key is None:  # keyed by its line
+                record = {**record, "id": self.resolver.ref(file.name, start)}
+            elif file.key_at is None:  # rows with equal values may each be accepted
+                record = dict(record)
+            self._emit(output.kind, record, file.name, start)
+        return code
+
+    def _emit(self, kind: str, record: Record, name: str, line: int) -> None:
+        self.result.records.setdefault(kind, []).append(record)
+        self.origins.setdefault(kind, []).append((name, line))
+
+    def _quarantine(self, file: _File, line: int, reason: str, code: int) -> int:
+        file.report.rows_quarantined += 1
+        self.result.quarantine.append(Quarantined(file.spec.path, line, reason))
+        return code
+
+    def finish(self) -> ReadResult:
+        """The checks across files, and the row logs."""
+        result = self.result
+        for name, line in _quarantine_dangling(result, self.origins):
+            _, _, outcomes, starts = self.logs[name]
+            outcomes[bisect_left(starts, line)] = DANGLING
+        for report in result.files.values():
+            if report.rows_read != report.rows_accepted + report.rows_quarantined:
+                raise RuntimeError(f"{self.manifest.id}: {report.path}: rows went unaccounted for")
+        result.rows = {
+            name: RowLog(header, hashes, bytes(outcomes), self.indexes.get(name))
+            for name, (header, hashes, outcomes, _) in self.logs.items()
+        }
+        return result
 
 
 def _row_key(spec: FileSpec, typed: Record, seen: dict[str, int]) -> str | None:
@@ -419,8 +578,11 @@ def _row_key(spec: FileSpec, typed: Record, seen: dict[str, int]) -> str | None:
     return key
 
 
-def _quarantine_dangling(result: ReadResult) -> None:
-    """Rows that name a person record the extract does not hold are quarantined too."""
+def _quarantine_dangling(
+    result: ReadResult, origins: dict[str, list[tuple[str, int]]]
+) -> list[tuple[str, int]]:
+    """Rows that name a person record the extract does not hold are quarantined too
+    (`origins`: each record's file and line); returns those rows."""
     known = {
         "person": {record["id"] for record in result.records.get("person", [])},
         "professional": {record["id"] for record in result.records.get("professional", [])},
@@ -430,18 +592,21 @@ def _quarantine_dangling(result: ReadResult) -> None:
     for kind, rows in result.records.items():
         if kind == "person":
             continue
-        for record in rows:
+        for record, origin in zip(rows, origins[kind], strict=True):
             for ref_field, target in refs.items():
                 ref = record.get(ref_field)
                 if ref is not None and ref not in known[target]:
                     reason = f"{ref_field}: {ref!r} is not a {target} in this extract"
-                    bad.setdefault(record["_line"], reason)
+                    bad.setdefault(origin, reason)
     if not bad:
-        return
+        return []
     for kind, rows in result.records.items():
-        result.records[kind] = [record for record in rows if record["_line"] not in bad]
+        result.records[kind] = [
+            record for record, origin in zip(rows, origins[kind], strict=True) if origin not in bad
+        ]
     for (file_name, line), reason in sorted(bad.items()):
         report = result.files[file_name]
         report.rows_accepted -= 1
         report.rows_quarantined += 1
         result.quarantine.append(Quarantined(report.path, line, reason))
+    return sorted(bad)

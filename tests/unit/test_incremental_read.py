@@ -1,0 +1,403 @@
+"""Reading a changed extract with its last good read at hand (only rows with new
+values validated) gives exactly what a full read of it gives: the committed county,
+read and saved, then edited at random and read both ways."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import gzip
+import io
+import json
+import random
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_etl import etl, snapshots
+from graph_etl.settings import REPO_ROOT
+from graph_etl.sources import Manifest, ReadResult, load_manifests, read_source
+from graph_etl.sources import reader as reader_module
+
+COUNTY = REPO_ROOT / "sample_data" / "county"
+MANIFESTS = load_manifests()
+
+
+def save(state: Path, result: ReadResult, manifest: Manifest | None = None) -> None:
+    manifest = manifest or MANIFESTS[result.source]
+    snapshots.save(state, result, None, snapshots.read_basis(manifest))
+
+
+def reread(state: Path, folder: Path, manifest: Manifest | None = None) -> ReadResult:
+    """A read of `folder` that reuses the saved last good read."""
+    manifest = manifest or MANIFESTS[folder.name]
+    previous = snapshots.load_reusable(state, manifest)
+    assert previous is not None
+    return read_source(manifest, folder, previous)
+
+
+def assert_same(got: ReadResult, want: ReadResult) -> None:
+    assert got.extracted_at == want.extracted_at
+    assert got.files == want.files
+    assert got.quarantine == want.quarantine
+    assert got.records == want.records  # the same records in the same order
+    assert got.rows == want.rows  # so the next read can build on it too
+
+
+@pytest.fixture()
+def validated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many rows had their values validated (a list holding one count)."""
+    count = [0]
+    typed = reader_module._typed
+
+    def counting(*args: Any) -> Any:
+        count[0] += 1
+        return typed(*args)
+
+    monkeypatch.setattr(reader_module, "_typed", counting)
+    return count
+
+
+@pytest.fixture()
+def county(tmp_path: Path) -> Path:
+    target = tmp_path / "county"
+    shutil.copytree(COUNTY, target, ignore=shutil.ignore_patterns("ground_truth"))
+    return target
+
+
+@pytest.fixture()
+def state(tmp_path: Path, county: Path) -> Path:
+    """The county's last good reads, as a full read saved them."""
+    folder = tmp_path / "state"
+    for source, manifest in MANIFESTS.items():
+        save(folder, read_source(manifest, county / source))
+    return folder
+
+
+# Random edits of an extract's CSV files, as agencies' systems (and their faults) make.
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().split(b"\n")
+
+
+def _csv_line(values: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue().encode("utf-8")
+
+
+def _values(line: bytes) -> list[str]:
+    return next(csv.reader([line.decode("utf-8", "replace")]), [])
+
+
+class Editor:
+    """Applies random edits to one source's extract folder."""
+
+    def __init__(self, rng: random.Random, folder: Path, manifest: Manifest) -> None:
+        self.rng = rng
+        self.folder = folder
+        self.manifest = manifest
+
+    def edit(self) -> str:
+        edits: list[Callable[[Path, list[bytes]], None]] = [
+            self.change_value,
+            self.change_value,
+            self.delete_rows,
+            self.insert_copy,
+            self.duplicate_key,
+            self.malformed_row,
+            self.move_rows,
+            self.swap_columns,
+        ]
+        spec = self.rng.choice(list(self.manifest.files.values()))
+        path = self.folder / spec.path
+        lines = _lines(path)
+        if len(lines) < 3 or self.rng.random() < 0.1:
+            self.move_extract_date()
+            return "extract date"
+        edit = self.rng.choice(edits)
+        edit(path, lines)
+        path.write_bytes(b"\n".join(lines))
+        return f"{edit.__name__} {spec.path}"
+
+    def _row(self, lines: list[bytes]) -> int:
+        """A random data line (not the header, not the empty tail)."""
+        last = len(lines) - 1 if lines[-1] == b"" else len(lines)
+        return self.rng.randrange(1, max(2, last))
+
+    def change_value(self, path: Path, lines: list[bytes]) -> None:
+        row = self._row(lines)
+        values = _values(lines[row])
+        if not values:
+            return
+        column = self.rng.randrange(len(values))
+        other = _values(lines[self._row(lines)])
+        choices = [
+            other[column] if column < len(other) else "",
+            "",
+            f"x{self.rng.randrange(100)}",
+            "2999-01-01",
+            f" {values[column]} ",
+            values[column].upper(),
+            values[column][:-1],
+            "31-DEC-2026",
+        ]
+        values[column] = self.rng.choice(choices)
+        lines[row] = _csv_line(values)
+
+    def delete_rows(self, path: Path, lines: list[bytes]) -> None:
+        for _ in range(self.rng.randint(1, 3)):
+            if len(lines) > 2:
+                del lines[self._row(lines)]
+
+    def insert_copy(self, path: Path, lines: list[bytes]) -> None:
+        copied = lines[self._row(lines)]
+        lines.insert(self._row(lines), copied)
+
+    def duplicate_key(self, path: Path, lines: list[bytes]) -> None:
+        header = _values(lines[0])
+        key = self.manifest.files[self._name(path)].key
+        row, other = self._row(lines), self._row(lines)
+        values, others = _values(lines[row]), _values(lines[other])
+        if key in header and len(values) == len(others) == len(header):
+            values[header.index(key)] = others[header.index(key)]
+            lines[row] = _csv_line(values)
+
+    def malformed_row(self, path: Path, lines: list[bytes]) -> None:
+        bad = self.rng.choice(
+            [
+                b"",
+                b"just,two",
+                b'"a quote left open,x',
+                b"\xff\xfe not utf-8," + lines[self._row(lines)],
+                lines[0],
+                b'"a value\nrunning on",x',
+            ]
+        )
+        lines.insert(self._row(lines), bad)
+
+    def move_rows(self, path: Path, lines: list[bytes]) -> None:
+        start = self._row(lines)
+        block = lines[start : start + self.rng.randint(1, 5)]
+        del lines[start : start + len(block)]
+        at = self._row(lines) if len(lines) > 2 else 1
+        lines[at:at] = block
+
+    def swap_columns(self, path: Path, lines: list[bytes]) -> None:
+        width = len(_values(lines[0]))
+        first, second = self.rng.sample(range(width), 2)
+        for number, line in enumerate(lines):
+            values = _values(line)
+            if len(values) == width:
+                values[first], values[second] = values[second], values[first]
+                lines[number] = _csv_line(values)
+
+    def move_extract_date(self) -> None:
+        stamp = self.folder / "_extract.json"
+        data = json.loads(stamp.read_text())
+        moved = datetime.fromisoformat(data["extracted_at"]) + timedelta(
+            days=self.rng.choice([-400, -30, -1, 0, 1, 30, 400])
+        )
+        data["extracted_at"] = moved.isoformat()
+        stamp.write_text(json.dumps(data))
+
+    def _name(self, path: Path) -> str:
+        return next(name for name, spec in self.manifest.files.items() if spec.path == path.name)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_edited_extract_reads_as_a_full_read_does(seed: int, county: Path, state: Path) -> None:
+    """Two rounds of random edits; the second builds on the first's incremental read."""
+    rng = random.Random(seed)
+    for _ in range(2):
+        for source in rng.sample(sorted(MANIFESTS), 3):
+            editor = Editor(rng, county / source, MANIFESTS[source])
+            for _ in range(rng.randint(1, 6)):
+                editor.edit()
+        for source, manifest in MANIFESTS.items():
+            got = reread(state, county / source)
+            assert_same(got, read_source(manifest, county / source))
+            save(state, got)
+
+
+def test_only_rows_with_new_values_are_validated(
+    county: Path, state: Path, validated: list[int]
+) -> None:
+    path = county / "health" / "patients.csv"
+    lines = _lines(path)
+    values = _values(lines[5])
+    values[6] = "Flat 1, " + values[6]
+    lines[5] = _csv_line(values)
+    lines.insert(900, lines.pop(20))  # moved, and every line between moves up
+    path.write_bytes(b"\n".join(lines))
+    got = reread(state, county / "health")
+    assert validated == [1]
+    assert_same(got, read_source(MANIFESTS["health"], county / "health"))
+
+
+def test_a_row_whose_key_an_earlier_row_now_takes_is_quarantined(county: Path, state: Path) -> None:
+    path = county / "health" / "patients.csv"
+    lines = _lines(path)
+    lines.insert(1, lines[10])  # the copy comes first: the unchanged row is the duplicate
+    path.write_bytes(b"\n".join(lines))
+    got = reread(state, county / "health")
+    [item] = got.quarantine
+    assert item.line == 12 and item.reason.endswith("is a duplicate key (first on line 2)")
+    assert_same(got, read_source(MANIFESTS["health"], county / "health"))
+
+
+def test_records_naming_a_removed_person_are_quarantined_and_come_back(
+    county: Path, state: Path
+) -> None:
+    folder = county / "health"
+    involvements = _lines(folder / "involvements.csv")
+    patient = _values(involvements[1])[1]
+    patients = folder / "patients.csv"
+    original = patients.read_bytes()
+    patients.write_bytes(
+        b"\n".join(line for line in _lines(patients) if _values(line)[:1] != [patient])
+    )
+    got = reread(state, folder)
+    assert any("is not a person in this extract" in item.reason for item in got.quarantine)
+    assert_same(got, read_source(MANIFESTS["health"], folder))
+    save(state, got)
+
+    patients.write_bytes(original)  # back again: its involvements are accepted again
+    got = reread(state, folder)
+    assert got.quarantine == []
+    assert_same(got, read_source(MANIFESTS["health"], folder))
+
+
+def test_a_lookup_file_changed_means_its_users_are_validated(
+    county: Path, state: Path, validated: list[int]
+) -> None:
+    path = county / "schools" / "schools.csv"
+    path.write_bytes(path.read_bytes().replace(b"Primary", b"Primary School", 1))
+    got = reread(state, county / "schools")
+    assert_same(got, read_source(MANIFESTS["schools"], county / "schools"))
+    users = [
+        name
+        for name in MANIFESTS["schools"].files
+        if "schools" in MANIFESTS["schools"].lookups_of(name)
+    ]
+    assert users and validated[0] >= sum(got.files[name].rows_read for name in users)
+
+
+@pytest.mark.parametrize("days", [-1, 1, 0])
+def test_a_moved_extract_date_keeps_date_checks_right(county: Path, state: Path, days: int) -> None:
+    """Rows with a date after the extract date are quarantined; the cap moves with it."""
+    folder = county / "health"
+    stamp = folder / "_extract.json"
+    data = json.loads(stamp.read_text())
+    cap = datetime.fromisoformat(data["extracted_at"])
+    path = folder / "involvements.csv"
+    lines = _lines(path)
+    header = _values(lines[0])
+    for line, when in ((4, cap), (5, cap + timedelta(days=1)), (6, cap - timedelta(days=1))):
+        values = _values(lines[line - 1])
+        values[header.index("referral_date")] = when.date().isoformat()
+        lines[line - 1] = _csv_line(values)
+    path.write_bytes(b"\n".join(lines))
+    save(state, read_source(MANIFESTS["health"], folder))  # the row of tomorrow quarantined
+
+    data["extracted_at"] = (cap + timedelta(days=days)).isoformat()
+    stamp.write_text(json.dumps(data))
+    got = reread(state, folder)
+    assert_same(got, read_source(MANIFESTS["health"], folder))
+    assert any(item.line == 5 for item in got.quarantine) == (days <= 0)
+    assert any(item.line == 4 for item in got.quarantine) == (days < 0)
+    assert not any(item.line == 6 for item in got.quarantine)
+
+
+def _keyed_by_line(manifest: Manifest) -> Manifest:
+    """The manifest with involvements keyed by their line (no key column)."""
+    files = {**manifest.files}
+    files["involvements"] = dataclasses.replace(files["involvements"], key=None)
+    outputs = [
+        dataclasses.replace(output, key=None) if output.source_file == "involvements" else output
+        for output in manifest.outputs
+    ]
+    return dataclasses.replace(manifest, files=files, outputs=outputs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_records_keyed_by_their_line_follow_a_moved_row(
+    seed: int, county: Path, tmp_path: Path
+) -> None:
+    manifest = _keyed_by_line(MANIFESTS["health"])
+    folder = county / "health"
+    state = tmp_path / "line-state"
+    save(state, read_source(manifest, folder), manifest)
+    rng = random.Random(seed)
+    editor = Editor(rng, folder, manifest)
+    path = folder / "involvements.csv"
+    for _ in range(3):
+        lines = _lines(path)
+        rng.choice([editor.move_rows, editor.insert_copy, editor.delete_rows])(path, lines)
+        path.write_bytes(b"\n".join(lines))
+    got = reread(state, folder, manifest)
+    assert_same(got, read_source(manifest, folder))
+
+
+# When nothing is reused: every row is validated, as before.
+
+
+def _edit_one_value(county: Path) -> None:
+    path = county / "health" / "patients.csv"
+    path.write_bytes(path.read_bytes().replace(b"Road", b"Rd", 1))
+
+
+def test_a_changed_manifest_means_a_full_read(county: Path, state: Path) -> None:
+    _edit_one_value(county)
+    manifest = MANIFESTS["health"]
+    changed = dataclasses.replace(manifest, governance={**manifest.governance, "refresh": "weekly"})
+    assert snapshots.load_reusable(state, changed) is None
+    assert snapshots.load_reusable(state, manifest) is not None
+
+
+def test_changed_reader_code_means_a_full_read(
+    county: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshots, "_reader_code_digest", lambda: "another version")
+    assert snapshots.load_reusable(state, MANIFESTS["health"]) is None
+
+
+def test_a_snapshot_of_an_older_format_means_a_full_read(state: Path) -> None:
+    path = state / "last_good" / "health.json.gz"
+    with gzip.open(path, "rb") as handle:
+        header = json.loads(handle.readline())
+        body = handle.read()
+    with gzip.open(path, "wb") as handle:
+        handle.write(json.dumps({**header, "format": 2}).encode() + b"\n" + body)
+    assert snapshots.load_reusable(state, MANIFESTS["health"]) is None
+    assert snapshots.load(state, "health") is not None  # still kept for a failed extract
+
+
+def test_row_logs_that_do_not_account_for_the_read_mean_a_full_read(
+    county: Path, state: Path, validated: list[int]
+) -> None:
+    _edit_one_value(county)
+    previous = snapshots.load_reusable(state, MANIFESTS["health"])
+    assert previous is not None
+    previous.records["person"].pop()
+    got = read_source(MANIFESTS["health"], county / "health", previous)
+    assert validated[0] == got.rows_read
+    assert_same(got, read_source(MANIFESTS["health"], county / "health"))
+
+
+def test_read_all_reuses_rows_and_reports_as_a_full_read(county: Path, tmp_path: Path) -> None:
+    state = tmp_path / "etl-state"
+    etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
+    _edit_one_value(county)
+    report = etl.EtlReport(datetime.now().astimezone())
+    results = etl.read_all(MANIFESTS, county, report, state)
+    fresh = etl.EtlReport(datetime.now().astimezone())
+    full = etl.read_all(MANIFESTS, county, fresh)
+    assert [s for s, item in report.sources.items() if not item.get("unchanged")] == ["health"]
+    assert report.sources["health"] == fresh.sources["health"]
+    assert_same(results["health"], full["health"])
