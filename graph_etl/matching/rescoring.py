@@ -145,60 +145,75 @@ def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Ed
 def merge_traced(
     saved: Saved, ids: list[str], changed: list[bool], fresh: Edges
 ) -> tuple[Edges, Trace]:
-    """`merge`, and where each merged pair came from."""
-    row_of = {record_id: row for row, record_id in enumerate(ids)}
-    index: dict[tuple[Any, ...], int] = {}
-    patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]] = []
+    """`merge`, and where each merged pair came from (in Arrow: one pass per column)."""
+    columns = ("left", "right", "weight", "probability", "pattern")
+    pairs = {name: saved.pairs.column(name).combine_chunks() for name in columns}
+    now = pa.array(ids, pa.string())
+    flags = pa.array(changed, pa.bool_())
+    a = pc.index_in(pairs["left"], value_set=now)
+    b = pc.index_in(pairs["right"], value_set=now)
+    gone = pc.or_(pc.fill_null(pc.take(flags, a), True), pc.fill_null(pc.take(flags, b), True))
+    dropped = set(pc.drop_null(pa.concat_arrays([a.filter(gone), b.filter(gone)])).to_pylist())
+    keep = pc.invert(gone)
+    a, b = a.filter(keep).cast(pa.int64()), b.filter(keep).cast(pa.int64())
+    saved_pattern = pairs["pattern"].filter(keep)
 
-    def pattern_of(value: tuple[tuple[int, ...], tuple[float, ...] | None]) -> int:
-        found = index.get(value)
-        if found is None:
-            found = index[value] = len(patterns)
-            patterns.append(value)
-        return found
+    # Patterns are numbered in order of first use, the kept pairs' before the fresh.
+    used = pc.unique(saved_pattern).to_pylist()
+    patterns = [saved.patterns[number] for number in used]
+    index = {value: position for position, value in enumerate(patterns)}
+    for value in fresh.patterns:
+        index.setdefault(value, len(index))
+    patterns = list(index)
+    fresh_pattern = [index[fresh.patterns[number]] for number in fresh.pattern]
 
-    rows: list[tuple[float, int, int, float, int, int]] = []
-    dropped: set[int] = set()
-    pairs = saved.pairs
-    for number, (left, right, weight, probability, pattern) in enumerate(
-        zip(
-            pairs.column("left").to_pylist(),
-            pairs.column("right").to_pylist(),
-            pairs.column("weight").to_pylist(),
-            pairs.column("probability").to_pylist(),
-            pairs.column("pattern").to_pylist(),
-            strict=True,
-        )
-    ):
-        a, b = row_of.get(left), row_of.get(right)
-        if a is None or b is None or changed[a] or changed[b]:
-            dropped.update(row for row in (a, b) if row is not None)
-            continue
-        rows.append(
-            (
-                -weight,
-                min(a, b),
-                max(a, b),
-                probability,
-                pattern_of(saved.patterns[pattern]),
-                number,
-            )
-        )
-    for i in range(len(fresh)):
-        a, b = fresh.left[i], fresh.right[i]
-        pattern = pattern_of(fresh.patterns[fresh.pattern[i]])
-        rows.append((-fresh.weight[i], min(a, b), max(a, b), fresh.probability[i], pattern, -1))
-    rows.sort()
+    table = pa.table(
+        {
+            "weight": pa.concat_arrays(
+                [
+                    pairs["weight"].filter(keep),
+                    pa.array(fresh.weight, pa.float64()),
+                ]
+            ),
+            "low": pa.concat_arrays(
+                [pc.min_element_wise(a, b), pa.array(map(min, fresh.left, fresh.right), pa.int64())]
+            ),
+            "high": pa.concat_arrays(
+                [pc.max_element_wise(a, b), pa.array(map(max, fresh.left, fresh.right), pa.int64())]
+            ),
+            "probability": pa.concat_arrays(
+                [
+                    pairs["probability"].filter(keep),
+                    pa.array(fresh.probability, pa.float64()),
+                ]
+            ),
+            "pattern": pa.concat_arrays(
+                [
+                    pc.index_in(saved_pattern, value_set=pa.array(used, pa.int32())).cast(
+                        pa.int64()
+                    ),
+                    pa.array(fresh_pattern, pa.int64()),
+                ]
+            ),
+            "origin": pa.concat_arrays(
+                [pc.indices_nonzero(keep).cast(pa.int64()), pa.array([-1] * len(fresh), pa.int64())]
+            ),
+        }
+    )
+    order = pc.sort_indices(
+        table, sort_keys=[("weight", "descending"), ("low", "ascending"), ("high", "ascending")]
+    )
+    table = table.take(order)
     edges = Edges(
-        left=[row[1] for row in rows],
-        right=[row[2] for row in rows],
-        weight=[-row[0] for row in rows],
-        probability=[row[3] for row in rows],
-        pattern=[row[4] for row in rows],
+        left=table.column("low").to_pylist(),
+        right=table.column("high").to_pylist(),
+        weight=table.column("weight").to_pylist(),
+        probability=table.column("probability").to_pylist(),
+        pattern=table.column("pattern").to_pylist(),
         patterns=patterns,
         names=fresh.names,
     )
-    return edges, Trace([row[5] for row in rows], dropped)
+    return edges, Trace(table.column("origin").to_pylist(), dropped)
 
 
 def load(folder: Path) -> Saved | None:
