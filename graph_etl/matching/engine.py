@@ -160,7 +160,7 @@ def _match(
             root={ids[row]: ids[root] for row, root in enumerate(roots) if root != row},
             signature={ids[row]: text for row, text in signature.items()},
         )
-        key = rescoring.key(scaled, settings.review_threshold)
+        key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept)
     fresh_edges = len(edges) if plan is None else sum(plan.dirty)
     clock.lap(

@@ -77,10 +77,16 @@ class Saved:
 
     key: str
     records: int
-    hashes: dict[str, int]
+    record_hashes: pa.Table  # id, h: in the last run's record order
     pairs: pa.Table  # left, right (record ids), weight, probability, pattern
     patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]]
     results: Results | None = None
+
+    @property
+    def hashes(self) -> dict[str, int]:
+        """Each saved record's hash, by record id."""
+        table = self.record_hashes
+        return dict(zip(table.column("id").to_pylist(), table.column("h").to_pylist(), strict=True))
 
 
 @dataclass
@@ -129,11 +135,14 @@ def record_hashes(table: pa.Table) -> pa.Array:
 
 def changed_rows(ids: list[str], hashes: pa.Array, saved: Saved) -> list[bool]:
     """For each row: is its record new, or are its standardised values different?"""
-    old = saved.hashes
-    return [
-        old.get(record_id) != value
-        for record_id, value in zip(ids, hashes.to_pylist(), strict=True)
-    ]
+    return changed_mask(pa.array(ids, pa.string()), hashes, saved).to_pylist()
+
+
+def changed_mask(ids: pa.Array, hashes: pa.Array, saved: Saved) -> pa.Array:
+    """`changed_rows` as an Arrow array."""
+    table = saved.record_hashes
+    before = pc.take(table.column("h"), pc.index_in(ids, value_set=table.column("id")))
+    return pc.fill_null(pc.not_equal(before, hashes), True)
 
 
 def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Edges:
@@ -227,14 +236,12 @@ def load(folder: Path) -> Saved | None:
         pairs = pq.read_table(folder / f"pairs-{token}.parquet")
     except (OSError, ValueError, KeyError, pa.ArrowException):
         return None
-    hashes = dict(
-        zip(records.column("id").to_pylist(), records.column("h").to_pylist(), strict=True)
-    )
     patterns = [
         (tuple(levels), tuple(adjust) if adjust is not None else None)
         for levels, adjust in header["patterns"]
     ]
     results = _read_results(header.get("results"), records, pairs)
+    hashes = records.select(["id", "h"]).combine_chunks()
     return Saved(header["key"], header["records"], hashes, pairs, patterns, results)
 
 

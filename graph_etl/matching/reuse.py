@@ -87,15 +87,12 @@ def signatures(guards: Guards, ids: list[str]) -> dict[int, str]:
     return out
 
 
-def _same_order(saved: Saved, ids: list[str], row_of: dict[str, int], changed: list[bool]) -> bool:
+def _same_order(saved: Saved, ids: list[str], changed: list[bool]) -> bool:
     """Do the unchanged records come in the order they came last run?"""
-    before = [
-        record_id
-        for record_id in saved.hashes
-        if (row := row_of.get(record_id)) is not None and not changed[row]
-    ]
-    now = [record_id for record_id, change in zip(ids, changed, strict=True) if not change]
-    return before == now
+    rows = pc.index_in(saved.record_hashes.column("id"), value_set=pa.array(ids, pa.string()))
+    unchanged = pc.invert(pc.fill_null(pc.take(pa.array(changed, pa.bool_()), rows), True))
+    rows = rows.filter(unchanged)  # now, in last run's order
+    return len(rows) < 2 or pc.all(pc.greater(rows[1:], rows[:-1])).as_py()
 
 
 def _seeds(
@@ -155,7 +152,7 @@ def plan(
     results = saved.results if saved is not None else None
     if saved is None or results is None or results.key != key:
         return None
-    if not _same_order(saved, ids, row_of, changed):
+    if not _same_order(saved, ids, changed):
         return None
     reached = _reached(edges, _seeds(saved, ids, row_of, changed, trace, signature, decided))
     dirty_rows = set(reached.to_pylist())

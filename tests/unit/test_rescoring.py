@@ -83,7 +83,7 @@ def test_a_save_killed_before_its_header_leaves_the_last_set(tmp_path: Path) -> 
 
 
 def test_the_model_stays_scaled_for_the_last_full_count() -> None:
-    saved = rescoring.Saved("k", 1000, {}, pa.table({}), [])
+    saved = rescoring.Saved("k", 1000, pa.table({}), pa.table({}), [])
     assert rescoring.scale_for(saved, 1040) == 1000
     assert rescoring.scale_for(saved, 960) == 1000
     assert rescoring.scale_for(saved, 1060) == 1060
