@@ -107,7 +107,9 @@ def _match(
     clock = _Clock(settings.quiet)
     model = model_store.load(settings.model_path)
     scaled, saved = _with_saved_scores(model, len(records), settings, scores_dir)
-    built = features.build(records)
+    code = reuse.code_digest()
+    known = saved.addresses if saved is not None and saved.addresses_code == code else None
+    built = features.build(records, known)
     row_of = {record_id: row for row, record_id in enumerate(built.ids)}
     if len(row_of) != len(built.ids):
         raise ValueError("record ids must be unique")
@@ -161,7 +163,8 @@ def _match(
             signature={ids[row]: text for row, text in signature.items()},
         )
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
-        rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept)
+        addresses = (code, built.addresses)
+        rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept, addresses)
     fresh_edges = len(edges) if plan is None else sum(plan.dirty)
     clock.lap(
         "clustered",

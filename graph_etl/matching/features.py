@@ -40,6 +40,7 @@ class Features:
     address: list[str | None] = field(default_factory=list)
     uprn: list[str | None] = field(default_factory=list)
     table: pa.Table | None = None
+    addresses: dict[Any, tuple[Any, ...]] = field(default_factory=dict)  # see `build`
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -101,8 +102,12 @@ class _Column:
         return pa.array(derived, kind).take(self._indices)
 
 
-def build(records: Sequence[Record]) -> Features:
-    """Standardise every record; the pyarrow table has one row per record, in order."""
+def build(
+    records: Sequence[Record], addresses: dict[Any, tuple[Any, ...]] | None = None
+) -> Features:
+    """Standardise every record; the pyarrow table has one row per record, in order.
+    `addresses`: (first line, postcode) -> standardised parts, known from an earlier run
+    of this code (the rest are worked out); `Features.addresses` holds this run's."""
     ids = [record["id"] for record in records]
     features = Features(ids=ids, files=[record_id.rpartition(":")[0] for record_id in ids])
     text, words, number = pa.string(), pa.list_(pa.string()), pa.int32()
@@ -149,7 +154,9 @@ def build(records: Sequence[Record]) -> Features:
         arrays[name] = column.arrow(derived, text)
 
     address = _Column([(r.get("line1"), r.get("postcode")) for r in records])
-    parts = address.derive(_address)
+    known = addresses or {}
+    parts = [known.get(value) or _address(value) for value in address.distinct]
+    features.addresses = dict(zip(address.distinct, parts, strict=True))
     features.address = address.rows([part[4] for part in parts])
     for position, name in enumerate(("postcode", "sector", "addr_num", "street")):
         arrays[name] = address.arrow([part[position] for part in parts], text)

@@ -24,7 +24,11 @@ guard verdict, whether it was held back for review or blocked from joining, each
 record's group and what the relationship records say about it. The next run reuses
 them for the parts of the graph no change reaches (see `reuse`).
 
-The files: `records-<token>.parquet` and `pairs-<token>.parquet`, then
+It also keeps each distinct address with its standardised parts, so the next run
+standardises only addresses it has not seen (see `features.build`).
+
+The files: `records-<token>.parquet`, `pairs-<token>.parquet` and
+`addresses-<token>.parquet`, then
 `header.json`, written last and atomically, naming the token: a run killed while
 saving leaves the previous header and its files in place.
 """
@@ -50,6 +54,7 @@ from graph_etl.matching.scoring import Edges
 
 FORMAT = 1
 RESCALE_AT = 0.05  # score everything again when the record count moves by more
+ADDRESS_COLUMNS = ("line1", "postcode", "compact", "sector", "number", "street", "key")
 
 
 @dataclass
@@ -81,6 +86,8 @@ class Saved:
     pairs: pa.Table  # left, right (record ids), weight, probability, pattern
     patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]]
     results: Results | None = None
+    addresses: dict[Any, tuple[Any, ...]] | None = None  # see `features.build`
+    addresses_code: str | None = None  # the code that standardised them
 
     @property
     def hashes(self) -> dict[str, int]:
@@ -242,7 +249,18 @@ def load(folder: Path) -> Saved | None:
     ]
     results = _read_results(header.get("results"), records, pairs)
     hashes = records.select(["id", "h"]).combine_chunks()
-    return Saved(header["key"], header["records"], hashes, pairs, patterns, results)
+    saved = Saved(header["key"], header["records"], hashes, pairs, patterns, results)
+    code = header.get("addresses")
+    if code:
+        try:
+            table = pq.read_table(folder / f"addresses-{token}.parquet")
+        except (OSError, pa.ArrowException):
+            return saved
+        columns = [table.column(name).to_pylist() for name in ADDRESS_COLUMNS]
+        raw = zip(columns[0], columns[1], strict=True)
+        parts = zip(*columns[2:], strict=True)
+        saved.addresses, saved.addresses_code = dict(zip(raw, parts, strict=True)), code
+    return saved
 
 
 def _read_results(
@@ -278,10 +296,12 @@ def save(
     hashes: pa.Array,
     edges: Edges,
     results: Results | None = None,
+    addresses: tuple[str, dict[Any, tuple[Any, ...]]] | None = None,
 ) -> None:
     """Keep this run's record hashes and scored pairs for the next run (and, with
     `results`, what it decided from them: `results.root` and `results.signature`
-    by record id, the per-pair lists in the order of `edges`)."""
+    by record id, the per-pair lists in the order of `edges`; with `addresses`, the
+    code's digest and the standardised addresses, see `features.build`)."""
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
     columns: dict[str, Any] = {"id": pa.array(ids, pa.string()), "h": hashes}
@@ -304,6 +324,8 @@ def save(
         columns["held"] = pa.array(results.held, pa.bool_())
         columns["blocked"] = pa.array(results.blocked, pa.string())
     pq.write_table(pa.table(columns), folder / f"pairs-{token}.parquet")
+    if addresses is not None:
+        _write_addresses(folder / f"addresses-{token}.parquet", addresses[1])
     header = {
         "format": FORMAT,
         "key": key_,
@@ -313,6 +335,7 @@ def save(
         "results": None
         if results is None
         else {"key": results.key, "decided": sorted(set(results.decided))},
+        "addresses": addresses[0] if addresses is not None else None,
     }
     partial = folder / "header.json.partial"
     partial.write_text(json.dumps(header))
@@ -320,3 +343,12 @@ def save(
     for path in folder.glob("*.parquet"):
         if token not in path.name:
             path.unlink(missing_ok=True)
+
+
+def _write_addresses(path: Path, addresses: dict[Any, tuple[Any, ...]]) -> None:
+    rows = [(*raw, *parts) for raw, parts in addresses.items()]
+    columns = {
+        name: pa.array([row[position] for row in rows], pa.string())
+        for position, name in enumerate(ADDRESS_COLUMNS)
+    }
+    pq.write_table(pa.table(columns), path)

@@ -48,7 +48,7 @@ class Plan:
 
 
 @cache
-def _code_digest() -> str:
+def code_digest() -> str:
     """The matching code and the standardisation it relies on."""
     folder = Path(__file__).resolve().parent
     digest = hashlib.sha256()
@@ -63,7 +63,7 @@ def results_key(link_threshold: float, grouped_files: set[str]) -> str:
     body = {
         "link_threshold": link_threshold,
         "grouped_files": sorted(grouped_files),
-        "code": _code_digest(),
+        "code": code_digest(),
         "nicknames": version("nicknames"),
         "jellyfish": version("jellyfish"),
     }

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from graph_etl.matching import Decision, MatchResult, match, reuse
+from graph_etl.matching import Decision, MatchResult, features, match, rescoring, reuse
 from graph_etl.matching import county as county_data
 from graph_etl.settings import REPO_ROOT
 
@@ -78,10 +78,11 @@ def decisions_on(rng: random.Random, result: MatchResult) -> list[Decision]:
 
 
 def without_results(folder: Path, copy: Path) -> Path:
-    """A copy of the saved state with the same scores but no kept results."""
+    """A copy of the saved state with the same scores but no kept results (and no
+    standardised addresses)."""
     shutil.copytree(folder, copy)
     header = json.loads((copy / "header.json").read_text())
-    header["results"] = None
+    header["results"] = header["addresses"] = None
     (copy / "header.json").write_text(json.dumps(header))
     return copy
 
@@ -129,3 +130,15 @@ def test_reused_results_equal_deciding_everything_afresh(
         plan = plans[-1]
         assert plan is not None and 0 < sum(plan.dirty) < len(plan.dirty) / 2
         same(result, afresh)
+
+
+def test_saved_addresses_standardise_as_they_would_afresh(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    records, relationships = county
+    match(records[:3000], relationships=relationships, scores_dir=tmp_path)
+    saved = rescoring.load(tmp_path)
+    assert saved is not None and saved.addresses_code == reuse.code_digest()
+    assert saved.addresses is not None and len(saved.addresses) > 500
+    reused, afresh = features.build(records, saved.addresses), features.build(records)
+    assert reused.table is not None and reused.table.equals(afresh.table)
+    reused.table = afresh.table = None
+    assert reused == afresh
