@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_etl.matching.guards import Guards
-from graph_etl.matching.rescoring import Saved, Trace
+from graph_etl.matching.rescoring import Results, Saved, Trace
 from graph_etl.matching.scoring import Edges
 
 
@@ -96,7 +96,7 @@ def _same_order(saved: Saved, ids: list[str], changed: list[bool]) -> bool:
 
 
 def _seeds(
-    saved: Saved,
+    results: Results,
     ids: list[str],
     row_of: dict[str, int],
     changed: list[bool],
@@ -105,8 +105,6 @@ def _seeds(
     decided: set[str],
 ) -> set[int]:
     """Rows whose components must be decided afresh."""
-    results = saved.results
-    assert results is not None
     seeds = set(trace.dropped)
     seeds.update(row for row, change in enumerate(changed) if change)
     before = results.signature
@@ -122,18 +120,43 @@ def _seeds(
     return seeds
 
 
-def _reached(edges: Edges, seeds: set[int]) -> pa.Array:
+STEPS = 40  # a component wider than this is found by a union-find instead
+
+
+def _reached(edges: Edges, seeds: set[int]) -> set[int]:
     """The rows connected to a seed by pairs (seeds included), found a step at a time
     over the whole table of pairs."""
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
     reached = frontier = pa.array(sorted(seeds), pa.int64())
-    while len(frontier):
+    for _ in range(STEPS):
+        if not len(frontier):
+            return set(reached.to_pylist())
         touching = pc.or_(pc.is_in(left, frontier), pc.is_in(right, frontier))
         ends = pc.unique(pa.concat_arrays([left.filter(touching), right.filter(touching)]))
         frontier = ends.filter(pc.invert(pc.is_in(ends, reached)))
         reached = pa.concat_arrays([reached, frontier])
-    return reached
+    return _joined_to(edges, seeds)
+
+
+def _joined_to(edges: Edges, seeds: set[int]) -> set[int]:
+    """`_reached` by a union-find over every pair."""
+    parent: dict[int, int] = {}
+
+    def find(item: int) -> int:
+        root = item
+        while (up := parent.get(root, root)) != root:
+            root = up
+        parent[item] = root
+        return root
+
+    for a, b in zip(edges.left, edges.right, strict=True):
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[root_b] = root_a
+    roots = {find(row) for row in seeds}
+    rows = {row for pair in zip(edges.left, edges.right, strict=True) for row in pair}
+    return {row for row in rows | seeds if find(row) in roots}
 
 
 def plan(
@@ -154,10 +177,9 @@ def plan(
         return None
     if not _same_order(saved, ids, changed):
         return None
-    reached = _reached(edges, _seeds(saved, ids, row_of, changed, trace, signature, decided))
-    dirty_rows = set(reached.to_pylist())
+    dirty_rows = _reached(edges, _seeds(results, ids, row_of, changed, trace, signature, decided))
     count = len(edges)
-    dirty = pc.is_in(pa.array(edges.left, pa.int64()), reached).to_pylist()
+    dirty = [a in dirty_rows for a in edges.left]
     verdict: list[str | None] = [None] * count
     blocked: list[str | None] = [None] * count
     held: set[int] = set()

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from graph_etl.matching import ids
+from graph_etl.matching import ids, reuse
+from graph_etl.matching.scoring import Edges
 
 
 def people(previous: dict[str, str]) -> list[list[str]]:
@@ -46,3 +47,20 @@ def test_groups_that_are_one_old_person_keep_its_id_as_the_full_rules_say(seed: 
     assert ids.assign_ids(groups, previous) == ids._assign(groups, previous)
     whole = people(previous)
     assert ids.assign_ids(whole, previous) == ([previous[group[0]] for group in whole], [])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_wide_components_are_found_the_same_by_the_union_find(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    size = 60
+    pairs = sorted({tuple(sorted(rng.sample(range(size), 2))) for _ in range(45)})
+    edges = Edges([a for a, _ in pairs], [b for _, b in pairs], [], [], [], [], [])
+    seeds = set(rng.sample(range(size + 5), 3))  # rows without pairs too
+    stepwise = reuse._reached(edges, seeds)
+    monkeypatch.setattr(reuse, "STEPS", 0)
+    assert reuse._reached(edges, seeds) == stepwise == reuse._joined_to(edges, seeds)
+    assert seeds <= stepwise
+    for a, b in pairs:
+        assert (a in stepwise) == (b in stepwise)
