@@ -45,10 +45,16 @@ class Edges:
 
 
 def narrowed(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Blocking rules that keep only pairs with a changed record (see `rescoring`)."""
+    """Blocking rules that keep only pairs with a changed record (see `rescoring`):
+    each rule twice, once for a changed left record and once for a changed right one.
+    Together they find the pairs `rule AND (l.changed OR r.changed)` would, each once
+    (Splink skips a pair an earlier rule found), but a condition on one side lets
+    DuckDB join only the changed records to the table instead of the whole table to
+    itself."""
     return [
-        {**rule, "blocking_rule": f"({rule['blocking_rule']}) AND (l.changed OR r.changed)"}
+        {**rule, "blocking_rule": f"({rule['blocking_rule']}) AND {side}.changed"}
         for rule in rules
+        for side in ("l", "r")
     ]
 
 

@@ -13,7 +13,17 @@ from typing import Any
 
 import pytest
 
-from graph_etl.matching import Decision, MatchResult, features, match, rescoring, reuse
+from graph_etl.matching import (
+    Decision,
+    MatchResult,
+    MatchSettings,
+    features,
+    match,
+    model_store,
+    rescoring,
+    reuse,
+    scoring,
+)
 from graph_etl.matching import county as county_data
 from graph_etl.settings import REPO_ROOT
 
@@ -142,3 +152,31 @@ def test_saved_addresses_standardise_as_they_would_afresh(county, tmp_path: Path
     assert reused.table is not None and reused.table.equals(afresh.table)
     reused.table = afresh.table = None
     assert reused == afresh
+
+
+def test_rules_split_by_changed_side_find_the_pairs_of_changed_records(
+    county, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    records, _ = county
+    built = features.build(records)
+    model = model_store.load(MatchSettings().model_path).for_records(len(records))
+    changed = [row % 37 == 5 for row in range(len(records))]
+
+    def pairs() -> list[tuple[Any, ...]]:
+        edges = scoring.score_duckdb(built.table, model, 0.5, "1GB", changed)
+        return [
+            (edges.left[i], edges.right[i], edges.weight[i], edges.patterns[edges.pattern[i]])
+            for i in range(len(edges))
+        ]
+
+    split = pairs()
+    monkeypatch.setattr(
+        scoring,
+        "narrowed",
+        lambda rules: [
+            {**rule, "blocking_rule": f"({rule['blocking_rule']}) AND (l.changed OR r.changed)"}
+            for rule in rules
+        ],
+    )
+    assert split == pairs()
+    assert len(split) > 50 and all(changed[a] or changed[b] for a, b, *_ in split)
