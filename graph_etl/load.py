@@ -123,14 +123,16 @@ def read_state(graph: Graph, step: Step) -> StepState:
 
 def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = None) -> Plan:
     """Compare the new rows with what the graph holds for this step. Each row gets its
-    content hash `h`; of two rows with one key the last wins (as MERGE in order would).
+    content hash `h` (unless it has one: rows are built afresh by each run); of two
+    rows with one key the last wins (as MERGE in order would).
 
     `scope`: the rows are only those a refresh rebuilt (`graph_etl.refresh_scope`);
     of the keys held, only those in `scope` may be retired, and every other one is
     carried over as it is (`held` is updated in place)."""
     latest: dict[str, Row] = {}
     for row in rows:
-        row["h"] = content_hash(row)
+        if "h" not in row:
+            row["h"] = content_hash(row)
         latest[step.key(row)] = row
     create: list[Row] = []
     update: list[Row] = []

@@ -241,7 +241,8 @@ def _family_changed(family: list[Row], held: StepState) -> set[str]:
     for row in family:
         key = f"{row['from']}|{row['to']}|{row['type']}"
         keys.add(key)
-        if held.hashes.get(key) != content_hash(row):
+        row["h"] = content_hash(row)  # (the plan uses it)
+        if held.hashes.get(key) != row["h"]:
             persons.update((row["from"], row["to"]))
     for key in held.hashes.keys() - keys:
         persons.update(key.split("|")[:2])

@@ -92,6 +92,17 @@ def test_a_retired_record_that_comes_back_is_updated() -> None:
     assert planned.after.dormant == set()
 
 
+def test_a_scoped_plan_retires_only_in_scope_and_carries_the_rest_over() -> None:
+    graph = held(("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"))
+    # Rebuilt: a (changed) and e (new); b is in scope but not rebuilt, so it goes;
+    # c and d are out of scope: carried over as they are.
+    planned = plan(NODE, rows(("a", "10"), ("e", "5")), graph, scope={"a", "b", "e"})
+    assert ids(planned.create) == ["e"] and ids(planned.update) == ["a"]
+    assert planned.retire == ["b"] and planned.unchanged == 2
+    assert set(planned.after.hashes) == {"a", "c", "d", "e"}
+    assert planned.after.hashes["c"] == held(("c", "3")).hashes["c"]
+
+
 def test_rows_that_only_say_when_are_unchanged() -> None:
     first = {"id": "s", "title": "Schools", "loaded_at": "2026-01-01T00:00:00+00:00"}
     again = {**first, "loaded_at": "2026-02-01T00:00:00+00:00"}
