@@ -540,8 +540,11 @@ class _SourceReader:
         return code
 
     def _emit(self, kind: str, record: Record, name: str, line: int) -> None:
-        self.result.records.setdefault(kind, []).append(record)
-        self.origins.setdefault(kind, []).append((name, line))
+        if kind not in self.origins:  # kinds come in the order first emitted
+            self.result.records[kind] = []
+            self.origins[kind] = []
+        self.result.records[kind].append(record)
+        self.origins[kind].append((name, line))
 
     def _quarantine(self, file: _File, line: int, reason: str, code: int) -> int:
         file.report.rows_quarantined += 1

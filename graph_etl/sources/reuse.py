@@ -141,6 +141,9 @@ class FileRows:
             return None
         code = self.outcomes[row]
         if code <= ACCEPTED_MAX:
+            if len(self.places) == 1:  # most files: one output, at most one record a row
+                _, _, held, first, _ = self.places[0]
+                return code, ((0, held[first[row]]),) if code else ()
             return code, tuple(
                 (number, held[first[row] + (code & before).bit_count()])
                 for number, bit, held, first, before in self.places
