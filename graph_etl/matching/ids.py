@@ -53,7 +53,7 @@ def _unchanged(groups: list[list[str]], previous: dict[str, str]) -> dict[int, s
         old_id = previous.get(group[0])
         if old_id is None or sizes[old_id] != len(group):
             continue
-        if all(previous.get(record_id) == old_id for record_id in group):
+        if len(group) == 1 or all(previous.get(record_id) == old_id for record_id in group):
             kept[index] = old_id
     return kept
 

@@ -268,24 +268,23 @@ def _read_results(
 ) -> Results | None:
     if not header or "root" not in records.column_names or "held" not in pairs.column_names:
         return None
-    ids = records.column("id").to_pylist()
     return Results(
         key=header["key"],
         decided=list(header["decided"]),
         verdict=pairs.column("verdict").to_pylist(),
         held=pairs.column("held").to_pylist(),
         blocked=pairs.column("blocked").to_pylist(),
-        root={
-            record_id: root
-            for record_id, root in zip(ids, records.column("root").to_pylist(), strict=True)
-            if root is not None
-        },
-        signature={
-            record_id: text
-            for record_id, text in zip(ids, records.column("sig").to_pylist(), strict=True)
-            if text is not None
-        },
+        root=_by_id(records, "root"),
+        signature=_by_id(records, "sig"),
     )
+
+
+def _by_id(records: pa.Table, name: str) -> dict[str, Any]:
+    """Column `name` of the records where it is not null, by record id."""
+    values = records.column(name)
+    present = pc.is_valid(values)
+    ids = records.column("id").filter(present).to_pylist()
+    return dict(zip(ids, values.filter(present).to_pylist(), strict=True))
 
 
 def save(
