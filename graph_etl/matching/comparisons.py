@@ -14,7 +14,9 @@ comparisons would count the same household several times and merge relatives.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from splink import block_on
@@ -415,7 +417,14 @@ def splink_blocking_rules(records: int | None = None) -> list[BlockingRuleCreato
 
 def blocking_rule_dicts(records: int, dialect: str) -> list[dict[str, Any]]:
     """Blocking rules as Splink settings entries, for a model about to predict."""
-    return [rule.create_blocking_rule_dict(dialect) for rule in splink_blocking_rules(records)]
+    return json.loads(_blocking_rule_text(records <= SMALL_DATA, dialect))
+
+
+@cache
+def _blocking_rule_text(small: bool, dialect: str) -> str:
+    """`blocking_rule_dicts` as JSON (building them parses SQL: done once a process)."""
+    rules = splink_blocking_rules(SMALL_DATA if small else SMALL_DATA + 1)
+    return json.dumps([rule.create_blocking_rule_dict(dialect) for rule in rules])
 
 
 def reason_for(name: str, gamma: int) -> tuple[str, str]:

@@ -140,8 +140,10 @@ def score_duckdb(
     try:
         db_api = DuckDBAPI(connection)
         records = db_api.register(table, table_name="records")
+        # The model file's settings were checked when it was trained; checking them
+        # again parses every rule and comparison level (a second or so of a refresh).
         linker = Linker(records, predict_settings(model, changed_only=changed is not None),
-                        log_level=None)  # fmt: skip
+                        log_level=None, validate_settings=False)  # fmt: skip
         logging.getLogger("splink").setLevel(logging.ERROR)
         predictions = linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
