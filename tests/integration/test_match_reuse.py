@@ -97,6 +97,19 @@ def without_results(folder: Path, copy: Path) -> Path:
     return copy
 
 
+def spy_on_plans(monkeypatch: pytest.MonkeyPatch) -> list[reuse.Plan | None]:
+    """The plans `match()` makes from now on (None: everything decided afresh)."""
+    plans: list[reuse.Plan | None] = []
+    planned = reuse.plan
+
+    def spy(*args: Any) -> reuse.Plan | None:
+        plans.append(planned(*args))
+        return plans[-1]
+
+    monkeypatch.setattr(reuse, "plan", spy)
+    return plans
+
+
 def same(ours: MatchResult, theirs: MatchResult) -> None:
     assert ours.links == theirs.links
     assert ours.review_pairs == theirs.review_pairs
@@ -111,14 +124,7 @@ def same(ours: MatchResult, theirs: MatchResult) -> None:
 def test_reused_results_equal_deciding_everything_afresh(
     county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:  # type: ignore[no-untyped-def]
-    plans: list[reuse.Plan | None] = []
-    planned = reuse.plan
-
-    def spy(*args: Any) -> reuse.Plan | None:
-        plans.append(planned(*args))
-        return plans[-1]
-
-    monkeypatch.setattr(reuse, "plan", spy)
+    plans = spy_on_plans(monkeypatch)
     rng = random.Random(seed)
     records, relationships = county
     state = tmp_path / "state"
@@ -180,3 +186,28 @@ def test_rules_split_by_changed_side_find_the_pairs_of_changed_records(
     )
     assert split == pairs()
     assert len(split) > 50 and all(changed[a] or changed[b] for a, b, *_ in split)
+
+
+def test_records_in_another_order_or_another_link_threshold_decide_everything_afresh(
+    county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    plans = spy_on_plans(monkeypatch)
+    records, relationships = county
+    match(records, relationships=relationships, scores_dir=tmp_path / "state")
+    shuffled = records[:]
+    random.Random(5).shuffle(shuffled)  # ties of equal weight go by row: not last run's
+    reference = without_results(tmp_path / "state", tmp_path / "reference")
+    same(
+        match(shuffled, relationships=relationships, scores_dir=tmp_path / "state"),
+        match(shuffled, relationships=relationships, scores_dir=reference),
+    )
+    assert plans[0] is None
+    stricter = MatchSettings(link_threshold=0.97)
+    reference = without_results(tmp_path / "state", tmp_path / "reference-2")
+    same(
+        match(
+            shuffled, relationships=relationships, settings=stricter, scores_dir=tmp_path / "state"
+        ),
+        match(shuffled, relationships=relationships, settings=stricter, scores_dir=reference),
+    )
+    assert plans[2] is None
