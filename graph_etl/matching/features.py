@@ -74,10 +74,17 @@ def _address(raw: tuple[str | None, str | None]) -> tuple[Any, ...]:
 
 
 def _encode(values: list[Any]) -> tuple[list[Any], list[int]]:
-    """(distinct values, each value's index into them)."""
-    distinct = list(dict.fromkeys(values))
-    index = {value: position for position, value in enumerate(distinct)}
-    return distinct, [index[value] for value in values]
+    """(distinct values in order of first use, each value's index into them)."""
+    index: dict[Any, int] = {}
+    known = index.get
+    codes: list[int] = []
+    append = codes.append
+    for value in values:
+        code = known(value)
+        if code is None:
+            code = index[value] = len(index)
+        append(code)
+    return list(index), codes
 
 
 class _Column:
