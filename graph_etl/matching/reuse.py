@@ -14,15 +14,17 @@ run's verdicts, held pairs and groups for it are what deciding it afresh gives. 
 the other components are guarded, checked for rivals and clustered again.
 
 Everything is decided afresh when the last run kept no results, when the results key
-differs (the link threshold, the files with household groups, the matching code, the
-nickname tables or the string-distance library), or when the unchanged records come in
-another order than last run (ties between pairs of equal weight go by row number).
+differs (the link threshold, the files with household groups, or `code_digest`: the
+matching and standardising code, the nickname tables, the string-distance library
+and Python's version), or when the unchanged records come in another order than
+last run (ties between pairs of equal weight go by row number).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -49,12 +51,17 @@ class Plan:
 
 @cache
 def code_digest() -> str:
-    """The matching code and the standardisation it relies on."""
-    folder = Path(__file__).resolve().parent
+    """The matching code, the standardisation it relies on (with the postcode rules
+    it uses), and the Python and library versions behind them."""
+    package = Path(__file__).resolve().parents[1]
+    files = [*(package / "matching").glob("*.py"), package / "standardise.py"]
     digest = hashlib.sha256()
-    for path in sorted([*folder.glob("*.py"), folder.parent / "standardise.py"]):
+    for path in sorted([*files, package / "sources" / "values.py"]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    for name in ("nicknames", "jellyfish"):
+        digest.update(f"{name} {version(name)}".encode())
+    digest.update(sys.version.encode())
     return digest.hexdigest()
 
 
@@ -64,8 +71,6 @@ def results_key(link_threshold: float, grouped_files: set[str]) -> str:
         "link_threshold": link_threshold,
         "grouped_files": sorted(grouped_files),
         "code": code_digest(),
-        "nicknames": version("nicknames"),
-        "jellyfish": version("jellyfish"),
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
