@@ -34,6 +34,8 @@ class EtlReport:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     people: int = 0
     matching: dict[str, Any] = field(default_factory=dict)
+    # Whether the model was built only for what changed, and for how much.
+    model: dict[str, Any] = field(default_factory=dict)
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     load_steps: dict[str, float] = field(default_factory=dict)  # write seconds per load step
@@ -45,6 +47,7 @@ class EtlReport:
             "seconds": round(self.seconds, 2),
             "people": self.people,
             "matching": self.matching,
+            "model": self.model,
             "phases": self.phases,
             "load_steps": self.load_steps,
             "sources": self.sources,
@@ -176,9 +179,15 @@ def run(
         )  # fmt: skip
         rows, scopes, inputs = refresh.rows, refresh.scopes, refresh.inputs
         keep_inputs = inputs != last
+        report.model = {
+            "only_what_changed": True,
+            "records_changed": refresh.changed,
+            "persons_rebuilt": refresh.dirty,
+        }
     else:
         rows = model.build(manifests, results, matched.links, started, matched.review_pairs)
         inputs = refresh_scope.inputs_of(manifests, results, matched.links, rows)
+        report.model = {"only_what_changed": False, "persons_rebuilt": len(rows.persons)}
     phase("model")
     load_times: dict[str, Any] = {}
     loaded = load_rows(

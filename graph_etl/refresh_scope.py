@@ -63,6 +63,8 @@ class Refresh:
     rows: GraphRows  # the rows rebuilt (and every row of the steps built in full)
     scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
     inputs: Inputs  # to keep for the next refresh
+    changed: int  # source records new, changed or gone
+    dirty: int  # persons they were or are in
 
 
 @cache
@@ -196,12 +198,12 @@ def build(
     extracted = model.extract_times(results)
     named: dict[str, list[Row]] = defaultdict(list)
     rows.lives_at = model.lives_rows(reports(dirty), extracted, named)
-    held_lives = [key.split("|") for key in held["lives_at"].hashes]
-    lived = {"|".join(parts) for parts in held_lives if parts[0] in dirty}
+    held_lives = held["lives_at"].hashes  # keys: person|address|source
+    lived = {key for key in held_lives if key.partition("|")[0] in dirty}
     addresses = {row["address_id"] for row in rows.lives_at}
     addresses |= {key.split("|")[1] for key in lived}
-    neighbours = {parts[0] for parts in held_lives if parts[1] in addresses} - dirty
-    del held_lives
+    neighbours = {key.partition("|")[0] for key in held_lives if key.split("|", 2)[1] in addresses}
+    neighbours -= dirty
     model.lives_rows(reports(neighbours), extracted, named)
     rebuilt = sorted(addresses & named.keys())
     rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]
@@ -231,7 +233,8 @@ def build(
         "households": dirty | residents,
         "involvements": held["involvements"].hashes.keys() - involvements,
     }
-    return Refresh(rows, scopes, Inputs(digests, current))
+    inputs = Inputs(digests, current)
+    return Refresh(rows, scopes, inputs, len(changed) + len(gone), len(dirty))
 
 
 def _family_changed(family: list[Row], held: StepState) -> set[str]:
