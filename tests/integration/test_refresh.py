@@ -92,7 +92,9 @@ def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
     assert report.loaded["addresses"]["written"] == 1
     # Only the rows the changed record can reach were built.
     assert report.model["only_what_changed"]
-    assert report.model["records_changed"] >= 1 and report.model["persons_rebuilt"] <= 3, report.model
+    assert report.model["records_changed"] >= 1 and report.model["persons_rebuilt"] <= 3, (
+        report.model
+    )
     # What the graph holds, and the person ids matching carries forward, came from
     # the saved copies: only the marker was read (once for each).
     assert sorted(name for name in asked if name.startswith("state/")) == [
