@@ -76,7 +76,7 @@ def _code_digest() -> str:
 
 
 def _path(state_dir: Path) -> Path:
-    return state_dir / "last_load" / "inputs.json.gz"
+    return state_dir / "last_load" / "inputs.json"
 
 
 def save(state_dir: Path, load_digest: str, inputs: Inputs) -> None:

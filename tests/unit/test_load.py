@@ -179,9 +179,9 @@ def test_saved_person_ids_are_used_only_when_the_graph_says_it_holds_them(
 
 
 def test_an_unreadable_saved_state_means_reading_the_graph(tmp_path: Path) -> None:
-    path = tmp_path / "last_load" / "hashes.json.gz"
+    path = tmp_path / "last_load" / "hashes.json"
     path.parent.mkdir()
-    path.write_bytes(b"not gzip")
+    path.write_bytes(b"not JSON")
     assert snapshots.load_state_digest(tmp_path) is None
     graph = FakeGraph("d")
     held_states(graph, tmp_path)  # type: ignore[arg-type]
