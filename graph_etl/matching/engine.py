@@ -89,8 +89,10 @@ def match(
     `decisions`: clerical decisions, honoured over the model; `relationships`: the
     sources' relationship records (`person`, `related`, `type`) and household-group
     records (`person`, `group`), which say which records are different people and how
-    their ages relate (guard 5); `scores_dir`: where the scored pairs are kept between
-    runs, so that only pairs with a changed record are scored (see `rescoring`)."""
+    their ages relate (guard 5); `scores_dir`: where the scored pairs, and what was
+    decided from them, are kept between runs, so that only pairs with a changed record
+    are scored (see `rescoring`) and only the parts a change reaches are decided
+    afresh (see `reuse`)."""
     with no_gc_pauses():
         return _match(records, previous, decisions, settings, relationships, scores_dir)
 
