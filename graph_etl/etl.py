@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import model, refresh_scope, snapshots
+from graph_etl import refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
@@ -168,41 +168,28 @@ def run(
         **matched.stats,
     }
     phase("match")
+    held_at = time.perf_counter()
     held = held_states(graph, state_dir)
-    last = refresh_scope.load(state_dir, held.digest) if held.saved and held.digest else None
-    scopes: dict[str, set[str]] = {}
-    keep_inputs = True
-    if last is not None and state_dir is not None:  # only what the change can reach
-        refresh = refresh_scope.build(
-            manifests, results, matched.links, started, matched.review_pairs,
-            held.states, last, person_of,
-        )  # fmt: skip
-        rows, scopes, inputs = refresh.rows, refresh.scopes, refresh.inputs
-        keep_inputs = inputs != last
-        report.model = {
-            "only_what_changed": True,
-            "records_changed": refresh.changed,
-            "persons_rebuilt": refresh.dirty,
-        }
-    else:
-        rows = model.build(manifests, results, matched.links, started, matched.review_pairs)
-        inputs = refresh_scope.inputs_of(manifests, results, matched.links, rows)
-        report.model = {"only_what_changed": False, "persons_rebuilt": len(rows.persons)}
+    held_seconds = round(time.perf_counter() - held_at, 2)
+    built = refresh_scope.build_rows(
+        manifests, results, matched, started, held, state_dir, person_of
+    )
+    report.model = {**built.report, "held_state_seconds": held_seconds}
     phase("model")
     load_times: dict[str, Any] = {}
     loaded = load_rows(
         graph,
-        rows,
+        built.rows,
         quiet=quiet,
         state_dir=state_dir,
         timings=load_times,
         held=held,
-        scopes=scopes,
+        scopes=built.scopes,
         person_of={record: link.person_id for record, link in matched.links.items()},
     )
     report.loaded = loaded.counts
-    if state_dir is not None and (keep_inputs or loaded.digest != held.digest):
-        refresh_scope.save(state_dir, loaded.digest, inputs)
+    if state_dir is not None and (built.inputs_changed or loaded.digest != held.digest):
+        refresh_scope.save(state_dir, loaded.digest, built.inputs)
     if store is not None:
         decision_store.record_events(store, matched.events)
     phase("load")

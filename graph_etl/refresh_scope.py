@@ -29,18 +29,20 @@ everything is built.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from graph_etl import model, snapshots
-from graph_etl.load import content_hash
-from graph_etl.matching.types import Link, ReviewPair
+from graph_etl.load import Held, content_hash
+from graph_etl.matching.types import Link, MatchResult, ReviewPair
 from graph_etl.model import GraphRows, Row
 from graph_etl.snapshots import StepState
 from graph_etl.sources.manifest import Manifest
@@ -65,6 +67,52 @@ class Refresh:
     inputs: Inputs  # to keep for the next refresh
     changed: int  # source records new, changed or gone
     dirty: int  # persons they were or are in
+    seconds: dict[str, float]  # per part of the build
+
+
+@dataclass
+class Built:
+    """The rows for the load, and what the report and the next refresh need."""
+
+    rows: GraphRows
+    scopes: dict[str, set[str]]  # see `Refresh`; empty: every row was built
+    inputs: Inputs
+    inputs_changed: bool
+    report: dict[str, Any]
+
+
+def build_rows(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    matched: MatchResult,
+    loaded_at: datetime,
+    held: Held,
+    state_dir: Path | None,
+    person_of: dict[str, str],
+) -> Built:
+    """Only the rows the change can reach when the state folder holds the inputs of the
+    load the graph holds (`held`: what `load.held_states` gave); else every row."""
+    links, review = matched.links, matched.review_pairs
+    last = None
+    started = time.perf_counter()
+    if state_dir is not None and held.saved and held.digest is not None:
+        last = load(state_dir, held.digest)
+    inputs_seconds = round(time.perf_counter() - started, 2)
+    if last is None:
+        started = time.perf_counter()
+        rows = model.build(manifests, results, links, loaded_at, review)
+        inputs = inputs_of(manifests, results, links, rows)
+        seconds = {"build": round(time.perf_counter() - started, 2)}
+        report = {"only_what_changed": False, "persons_rebuilt": len(rows.persons)}
+        return Built(rows, {}, inputs, True, {**report, "seconds": seconds})
+    refresh = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
+    report = {
+        "only_what_changed": True,
+        "records_changed": refresh.changed,
+        "persons_rebuilt": refresh.dirty,
+        "seconds": {"last_inputs": inputs_seconds, **refresh.seconds},
+    }
+    return Built(refresh.rows, refresh.scopes, refresh.inputs, refresh.inputs != last, report)
 
 
 @cache
@@ -166,14 +214,24 @@ def build(
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
     (`person_of`)."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(part: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[part] = round(now - clock, 2)
+        clock = now
+
     owned = _owned(results)
     digests = input_digests(manifests, results, links, owned)
     changed = {ident for ident, digest in digests.items() if last.digests.get(ident) != digest}
     gone = last.digests.keys() - digests.keys()
     dirty = {links[ident].person_id for ident in changed}
     dirty |= {person_of[ident] for ident in changed | gone if ident in person_of}
-
+    lap("digests")
     rows = model.shared_rows(manifests, results, links, loaded_at, review)
+    lap("shared")
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
     for source, result in results.items():
         deep_link = manifests[source].governance["deep_link"]
@@ -186,6 +244,7 @@ def build(
         model.person_row(person, [record for _, record in records_of[person]])
         for person in sorted(dirty & records_of.keys())
     ]
+    lap("persons")
 
     def reports(persons: set[str]) -> Iterator[model.Report]:
         for person in persons:
@@ -207,6 +266,7 @@ def build(
     model.lives_rows(reports(neighbours), extracted, named)
     rebuilt = sorted(addresses & named.keys())
     rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]
+    lap("addresses")
 
     current = {person: address for person, address in last.current.items() if person not in dirty}
     current.update({row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]})
@@ -220,6 +280,7 @@ def build(
     residents = {person for person, address in current.items() if address in homes}
     at_home = [{"person_id": p, "address_id": current[p], "current": True} for p in residents]
     rows.households = model.households(at_home, rows.family, model.family_groups(results, links))
+    lap("households")
 
     rows.involvements = model.involvement_rows(results, links, changed)
     involvements = {
@@ -233,8 +294,9 @@ def build(
         "households": dirty | residents,
         "involvements": held["involvements"].hashes.keys() - involvements,
     }
+    lap("involvements")
     inputs = Inputs(digests, current)
-    return Refresh(rows, scopes, inputs, len(changed) + len(gone), len(dirty))
+    return Refresh(rows, scopes, inputs, len(changed) + len(gone), len(dirty), seconds)
 
 
 def _family_changed(family: list[Row], held: StepState) -> set[str]:
