@@ -7,7 +7,7 @@ and plain lists (indexed by row number) for the guards and explanations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,6 +19,11 @@ from graph_etl.matching.given_names import is_known
 from graph_etl.matching.types import Record
 
 EMPTY: frozenset[str] = frozenset()
+# The raw fields read, in one pass over the records.
+RAW = (
+    "given_name", "other_given_names", "family_name", "dob", "sex",
+    "nhs_number", "upn", "uprn", "line1", "postcode",
+)  # fmt: skip
 
 
 @dataclass
@@ -73,7 +78,7 @@ def _address(raw: tuple[str | None, str | None]) -> tuple[Any, ...]:
     return compact, sector, number, street, key
 
 
-def _encode(values: list[Any]) -> tuple[list[Any], list[int]]:
+def _encode(values: Iterable[Any]) -> tuple[list[Any], list[int]]:
     """(distinct values in order of first use, each value's index into them)."""
     index: dict[Any, int] = {}
     known = index.get
@@ -90,7 +95,7 @@ def _encode(values: list[Any]) -> tuple[list[Any], list[int]]:
 class _Column:
     """One raw field, dictionary-encoded: standardise each distinct value once."""
 
-    def __init__(self, values: list[Any]) -> None:
+    def __init__(self, values: Iterable[Any]) -> None:
         self.distinct, codes = _encode(values)
         self.codes = codes
         self._indices: pa.Array | None = None
@@ -101,12 +106,20 @@ class _Column:
 
     def rows(self, derived: list[Any]) -> list[Any]:
         """Per-record values of a derived list."""
-        return [derived[code] for code in self.codes]
+        return list(map(derived.__getitem__, self.codes))
 
     def arrow(self, derived: list[Any], kind: pa.DataType) -> pa.Array:
         if self._indices is None:
             self._indices = pa.array(self.codes, pa.int32())
         return pa.array(derived, kind).take(self._indices)
+
+
+def _raw(records: Sequence[Record]) -> dict[str, Sequence[Any]]:
+    """Each raw field's values, by row (one pass over the records)."""
+    if not records:
+        return {name: () for name in RAW}
+    rows = [tuple(map(record.get, RAW)) for record in records]
+    return dict(zip(RAW, zip(*rows, strict=True), strict=True))
 
 
 def build(
@@ -116,11 +129,12 @@ def build(
     `addresses`: (first line, postcode) -> standardised parts, known from an earlier run
     of this code (the rest are worked out); `Features.addresses` holds this run's."""
     ids = [record["id"] for record in records]
+    raw = _raw(records)
     features = Features(ids=ids, files=[record_id.rpartition(":")[0] for record_id in ids])
     text, words, number = pa.string(), pa.list_(pa.string()), pa.int32()
     arrays: dict[str, pa.Array] = {"unique_id": pa.array(range(len(ids)), pa.int64())}
 
-    given = _Column([(r.get("given_name"), r.get("other_given_names")) for r in records])
+    given = _Column(zip(raw["given_name"], raw["other_given_names"], strict=True))
     parts = given.derive(_given)
     for position, name in enumerate(("given", "given_full", "given_tokens", "given_keys")):
         setattr(features, name, given.rows([part[position] for part in parts]))
@@ -131,7 +145,7 @@ def build(
     arrays["given_all"] = given.arrow([sorted(set(part[2])) or None for part in parts], words)
     arrays["given_known"] = given.arrow([is_known(part[0]) for part in parts], pa.bool_())
 
-    family = _Column([r.get("family_name") for r in records])
+    family = _Column(raw["family_name"])
     keys = family.derive(lambda value: std.name_key(value) or None)
     tokens = family.derive(std.name_tokens)
     features.family, features.family_tokens = family.rows(keys), family.rows(tokens)
@@ -139,7 +153,7 @@ def build(
     arrays["family_tokens"] = family.arrow([list(t) or None for t in tokens], words)
     arrays["family_meta"] = family.arrow([std.phonetic_key(k) or None for k in keys], text)
 
-    dob = _Column([r.get("dob") for r in records])
+    dob = _Column(raw["dob"])
     dates = dob.derive(std.dob_parts)
     features.dob = dob.rows(dates)
     arrays["dob"] = dob.arrow(
@@ -148,19 +162,19 @@ def build(
     for position, name in enumerate(("dob_y", "dob_m", "dob_d")):
         arrays[name] = dob.arrow([d[position] if d else None for d in dates], number)
 
-    sex = _Column([r.get("sex") for r in records])
+    sex = _Column(raw["sex"])
     arrays["sex"] = sex.arrow(sex.derive(std.sex), text)
     for field_name, name, function in (
         ("nhs_number", "nhs", std.nhs_number),
         ("upn", "upn", std.upn),
         ("uprn", "uprn", lambda value: str(value) if value else None),
     ):
-        column = _Column([r.get(field_name) for r in records])
+        column = _Column(raw[field_name])
         derived = column.derive(function)
         setattr(features, name, column.rows(derived))
         arrays[name] = column.arrow(derived, text)
 
-    address = _Column([(r.get("line1"), r.get("postcode")) for r in records])
+    address = _Column(zip(raw["line1"], raw["postcode"], strict=True))
     known = addresses or {}
     parts = [known.get(value) or _address(value) for value in address.distinct]
     features.addresses = dict(zip(address.distinct, parts, strict=True))
