@@ -237,12 +237,13 @@ def build(
         deep_link = manifests[source].governance["deep_link"]
         for record in result.people():
             link = links[record["id"]]
-            records_of[link.person_id].append((source, record))
+            if link.person_id in dirty:
+                records_of[link.person_id].append((source, record))
             if record["id"] in changed:
                 rows.source_records.append(model.source_record_row(record, link, source, deep_link))
     rows.persons = [
-        model.person_row(person, [record for _, record in records_of[person]])
-        for person in sorted(dirty & records_of.keys())
+        model.person_row(person, [record for _, record in found])
+        for person, found in sorted(records_of.items())
     ]
     lap("persons")
 
@@ -263,6 +264,10 @@ def build(
     addresses |= {key.split("|")[1] for key in lived}
     neighbours = {key.partition("|")[0] for key in held_lives if key.split("|", 2)[1] in addresses}
     neighbours -= dirty
+    for source, result in results.items():  # (their records)
+        for record in result.people():
+            if (person := links[record["id"]].person_id) in neighbours:
+                records_of[person].append((source, record))
     model.lives_rows(reports(neighbours), extracted, named)
     rebuilt = sorted(addresses & named.keys())
     rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]

@@ -200,6 +200,8 @@ class StepState:
 
     hashes: dict[str, str | None]
     dormant: set[str]
+    # The sum of the hashes as numbers (see `graph_etl.load.state_total`), once known.
+    total: int | None = None
 
 
 def _state_path(state_dir: Path) -> Path:
@@ -208,7 +210,11 @@ def _state_path(state_dir: Path) -> Path:
 
 def save_load_state(state_dir: Path, digest: str, states: dict[str, StepState]) -> None:
     body = {
-        name: {"hashes": state.hashes, "dormant": sorted(state.dormant)}
+        name: {
+            "hashes": state.hashes,
+            "dormant": sorted(state.dormant),
+            "total": None if state.total is None else f"{state.total:x}",
+        }
         for name, state in states.items()
     }
     _write_atomically(_state_path(state_dir), {"format": FORMAT, "digest": digest}, body)
@@ -242,7 +248,14 @@ def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None
     body = _body_if(_state_path(state_dir), digest)
     if body is None:
         return None
-    return {name: StepState(item["hashes"], set(item["dormant"])) for name, item in body.items()}
+    return {
+        name: StepState(
+            item["hashes"],
+            set(item["dormant"]),
+            None if item.get("total") is None else int(item["total"], 16),
+        )
+        for name, item in body.items()
+    }
 
 
 def _person_ids_path(state_dir: Path) -> Path:

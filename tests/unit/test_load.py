@@ -22,6 +22,7 @@ from graph_etl.load import (
     plan,
     previous_person_ids,
     state_digest,
+    state_total,
 )
 from graph_etl.snapshots import StepState
 from graph_etl.sources import load_manifests, read_source
@@ -101,6 +102,15 @@ def test_a_scoped_plan_retires_only_in_scope_and_carries_the_rest_over() -> None
     assert planned.retire == ["b"] and planned.unchanged == 2
     assert set(planned.after.hashes) == {"a", "c", "d", "e"}
     assert planned.after.hashes["c"] == held(("c", "3")).hashes["c"]
+
+
+def test_a_scoped_plan_carries_the_sum_of_hashes_forward() -> None:
+    for keeper in (NODE, KEEPER):
+        graph = held(("a", "1"), ("b", "2"), ("c", "3"), dormant=("old", "back"))
+        state_total(graph)
+        planned = plan(keeper, rows(("a", "10"), ("e", "5"), ("back", "6")), graph, {"a", "b"})
+        assert planned.after.total is not None
+        assert planned.after.total == state_total(StepState(dict(planned.after.hashes), set()))
 
 
 def test_rows_that_only_say_when_are_unchanged() -> None:

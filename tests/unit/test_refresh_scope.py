@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from graph_etl import model, refresh_scope
-from graph_etl.load import STEPS, plan
+from graph_etl.load import STEPS, plan, state_total
 from graph_etl.matching import Link, match
 from graph_etl.snapshots import StepState
 from graph_etl.sources import load_manifests, read_source
@@ -38,8 +38,11 @@ def states_after(rows: model.GraphRows, held: dict[str, StepState], scopes=None)
     out = {}
     for step in STEPS:
         state = StepState(dict(held[step.name].hashes), set(held[step.name].dormant))
+        state_total(state)  # known, so a scoped plan carries it forward
         scope = (scopes or {}).get(step.name)
         done = plan(step, copy.deepcopy(getattr(rows, step.name)), state, scope)
+        if done.after.total is not None:  # carried forward: as if summed afresh
+            assert done.after.total == state_total(StepState(done.after.hashes, set()))
         written = sorted(step.key(row) for row in done.create + done.update)
         out[step.name] = (written, done.retire, done.after.hashes, done.after.dormant)
     return out
