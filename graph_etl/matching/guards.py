@@ -55,6 +55,7 @@ words have six letters or more and a Jaro-Winkler similarity of at least 0.9
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -153,30 +154,33 @@ class Guards:
     def _read_relationships(
         self, relationships: Iterable[dict[str, Any]], row_of: dict[str, int] | None
     ) -> None:
-        features, dob = self.f, self.f.dob
+        features, dob, files = self.f, self.f.dob, self.f.files
         if row_of is None:
             row_of = {record_id: row for row, record_id in enumerate(features.ids)}
-        lists: dict[tuple[str, ...], list[int]] = {}
+        row_for = row_of.get
+        lists: dict[tuple[Any, ...], list[int]] = {}
+        listed = lists.setdefault
         pairs: list[tuple[int, int]] = []
         born_by, born_after = self.born_by, self.born_after
         for relation in relationships:
-            a = row_of.get(relation.get("person") or "")
+            get = relation.get
+            a = row_for(get("person") or "")
             if a is None:
                 continue
-            group = relation.get("group")
+            group = get("group")
             if group is not None:
-                key = ("group", features.files[a].partition(":")[0], str(group))
-                lists.setdefault(key, []).append(a)
+                key = ("group", files[a].partition(":")[0], str(group))
+                listed(key, []).append(a)
                 self.group_of[a] = key
-                self.grouped_files.add(features.files[a])
+                self.grouped_files.add(files[a])
                 continue
-            b = row_of.get(relation.get("related") or "")
+            b = row_for(get("related") or "")
             if b is None or a == b:
                 continue
             pairs.append((a, b))
-            lists.setdefault(("relatives of", str(b), features.files[a]), []).append(a)
-            lists.setdefault(("relatives of", str(a), features.files[b]), []).append(b)
-            kind = relation.get("type")
+            listed(("relatives of", b, files[a]), []).append(a)
+            listed(("relatives of", a, files[b]), []).append(b)
+            kind = get("type")
             if kind in OLDER:
                 older, younger = a, b
             elif kind in YOUNGER:
@@ -194,10 +198,11 @@ class Guards:
         for rows in lists.values():
             if 1 < len(rows) <= MAX_LIST:
                 pairs.extend((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if a != b)
-        distinct = self.distinct
+        apart: defaultdict[int, set[int]] = defaultdict(set)
         for a, b in pairs:
-            distinct.setdefault(a, set()).add(b)
-            distinct.setdefault(b, set()).add(a)
+            apart[a].add(b)
+            apart[b].add(a)
+        self.distinct = dict(apart)
 
     def _relatives_conflict(self, a: int, b: int) -> str | None:
         apart = self.distinct.get(a)

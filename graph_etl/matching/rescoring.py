@@ -305,8 +305,8 @@ def save(
     token = secrets.token_hex(8)
     columns: dict[str, Any] = {"id": pa.array(ids, pa.string()), "h": hashes}
     if results is not None:
-        columns["root"] = pa.array([results.root.get(i) for i in ids], pa.string())
-        columns["sig"] = pa.array([results.signature.get(i) for i in ids], pa.string())
+        columns["root"] = pa.array(list(map(results.root.get, ids)), pa.string())
+        columns["sig"] = pa.array(list(map(results.signature.get, ids)), pa.string())
     pq.write_table(pa.table(columns), folder / f"records-{token}.parquet")
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
@@ -346,8 +346,9 @@ def save(
 
 def _write_addresses(path: Path, addresses: dict[Any, tuple[Any, ...]]) -> None:
     rows = [(*raw, *parts) for raw, parts in addresses.items()]
+    values = list(zip(*rows, strict=True)) or [()] * len(ADDRESS_COLUMNS)
     columns = {
-        name: pa.array([row[position] for row in rows], pa.string())
-        for position, name in enumerate(ADDRESS_COLUMNS)
+        name: pa.array(column, pa.string())
+        for name, column in zip(ADDRESS_COLUMNS, values, strict=True)
     }
     pq.write_table(pa.table(columns), path)

@@ -164,6 +164,11 @@ def _joined_to(edges: Edges, seeds: set[int]) -> set[int]:
     return {row for row in rows | seeds if find(row) in roots}
 
 
+def _taken(values: list[str | None], origin: list[int]) -> list[str | None]:
+    """`values[o]` for each origin `o`, None where it is -1."""
+    return [values[o] if o >= 0 else None for o in origin]
+
+
 def plan(
     saved: Saved | None,
     key: str,
@@ -183,21 +188,15 @@ def plan(
     if not _same_order(saved, ids, changed):
         return None
     dirty_rows = _reached(edges, _seeds(results, ids, row_of, changed, trace, signature, decided))
-    count = len(edges)
     dirty = [a in dirty_rows for a in edges.left]
-    verdict: list[str | None] = [None] * count
-    blocked: list[str | None] = [None] * count
-    held: set[int] = set()
-    for index in range(count):
-        if dirty[index]:
-            continue
-        origin = trace.origin[index]
-        if origin < 0:
-            return None  # a fresh pair has a changed record: never clean
-        verdict[index] = results.verdict[origin]
-        blocked[index] = results.blocked[origin]
-        if results.held[origin]:
-            held.add(index)
+    # Each clean edge's row in last run's pairs (-1 for dirty ones, which keep None).
+    origin = [-1 if d else o for d, o in zip(dirty, trace.origin, strict=True)]
+    if not all(o >= 0 for d, o in zip(dirty, trace.origin, strict=True) if not d):
+        return None  # a fresh pair has a changed record: never clean
+    verdict = _taken(results.verdict, origin)
+    blocked = _taken(results.blocked, origin)
+    was_held = results.held
+    held = {index for index, o in enumerate(origin) if o >= 0 and was_held[o]}
     joined: list[tuple[int, int]] = []
     for record_id, root_id in results.root.items():
         row = row_of.get(record_id)

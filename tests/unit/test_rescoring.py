@@ -123,3 +123,20 @@ def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
         "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], {"b": "a"},
         {"c": "([], None, None, None)"},
     )  # fmt: skip
+
+
+def test_standardised_addresses_come_back_as_they_were_saved(tmp_path: Path) -> None:
+    ids = ["a", "b"]
+    pairs = edges((0, 1, 30, (2, 1)))
+    hashes = pa.array([1, 2], pa.uint64())
+    addresses = {
+        ("4 High St", "FX1 1AA"): ("FX11AA", "FX1 1", "4", "HIGH ST", "FX11AA|4|HIGH ST"),
+        (None, "FX1 1AB"): ("FX11AB", "FX1 1", None, None, None),
+        ("Rose Cottage", None): (None, None, None, "ROSE COTTAGE", None),
+    }
+    for kept in (addresses, {}):
+        rescoring.save(tmp_path, "k", 2, ids, hashes, pairs, addresses=("code", kept))
+        saved = rescoring.load(tmp_path)
+        assert saved is not None
+        assert (saved.addresses_code, saved.addresses) == ("code", kept)
+        assert list(saved.addresses) == list(kept)
