@@ -307,7 +307,7 @@ def save(
     if results is not None:
         columns["root"] = pa.array(list(map(results.root.get, ids)), pa.string())
         columns["sig"] = pa.array(list(map(results.signature.get, ids)), pa.string())
-    pq.write_table(pa.table(columns), folder / f"records-{token}.parquet")
+    _write(pa.table(columns), folder / f"records-{token}.parquet")
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
     names = pa.array(ids, pa.string())
@@ -322,7 +322,7 @@ def save(
         columns["verdict"] = pa.array(results.verdict, pa.string())
         columns["held"] = pa.array(results.held, pa.bool_())
         columns["blocked"] = pa.array(results.blocked, pa.string())
-    pq.write_table(pa.table(columns), folder / f"pairs-{token}.parquet")
+    _write(pa.table(columns), folder / f"pairs-{token}.parquet")
     if addresses is not None:
         _write_addresses(folder / f"addresses-{token}.parquet", addresses[1])
     header = {
@@ -344,6 +344,12 @@ def save(
             path.unlink(missing_ok=True)
 
 
+def _write(table: pa.Table, path: Path) -> None:
+    """Plain columns: a refresh reads and writes them whole, and compressing or
+    dictionary-encoding them cost more time than the smaller files saved."""
+    pq.write_table(table, path, compression="none", use_dictionary=False)
+
+
 def _write_addresses(path: Path, addresses: dict[Any, tuple[Any, ...]]) -> None:
     rows = [(*raw, *parts) for raw, parts in addresses.items()]
     values = list(zip(*rows, strict=True)) or [()] * len(ADDRESS_COLUMNS)
@@ -351,4 +357,4 @@ def _write_addresses(path: Path, addresses: dict[Any, tuple[Any, ...]]) -> None:
         name: pa.array(column, pa.string())
         for name, column in zip(ADDRESS_COLUMNS, values, strict=True)
     }
-    pq.write_table(pa.table(columns), path)
+    _write(pa.table(columns), path)
