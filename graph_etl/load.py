@@ -147,7 +147,7 @@ def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = 
     total = None
     if scope is not None:
         total = _total_after(held, create, update, retire, step)
-        hashes = held.hashes
+        hashes, held.total = held.hashes, None  # (`held` is now what it becomes)
         for key in retire:
             del hashes[key]
     hashes.update({key: row["h"] for key, row in latest.items()})

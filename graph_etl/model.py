@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -116,7 +116,8 @@ def person_details(records: Iterable[Row]) -> Row:
     }
 
 
-def _status(end: str | None, as_of: date) -> str:
+def status(end: str | None, as_of: date) -> str:
+    """An involvement's status on the extract date `as_of`."""
     return "closed" if end and date.fromisoformat(end) <= as_of else "current"
 
 
@@ -382,10 +383,11 @@ def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> l
     for edge in family:
         if edge["type"] in HOUSEHOLD_TIES:
             tie(edge["from"], edge["to"])
-    for group in groups:
-        members = sorted(group)
-        for other in members[1:]:
-            tie(members[0], other)
+    for group in groups:  # members at one address are tied, whoever else is in it
+        at: dict[str, str] = {}
+        for member in group:
+            if (address := address_of.get(member)) is not None:
+                tie(member, at.setdefault(address, member))
     return [
         {
             "id": f"H{address}-{find(person)}",
@@ -472,21 +474,23 @@ def _services_and_professionals(
 
 
 def involvement_rows(
-    results: dict[str, ReadResult], links: dict[str, Link], records: set[str] | None = None
+    results: dict[str, ReadResult],
+    links: dict[str, Link],
+    wanted: Callable[[str, Row], bool] | None = None,
 ) -> list[Row]:
-    """Involvement rows (only of the source records in `records`, when given)."""
+    """Involvement rows (only those `wanted(source, item)`, when given)."""
     rows: list[Row] = []
     for source, result in sorted(results.items()):
         as_of = result.extracted_at.date()
         for item in result.records.get("involvement", []):
-            if records is not None and item["person"] not in records:
+            if wanted is not None and not wanted(source, item):
                 continue
             rows.append(
                 {
                     "id": item["id"],
                     "person_id": links[item["person"]].person_id,
                     "kind": item["kind"],
-                    "status": _status(item.get("end"), as_of),
+                    "status": status(item.get("end"), as_of),
                     "start_date": item.get("start"),
                     "end_date": item.get("end"),
                     "end_reason": item.get("end_reason"),

@@ -2,19 +2,23 @@
 
 The last complete load keeps, beside its keys and hashes, a digest of each source
 record's inputs (the record, its link to its person, every item the source gives
-about it, the persons its relationships point to, and its source's extract time and
-manifest) and each person's current address. A refresh computes the digests again;
-the records whose digest differs, and those that are new or gone, are *changed*.
-Then:
+about it, the persons its relationships point to, and its source's manifest), each
+person's current address and each source's extract time. A refresh computes the
+digests again; the records whose digest differs, and those that are new or gone, are
+*changed*. Then:
 
 - the persons they were or are in are *dirty*: their person, address (LIVES_AT)
   and source record rows are rebuilt, and their old rows no longer built retired;
+- so are the persons with addresses from two sources whose extract times now fall
+  in another order (the current address goes by extract time): a new delivery
+  later than every other source's changes no one's;
 - the addresses those persons name, now or at the last load, are rebuilt from every
   report of them (the other people's reports are found through the last load's
   LIVES_AT keys);
 - households are rebuilt at every address where a dirty person, or one whose family
   ties changed, lives or lived;
-- involvements are rebuilt for changed records; sources, organisations, services,
+- involvements are rebuilt for changed records, and where a moved extract date
+  changes whether they have ended; sources, organisations, services,
   professionals, review pairs and family relationships are always built in full
   (none is large, and a relationship can change through either end).
 
@@ -41,6 +45,7 @@ from typing import Any
 import orjson
 
 from graph_etl import model, snapshots
+from graph_etl.code_digest import code_digest
 from graph_etl.load import Held, content_hash
 from graph_etl.matching.types import Link, MatchResult, ReviewPair
 from graph_etl.model import GraphRows, Row
@@ -48,16 +53,24 @@ from graph_etl.snapshots import StepState
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import ReadResult
 
-_CODE = [Path(model.__file__), Path(__file__), Path(model.__file__).with_name("standardise.py")]
+_PACKAGE = Path(model.__file__).parent
+# The code the rows are made by (names are standardised, and addresses keyed, there).
+_CODE = [
+    _PACKAGE / "model.py",
+    _PACKAGE / "refresh_scope.py",
+    _PACKAGE / "standardise.py",
+    _PACKAGE / "sources" / "values.py",
+]
 
 
 @dataclass
 class Inputs:
-    """What a load was built from: each source record's input digest, and each
-    person's current address id."""
+    """What a load was built from: each source record's input digest, each person's
+    current address id and each source's extract time."""
 
     digests: dict[str, str]
     current: dict[str, str]
+    extracted: dict[str, str]
 
 
 @dataclass
@@ -117,10 +130,7 @@ def build_rows(
 
 @cache
 def _code_digest() -> str:
-    digest = hashlib.sha256()
-    for path in _CODE:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return code_digest(_CODE, packages=["jellyfish"])  # (which gives phonetic keys)
 
 
 def _path(state_dir: Path) -> Path:
@@ -129,7 +139,7 @@ def _path(state_dir: Path) -> Path:
 
 def save(state_dir: Path, load_digest: str, inputs: Inputs) -> None:
     """Keep `inputs` as those of the load of `load_digest`."""
-    body = {"code": _code_digest(), "digests": inputs.digests, "current": inputs.current}
+    body = {"code": _code_digest(), **vars(inputs)}
     snapshots._write_atomically(
         _path(state_dir), {"format": snapshots.FORMAT, "digest": load_digest}, body
     )
@@ -140,7 +150,7 @@ def load(state_dir: Path, load_digest: str) -> Inputs | None:
     body = snapshots._body_if(_path(state_dir), load_digest)
     if body is None or body.get("code") != _code_digest():
         return None
-    return Inputs(body["digests"], body["current"])
+    return Inputs(body["digests"], body["current"], body["extracted"])
 
 
 def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
@@ -165,8 +175,7 @@ def input_digests(
     digests: dict[str, str] = {}
     for source, result in results.items():
         salt = hashlib.sha1(
-            f"{source}\0{result.extracted_at.isoformat()}\0{manifests[source]!r}".encode(),
-            usedforsecurity=False,
+            f"{source}\0{manifests[source]!r}".encode(), usedforsecurity=False
         ).hexdigest()
         for record in result.people():
             ident = record["id"]
@@ -198,7 +207,8 @@ def inputs_of(
 ) -> Inputs:
     """The inputs of a full build's `rows`."""
     current = {row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]}
-    return Inputs(input_digests(manifests, results, links, _owned(results)), current)
+    digests = input_digests(manifests, results, links, _owned(results))
+    return Inputs(digests, current, model.extract_times(results))
 
 
 def build(
@@ -229,6 +239,8 @@ def build(
     gone = last.digests.keys() - digests.keys()
     dirty = {links[ident].person_id for ident in changed}
     dirty |= {person_of[ident] for ident in changed | gone if ident in person_of}
+    extracted = model.extract_times(results)
+    dirty |= _reordered_residents(last.extracted, extracted, held["lives_at"].hashes)
     lap("digests")
     rows = model.shared_rows(manifests, results, links, loaded_at, review)
     lap("shared")
@@ -255,14 +267,13 @@ def build(
                     if kind == "address":
                         yield person, item, source, item.get("from"), item.get("to")
 
-    extracted = model.extract_times(results)
     named: dict[str, list[Row]] = defaultdict(list)
     rows.lives_at = model.lives_rows(reports(dirty), extracted, named)
     held_lives = held["lives_at"].hashes  # keys: person|address|source
     lived = {key for key in held_lives if key.partition("|")[0] in dirty}
     addresses = {row["address_id"] for row in rows.lives_at}
-    addresses |= {key.split("|")[1] for key in lived}
-    neighbours = {key.partition("|")[0] for key in held_lives if key.split("|", 2)[1] in addresses}
+    addresses |= {_lived_at(key) for key in lived}
+    neighbours = {key.partition("|")[0] for key in held_lives if _lived_at(key) in addresses}
     neighbours -= dirty
     for source, result in results.items():  # (their records)
         for record in result.people():
@@ -287,7 +298,15 @@ def build(
     rows.households = model.households(at_home, rows.family, model.family_groups(results, links))
     lap("households")
 
-    rows.involvements = model.involvement_rows(results, links, changed)
+    def wanted(source: str, item: Row) -> bool:
+        if item["person"] in changed:
+            return True
+        if (before := last.extracted.get(source)) in (None, extracted[source]):
+            return False
+        end, when = item.get("end"), datetime.fromisoformat(before).date()
+        return model.status(end, when) != model.status(end, results[source].extracted_at.date())
+
+    rows.involvements = model.involvement_rows(results, links, wanted)
     involvements = {
         item["id"] for result in results.values() for item in result.records.get("involvement", [])
     }
@@ -300,8 +319,43 @@ def build(
         "involvements": held["involvements"].hashes.keys() - involvements,
     }
     lap("involvements")
-    inputs = Inputs(digests, current)
+    inputs = Inputs(digests, current, extracted)
     return Refresh(rows, scopes, inputs, len(changed) + len(gone), len(dirty), seconds)
+
+
+def _lived_at(key: str) -> str:
+    """The address of a LIVES_AT key, person|address|source (person ids and source
+    names have no bar; an address id made from a source's UPRN might)."""
+    return key.partition("|")[2].rpartition("|")[0]
+
+
+def _reordered_residents(
+    before: dict[str, str], now: dict[str, str], lives: dict[str, str | None]
+) -> set[str]:
+    """The persons with LIVES_AT rows (keys person|address|source) from two sources
+    whose extract times are now in another order (or no longer, or newly, equal)."""
+    common = sorted(before.keys() & now.keys())
+    pairs = {
+        (a, b)
+        for a in common
+        for b in common
+        if a < b and _order(before[a], before[b]) != _order(now[a], now[b])
+    }
+    if not pairs:
+        return set()
+    sources: dict[str, set[str]] = defaultdict(set)
+    for key in lives:
+        person, _, rest = key.partition("|")
+        sources[person].add(rest.rpartition("|")[2])
+    return {
+        person
+        for person, found in sources.items()
+        if len(found) > 1 and any(a in found and b in found for a, b in pairs)
+    }
+
+
+def _order(a: str, b: str) -> int:
+    return (a > b) - (a < b)
 
 
 def _family_changed(family: list[Row], held: StepState) -> set[str]:

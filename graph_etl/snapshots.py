@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from graph_etl.code_digest import code_digest
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import FileReport, Quarantined, ReadResult
 from graph_etl.sources.reuse import RowLog
@@ -78,10 +79,7 @@ def _read_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:
 @cache
 def _reader_code_digest() -> str:
     """Reading rules live in the code too: a new version reads every extract again."""
-    digest = hashlib.sha256()
-    for path in sorted(READER_CODE.rglob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return code_digest(READER_CODE.rglob("*.py"))
 
 
 def read_basis(manifest: Manifest) -> str:
@@ -125,16 +123,20 @@ def save(
 
 def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult | None:
     """The last good read of `source`; with `digest`, only if it was read from exactly
-    that (else None, having read no more than the file's first line)."""
+    that (else None, having read no more than the file's first line). An unreadable
+    snapshot (a damaged disk) is as none: the extract is read again."""
     path = _path(state_dir, source)
     if not path.is_file():
         return None
-    with gzip.open(path, "rb") as handle:
-        header, body = _read_last_good_header(handle)
-        if digest is not None and (header is None or header.get("digest") != digest):
-            return None
-        if header is not None:
-            body = orjson.loads(handle.read())
+    try:
+        with gzip.open(path, "rb") as handle:
+            header, body = _read_last_good_header(handle)
+            if digest is not None and (header is None or header.get("digest") != digest):
+                return None
+            if header is not None:
+                body = orjson.loads(handle.read())
+    except (OSError, EOFError, ValueError):
+        return None
     return _read_result(source, body)
 
 

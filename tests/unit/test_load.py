@@ -278,3 +278,10 @@ def test_create_files_write_what_the_merge_files_write(step: str) -> None:
     assert created_shapes <= merged_shapes  # the same labels, types and keys
     text = cypher_files.load(f"load/{step}_new")
     assert text.count("CREATE") >= 1 and "DELETE" not in text
+
+
+def test_a_damaged_last_good_read_is_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "last_good" / "schools.json.gz"
+    path.parent.mkdir()
+    path.write_bytes(b"\x1f\x8b not really gzip")
+    assert snapshots.load(tmp_path, "schools") is None

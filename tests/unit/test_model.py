@@ -73,6 +73,10 @@ def test_households_split_unrelated_people_at_one_address() -> None:
     rows = model.households(lives, family, groups=[{"mum", "lodger"}])
     household = {row["person_id"]: row["id"] for row in rows}
     assert household["lodger"] == household["mum"] == household["kid"]
+    # A group ties its members at one address, whoever else in it lives elsewhere.
+    rows = model.households(lives, family=[], groups=[{"gran", "kid", "lodger"}])
+    household = {row["person_id"]: row["id"] for row in rows}
+    assert household["kid"] == household["lodger"] != household["mum"]
 
 
 def record(ident: str, given: str, family: str, dob: str | None = None, sex: str | None = None):  # type: ignore[no-untyped-def]
