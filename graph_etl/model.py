@@ -130,7 +130,8 @@ def build(
 ) -> GraphRows:
     """Every row, from every record. (A refresh rebuilds only the rows its change can
     reach: `graph_etl.refresh_scope`, from the same parts, so each row is the same
-    whichever builds it; and none depends on the order records come in.)"""
+    whichever builds it. No row a refresh rebuilds in part depends on the order records
+    come in; those always built in full, such as services, may.)"""
     rows = shared_rows(manifests, results, links, loaded_at, review)
     persons_by_id: dict[str, list[Row]] = defaultdict(list)
     for source, result in results.items():

@@ -74,22 +74,12 @@ class Inputs:
 
 
 @dataclass
-class Refresh:
-    rows: GraphRows  # the rows rebuilt (and every row of the steps built in full)
-    scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
-    inputs: Inputs  # to keep for the next refresh
-    changed: int  # source records new, changed or gone
-    dirty: int  # persons they were or are in
-    seconds: dict[str, float]  # per part of the build
-
-
-@dataclass
 class Built:
     """The rows for the load, and what the report and the next refresh need."""
 
-    rows: GraphRows
-    scopes: dict[str, set[str]]  # see `Refresh`; empty: every row was built
-    inputs: Inputs
+    rows: GraphRows  # all, or those rebuilt (and every row of the steps built in full)
+    scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
+    inputs: Inputs  # to keep for the next refresh
     inputs_changed: bool
     report: dict[str, Any]
 
@@ -118,14 +108,9 @@ def build_rows(
         seconds = {"build": round(time.perf_counter() - started, 2)}
         report = {"only_what_changed": False, "persons_rebuilt": len(rows.persons)}
         return Built(rows, {}, inputs, True, {**report, "seconds": seconds})
-    refresh = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
-    report = {
-        "only_what_changed": True,
-        "records_changed": refresh.changed,
-        "persons_rebuilt": refresh.dirty,
-        "seconds": {"last_inputs": inputs_seconds, **refresh.seconds},
-    }
-    return Built(refresh.rows, refresh.scopes, refresh.inputs, refresh.inputs != last, report)
+    built = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
+    built.report["seconds"] = {"last_inputs": inputs_seconds, **built.report["seconds"]}
+    return built
 
 
 @cache
@@ -220,7 +205,7 @@ def build(
     held: dict[str, StepState],
     last: Inputs,
     person_of: dict[str, str],
-) -> Refresh:
+) -> Built:
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
     (`person_of`)."""
@@ -320,7 +305,13 @@ def build(
     }
     lap("involvements")
     inputs = Inputs(digests, current, extracted)
-    return Refresh(rows, scopes, inputs, len(changed) + len(gone), len(dirty), seconds)
+    report = {
+        "only_what_changed": True,
+        "records_changed": len(changed) + len(gone),
+        "persons_rebuilt": len(dirty),
+        "seconds": seconds,
+    }
+    return Built(rows, scopes, inputs, inputs != last, report)
 
 
 def _lived_at(key: str) -> str:

@@ -66,6 +66,8 @@ def _write_atomically(path: Path, header: dict[str, Any], body: Any) -> None:
         handle.write(orjson.dumps(header) + b"\n")
         handle.write(orjson.dumps(body))
     os.replace(partial, path)
+    if path.suffix != ".gz":  # (a compressed copy an earlier version kept)
+        path.with_name(f"{path.name}.gz").unlink(missing_ok=True)
 
 
 def _read_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:

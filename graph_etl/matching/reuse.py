@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import version
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph_etl import code_digest as digests
 from graph_etl.matching.guards import Guards
 from graph_etl.matching.rescoring import Results, Saved, Trace
 from graph_etl.matching.scoring import Edges
@@ -55,14 +54,9 @@ def code_digest() -> str:
     it uses), and the Python and library versions behind them."""
     package = Path(__file__).resolve().parents[1]
     files = [*(package / "matching").glob("*.py"), package / "standardise.py"]
-    digest = hashlib.sha256()
-    for path in sorted([*files, package / "sources" / "values.py"]):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    for name in ("nicknames", "jellyfish"):
-        digest.update(f"{name} {version(name)}".encode())
-    digest.update(sys.version.encode())
-    return digest.hexdigest()
+    return digests.code_digest(
+        [*files, package / "sources" / "values.py"], ["nicknames", "jellyfish"]
+    )
 
 
 def results_key(link_threshold: float, grouped_files: set[str]) -> str:

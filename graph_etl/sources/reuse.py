@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Record = dict[str, Any]
 
-HASH_SIZE = 8
+HASH_SIZE = 16  # (a collision would give a changed row its old records)
 NO_HASH = bytes(HASH_SIZE)  # a row that is never looked up again
 # Outcomes: up to ACCEPTED_MAX the row was accepted and bit i says output i emitted a
 # record; the rest say why it was quarantined.
