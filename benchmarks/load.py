@@ -1,6 +1,6 @@
 """Benchmark the graph load: a full load of an N-record county, then a 1% refresh.
 
-Usage: ``python benchmarks/load.py --records N [--heap 8g] [--keep]``
+Usage: ``python benchmarks/load.py --records N [--heap 8g] [--keep] [--new-extract-time]``
 
 Generates a synthetic county of about N source (person) records under /tmp, starts
 its own local graph server on a fresh data folder, runs the whole ETL (read, match,
@@ -20,6 +20,7 @@ import resource
 import shutil
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,10 @@ def step_figures(report: etl.EtlReport) -> dict[str, dict[str, Any]]:
     return figures
 
 
-def change_one_percent(county: Path, records: int) -> int:
-    """Move 1% of all person records (health patients) to a new address line."""
+def change_one_percent(county: Path, records: int, new_time: bool = False) -> int:
+    """Move 1% of all person records (health patients) to a new address line (and,
+    with `new_time`, give the health extract a time a day later, as a new delivery
+    would have)."""
     path = county / "health" / "patients.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -72,6 +75,11 @@ def change_one_percent(county: Path, records: int) -> int:
         changed += 1
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows([header, *body])
+    if new_time:
+        stamp = county / "health" / "_extract.json"
+        extract = json.loads(stamp.read_text())
+        when = datetime.fromisoformat(extract["extracted_at"]) + timedelta(days=1)
+        stamp.write_text(json.dumps({**extract, "extracted_at": when.isoformat()}))
     return changed
 
 
@@ -84,6 +92,11 @@ def main() -> int:
         "--keep",
         action="store_true",
         help="keep the county and its graph for benchmarks/web.py (in the temp folder)",
+    )
+    parser.add_argument(
+        "--new-extract-time",
+        action="store_true",
+        help="the changed extract also gets a new time, a day later",
     )
     args = parser.parse_args()
 
@@ -104,7 +117,7 @@ def main() -> int:
             full_seconds = time.perf_counter() - started
             loads["full_end"] = load_average()
             nodes, relationships = graph_size(graph)
-            changed = change_one_percent(county, records)
+            changed = change_one_percent(county, records, args.new_extract_time)
             loads["refresh_start"] = load_average()
             started = time.perf_counter()
             refresh = etl.run(graph, county, state_dir=work / "etl-state")
@@ -131,6 +144,7 @@ def main() -> int:
         "refresh_seconds": round(refresh_seconds, 1),
         "refresh_phases": refresh.phases,
         "refresh_written": {k: v["written"] for k, v in refresh.loaded.items() if v["written"]},
+        "refresh_model": refresh.model,
         "refresh_sources_reread": sorted(
             name for name, source in refresh.sources.items() if not source.get("unchanged")
         ),
