@@ -250,15 +250,25 @@ def person_row(person_id: str, records: list[Row]) -> Row:
 Report = tuple[str, Row, str, str | None, str | None]
 
 
+def record_reports(
+    person_id: str, source: str, record: Row, history: Iterable[Row]
+) -> Iterator[Report]:
+    """The addresses one source record gives: its own, and the address history its
+    source keeps for it."""
+    yield person_id, record, source, record.get("address_from"), None
+    for item in history:
+        yield person_id, item, source, item.get("from"), item.get("to")
+
+
 def address_reports(results: dict[str, ReadResult], links: dict[str, Link]) -> Iterator[Report]:
-    """Every address a person's records give: each record's own, and the address
-    history the source keeps."""
+    """Every address a person's records give."""
     for source, result in results.items():
-        for record in result.people():
-            yield links[record["id"]].person_id, record, source, record.get("address_from"), None
+        history: dict[str, list[Row]] = defaultdict(list)
         for item in result.records.get("address", []):
-            if (link := links.get(item["person"])) is not None:
-                yield link.person_id, item, source, item.get("from"), item.get("to")
+            history[item["person"]].append(item)
+        for record in result.people():
+            person_id = links[record["id"]].person_id
+            yield from record_reports(person_id, source, record, history.get(record["id"], ()))
 
 
 def lives_rows(

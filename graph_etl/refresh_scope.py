@@ -247,10 +247,9 @@ def build(
     def reports(persons: set[str]) -> Iterator[model.Report]:
         for person in persons:
             for source, record in records_of.get(person, ()):
-                yield person, record, source, record.get("address_from"), None
-                for kind, item in owned.get(record["id"], ()):
-                    if kind == "address":
-                        yield person, item, source, item.get("from"), item.get("to")
+                mine = owned.get(record["id"], ())
+                history = (item for kind, item in mine if kind == "address")
+                yield from model.record_reports(person, source, record, history)
 
     named: dict[str, list[Row]] = defaultdict(list)
     rows.lives_at = model.lives_rows(reports(dirty), extracted, named)
