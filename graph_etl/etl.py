@@ -180,12 +180,12 @@ def run(
     loaded = load_rows(
         graph,
         built.rows,
+        {record: link.person_id for record, link in matched.links.items()},
         quiet=quiet,
         state_dir=state_dir,
         timings=load_times,
         held=held,
         scopes=built.scopes,
-        person_of={record: link.person_id for record, link in matched.links.items()},
     )
     report.loaded = loaded.counts
     if state_dir is not None and (built.inputs_changed or loaded.digest != held.digest):

@@ -257,23 +257,23 @@ class Loaded:
 def load_rows(
     graph: Graph,
     rows: GraphRows,
+    person_of: dict[str, str],
     batch_size: int = 5000,
     quiet: bool = False,
     state_dir: Path | None = None,
     timings: dict[str, Any] | None = None,
     held: Held | None = None,
     scopes: dict[str, set[str]] | None = None,
-    person_of: dict[str, str] | None = None,
 ) -> Loaded:
-    """Bring the graph to exactly `rows`.
+    """Bring the graph to exactly `rows`, with each current source record in the
+    person `person_of` says (kept with the load state, for carrying ids forward; the
+    rows of a refresh hold only the source records it rebuilt).
 
     `state_dir` keeps the keys and hashes of the last complete load (see the module's
     docstring); `held`, when given, is what `held_states` gave (else it is read);
     `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
-    each may retire (see `plan`); `person_of`: which person each current source
-    record is in (default: as `rows.source_records` say). `timings`, when given,
-    receives the seconds spent on the state, the writes (`steps`: per step) and the
-    retirements."""
+    each may retire (see `plan`). `timings`, when given, receives the seconds spent
+    on the state, the writes (`steps`: per step) and the retirements."""
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
@@ -312,8 +312,6 @@ def load_rows(
         graph.write("retire/empty_households")
     if state_dir is not None and snapshots.load_state_digest(state_dir) != digest:
         # The person ids first: the load state's digest says whether both are saved.
-        if person_of is None:
-            person_of = {row["id"]: row["person_id"] for row in rows.source_records}
         snapshots.save_person_ids(state_dir, digest, person_of)
         snapshots.save_load_state(state_dir, digest, after)
     if held_digest != digest:
