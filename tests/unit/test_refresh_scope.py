@@ -48,6 +48,15 @@ def states_after(rows: model.GraphRows, held: dict[str, StepState], scopes=None)
     return out
 
 
+def remove_or_edit(items: list[dict], rng: random.Random, **values: Any) -> None:
+    """Remove one of `items` at random, or give it `values`."""
+    item = rng.choice(items)
+    if rng.random() < 0.5:
+        items.remove(item)
+    else:
+        item.update(values)
+
+
 def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):  # type: ignore[no-untyped-def]
     """Random edits: addresses and names changed, records and items removed, records
     added, people merged and split, extract times moved, groups and address history
@@ -81,24 +90,14 @@ def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):
         elif what == 5:  # split off
             links[record["id"]] = Link(f"Psplit{rng.randint(0, 3)}", 0.99)
         elif what == 6 and result.records.get("involvement"):
-            items = result.records["involvement"]
-            item = rng.choice(items)
-            if rng.random() < 0.5:
-                items.remove(item)
-            else:
-                item["end"] = "2026-10-30"
+            remove_or_edit(result.records["involvement"], rng, end="2026-10-30")
         elif what == 7 and result.records.get("relationship"):
             items = result.records["relationship"]
             items.remove(rng.choice(items))
         elif what == 8:  # a new delivery, perhaps now before or after the others
             result.extracted_at += timedelta(days=rng.choice([-40, -1, 1, 40]))
         elif what == 9 and result.records.get("family_group"):
-            items = result.records["family_group"]
-            item = rng.choice(items)
-            if rng.random() < 0.5:
-                items.remove(item)
-            else:
-                item["group"] = f"{item['group']}-moved"
+            remove_or_edit(result.records["family_group"], rng, group="tenancy-moved")
         elif what == 10 and result.records.get("address"):
             item = rng.choice(result.records["address"])
             item["to"] = None if item.get("to") else "2026-10-01"
@@ -117,10 +116,9 @@ def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):
     return results, links
 
 
-def assert_scoped_equals_full(manifests, review, before, after) -> None:  # type: ignore[no-untyped-def]
-    """From the rows of `before` (results, links), a scoped refresh to `after` plans
-    the writes, retirements and state a full build of `after` plans."""
-    results, links = before
+def loaded(manifests, review, results, links):  # type: ignore[no-untyped-def]
+    """What a full load of (results, links) leaves: the held state, the inputs kept
+    for the next refresh and which person each record is in."""
     rows = model.build(manifests, results, links, NOW, review)
     empty = {step.name: StepState({}, set()) for step in STEPS}
     held = {
@@ -128,8 +126,13 @@ def assert_scoped_equals_full(manifests, review, before, after) -> None:  # type
         for name, (_, _, hashes, dormant) in states_after(rows, empty).items()
     }
     inputs = refresh_scope.inputs_of(manifests, results, links, rows)
-    person_of = {ident: link.person_id for ident, link in links.items()}
+    return held, inputs, {ident: link.person_id for ident, link in links.items()}
 
+
+def assert_scoped_equals_full(manifests, review, before, after) -> None:  # type: ignore[no-untyped-def]
+    """From the rows of `before` (results, links), a scoped refresh to `after` plans
+    the writes, retirements and state a full build of `after` plans."""
+    held, inputs, person_of = loaded(manifests, review, *before)
     new_results, new_links = after
     full_rows = model.build(manifests, new_results, new_links, NOW, review)
     expected = states_after(full_rows, held)
@@ -195,11 +198,7 @@ def test_a_group_member_living_elsewhere_leaving_reshapes_households(county) -> 
 
 def test_no_change_rebuilds_no_person(county) -> None:  # type: ignore[no-untyped-def]
     manifests, results, links, review = county
-    rows = model.build(manifests, results, links, NOW, review)
-    empty = {step.name: StepState({}, set()) for step in STEPS}
-    held = {name: StepState(h, d) for name, (_, _, h, d) in states_after(rows, empty).items()}
-    inputs = refresh_scope.inputs_of(manifests, results, links, rows)
-    person_of = {ident: link.person_id for ident, link in links.items()}
+    held, inputs, person_of = loaded(manifests, review, results, links)
     refresh = refresh_scope.build(manifests, results, links, NOW, review, held, inputs, person_of)
     assert refresh.rows.persons == refresh.rows.source_records == refresh.rows.households == []
     assert refresh.inputs == inputs
