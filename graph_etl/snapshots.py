@@ -45,6 +45,7 @@ FORMAT = 2  # snapshot header: {"format": 2, "digest": ...} on the first line
 # ("basis"). A last good read of an older format is still kept for a failed extract,
 # but its rows are not reused.
 LAST_GOOD_FORMAT = 3
+LAST_GOOD_FORMATS = (FORMAT, LAST_GOOD_FORMAT)  # either is a last good read
 READER_CODE = Path(__file__).resolve().parent / "sources"
 
 
@@ -70,10 +71,13 @@ def _write_atomically(path: Path, header: dict[str, Any], body: Any) -> None:
         path.with_name(f"{path.name}.gz").unlink(missing_ok=True)
 
 
-def _read_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:
-    """(header, first line parsed). Snapshots from before headers are one JSON line."""
+def _read_header(
+    handle: Any, formats: tuple[int, ...] = (FORMAT,)
+) -> tuple[dict[str, Any] | None, Any]:
+    """(header, first line parsed), the header being one of these `formats`.
+    Snapshots from before headers are one JSON line."""
     first = orjson.loads(handle.readline() or b"null")
-    if isinstance(first, dict) and first.get("format") == FORMAT:
+    if isinstance(first, dict) and first.get("format") in formats:
         return first, None
     return None, first
 
@@ -132,7 +136,7 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
         return None
     try:
         with gzip.open(path, "rb") as handle:
-            header, body = _read_last_good_header(handle)
+            header, body = _read_header(handle, LAST_GOOD_FORMATS)
             if digest is not None and (header is None or header.get("digest") != digest):
                 return None
             if header is not None:
@@ -148,7 +152,7 @@ def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:
     path = _path(state_dir, manifest.id)
     try:
         with gzip.open(path, "rb") as handle:
-            header, _ = _read_last_good_header(handle)
+            header, _ = _read_header(handle, LAST_GOOD_FORMATS)
             if (
                 header is None
                 or header.get("format") != LAST_GOOD_FORMAT
@@ -161,14 +165,6 @@ def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:
     except (OSError, EOFError, ValueError, KeyError, TypeError):
         return None
     return result
-
-
-def _read_last_good_header(handle: Any) -> tuple[dict[str, Any] | None, Any]:
-    """(header, first line parsed), as `_read_header`, for either format of last good read."""
-    first = orjson.loads(handle.readline() or b"null")
-    if isinstance(first, dict) and first.get("format") in (FORMAT, LAST_GOOD_FORMAT):
-        return first, None
-    return None, first
 
 
 def _read_result(source: str, body: dict[str, Any]) -> ReadResult:
