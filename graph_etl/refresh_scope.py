@@ -125,14 +125,12 @@ def _path(state_dir: Path) -> Path:
 def save(state_dir: Path, load_digest: str, inputs: Inputs) -> None:
     """Keep `inputs` as those of the load of `load_digest`."""
     body = {"code": _code_digest(), **vars(inputs)}
-    snapshots._write_atomically(
-        _path(state_dir), {"format": snapshots.FORMAT, "digest": load_digest}, body
-    )
+    snapshots.save_for_load(_path(state_dir), load_digest, body)
 
 
 def load(state_dir: Path, load_digest: str) -> Inputs | None:
     """The inputs of the load of `load_digest`, if kept by this version of the model."""
-    body = snapshots._body_if(_path(state_dir), load_digest)
+    body = snapshots.body_if(_path(state_dir), load_digest)
     if body is None or body.get("code") != _code_digest():
         return None
     return Inputs(body["digests"], body["current"], body["extracted"])

@@ -217,7 +217,7 @@ def save_load_state(state_dir: Path, digest: str, states: dict[str, StepState]) 
         }
         for name, state in states.items()
     }
-    _write_atomically(_state_path(state_dir), {"format": FORMAT, "digest": digest}, body)
+    save_for_load(_state_path(state_dir), digest, body)
 
 
 def load_state_digest(state_dir: Path) -> str | None:
@@ -230,7 +230,12 @@ def load_state_digest(state_dir: Path) -> str | None:
     return header.get("digest") if header else None
 
 
-def _body_if(path: Path, digest: str) -> Any | None:
+def save_for_load(path: Path, digest: str, body: Any) -> None:
+    """Keep `body` as saved by the load of `digest` (read back by `body_if`)."""
+    _write_atomically(path, {"format": FORMAT, "digest": digest}, body)
+
+
+def body_if(path: Path, digest: str) -> Any | None:
     """The body of a file saved by the load of `digest`, else None (missing, saved by
     another load, or unreadable: the caller then reads the graph instead)."""
     try:
@@ -245,7 +250,7 @@ def _body_if(path: Path, digest: str) -> Any | None:
 
 def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None:
     """The saved load state if its digest is `digest`, else None."""
-    body = _body_if(_state_path(state_dir), digest)
+    body = body_if(_state_path(state_dir), digest)
     if body is None:
         return None
     return {
@@ -264,9 +269,9 @@ def _person_ids_path(state_dir: Path) -> Path:
 
 def save_person_ids(state_dir: Path, digest: str, person_of: dict[str, str]) -> None:
     """Which person each current source record was loaded into, by the load of `digest`."""
-    _write_atomically(_person_ids_path(state_dir), {"format": FORMAT, "digest": digest}, person_of)
+    save_for_load(_person_ids_path(state_dir), digest, person_of)
 
 
 def load_person_ids(state_dir: Path, digest: str) -> dict[str, str] | None:
     """The saved record -> person map if it was saved by the load of `digest`, else None."""
-    return _body_if(_person_ids_path(state_dir), digest)
+    return body_if(_person_ids_path(state_dir), digest)
