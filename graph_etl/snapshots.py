@@ -1,6 +1,6 @@
 """What the last runs read and loaded, kept in the state folder.
 
-- The last good read of each source (`last_good/<source>.json.gz`), so a failed
+- The last good read of each source (`last_good/<source>.json`), so a failed
   extract never empties the graph: when a source's new extract cannot be read (a
   missing file, a renamed column), the ETL carries on with that source's previous
   accepted records instead, and the report says so. Each snapshot also records the
@@ -15,8 +15,11 @@
   hash back from the graph, but only when the graph says it holds exactly that state.
   Beside them, which person each current source record was loaded into
   (`last_load/person_ids.json`), from which person ids carry forward, on the same
-  terms. These are not compressed: a refresh reads and writes them whole, and at
-  1,000,000 records compressing the keys and hashes alone took 3 s a run.
+  terms.
+
+None of these is compressed: a refresh reads and writes them whole, and at 1,000,000
+records compressing the keys and hashes took 3 s a run, and the last good reads (about
+500 MB) almost 4 s. A compressed last good read an earlier version kept is still read.
 
 Every file is written atomically: a killed run leaves the previous one intact.
 """
@@ -50,25 +53,31 @@ READER_CODE = Path(__file__).resolve().parent / "sources"
 
 
 def _path(state_dir: Path, source: str) -> Path:
-    return state_dir / "last_good" / f"{source}.json.gz"
+    """Where `source`'s last good read is written."""
+    return state_dir / "last_good" / f"{source}.json"
 
 
-def _open(path: Path, mode: str = "rb", compressed: bool | None = None) -> Any:
-    """A state file, gzip-compressed when its name ends in `.gz` (or when told)."""
-    if compressed is None:
-        compressed = path.suffix == ".gz"
-    return gzip.open(path, mode, compresslevel=1) if compressed else path.open(mode)
+def _kept_path(state_dir: Path, source: str) -> Path:
+    """Where `source`'s last good read is kept: as written, or compressed by an earlier
+    version."""
+    path = _path(state_dir, source)
+    older = path.with_name(f"{path.name}.gz")
+    return older if not path.is_file() and older.is_file() else path
+
+
+def _open(path: Path) -> Any:
+    """A state file for reading, decompressed when its name ends in `.gz`."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
 
 
 def _write_atomically(path: Path, header: dict[str, Any], body: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    with _open(partial, "wb", compressed=path.suffix == ".gz") as handle:
+    with partial.open("wb") as handle:
         handle.write(orjson.dumps(header) + b"\n")
         handle.write(orjson.dumps(body))
     os.replace(partial, path)
-    if path.suffix != ".gz":  # (a compressed copy an earlier version kept)
-        path.with_name(f"{path.name}.gz").unlink(missing_ok=True)
+    path.with_name(f"{path.name}.gz").unlink(missing_ok=True)  # an earlier version's copy
 
 
 def _read_header(
@@ -131,11 +140,11 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
     """The last good read of `source`; with `digest`, only if it was read from exactly
     that (else None, having read no more than the file's first line). An unreadable
     snapshot (a damaged disk) is as none: the extract is read again."""
-    path = _path(state_dir, source)
+    path = _kept_path(state_dir, source)
     if not path.is_file():
         return None
     try:
-        with gzip.open(path, "rb") as handle:
+        with _open(path) as handle:
             header, body = _read_header(handle, LAST_GOOD_FORMATS)
             if digest is not None and (header is None or header.get("digest") != digest):
                 return None
@@ -149,9 +158,9 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
 def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:
     """The last good read of `manifest`'s source with its row logs, if it was read with
     this manifest by this reader code (else None: then every row is validated)."""
-    path = _path(state_dir, manifest.id)
+    path = _kept_path(state_dir, manifest.id)
     try:
-        with gzip.open(path, "rb") as handle:
+        with _open(path) as handle:
             header, _ = _read_header(handle, LAST_GOOD_FORMATS)
             if (
                 header is None

@@ -368,14 +368,24 @@ def test_changed_reader_code_means_a_full_read(
 
 
 def test_a_snapshot_of_an_older_format_means_a_full_read(state: Path) -> None:
-    path = state / "last_good" / "health.json.gz"
-    with gzip.open(path, "rb") as handle:
-        header = json.loads(handle.readline())
-        body = handle.read()
-    with gzip.open(path, "wb") as handle:
-        handle.write(json.dumps({**header, "format": 2}).encode() + b"\n" + body)
+    path = state / "last_good" / "health.json"
+    header, body = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(json.dumps({**json.loads(header), "format": 2}).encode() + b"\n" + body)
     assert snapshots.load_reusable(state, MANIFESTS["health"]) is None
     assert snapshots.load(state, "health") is not None  # still kept for a failed extract
+
+
+def test_a_compressed_snapshot_an_earlier_version_kept_is_read_then_replaced(
+    state: Path,
+) -> None:
+    path = state / "last_good" / "health.json"
+    older = path.with_name("health.json.gz")
+    older.write_bytes(gzip.compress(path.read_bytes()))
+    path.unlink()
+    kept = snapshots.load_reusable(state, MANIFESTS["health"])
+    assert kept is not None and kept.rows
+    snapshots.save(state, kept, basis=snapshots.read_basis(MANIFESTS["health"]))
+    assert path.is_file() and not older.exists()
 
 
 def test_row_logs_that_do_not_account_for_the_read_mean_a_full_read(

@@ -281,7 +281,10 @@ def test_create_files_write_what_the_merge_files_write(step: str) -> None:
 
 
 def test_a_damaged_last_good_read_is_as_none(tmp_path: Path) -> None:
-    path = tmp_path / "last_good" / "schools.json.gz"
+    path = tmp_path / "last_good" / "schools.json"
     path.parent.mkdir()
-    path.write_bytes(b"\x1f\x8b not really gzip")
+    path.write_bytes(b'{"format": 3, "digest": null}\n{"source": "schools", not really')
+    assert snapshots.load(tmp_path, "schools") is None
+    path.unlink()
+    path.with_name("schools.json.gz").write_bytes(b"\x1f\x8b not really gzip")
     assert snapshots.load(tmp_path, "schools") is None
