@@ -33,6 +33,7 @@ from benchmarks.county_graph import generate_county, graph_settings, work_dir
 from graph_etl import etl, graph_server
 from graph_etl.graph import Graph
 from graph_etl.load import STEPS
+from graph_etl.settings import GraphSettings
 
 
 def peak_mb() -> float:
@@ -95,7 +96,9 @@ def own_peak_mb() -> float:
     return peak_mb()
 
 
-def wait_for_idle_server(settings: Any, limit: float = 300.0, window: float = 5.0) -> float:
+def wait_for_idle_server(
+    settings: GraphSettings, limit: float = 300.0, window: float = 5.0
+) -> float:
     """Seconds until the local graph server stops using the CPU (after a big load it
     goes on flushing and collecting garbage for a while), at most `limit`."""
     started = time.perf_counter()
@@ -120,7 +123,7 @@ def wait_for_idle_server(settings: Any, limit: float = 300.0, window: float = 5.
     return round(time.perf_counter() - started, 1)
 
 
-def refresh_figures(settings: Any, county: Path, state_dir: Path) -> dict[str, Any]:
+def refresh_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict[str, Any]:
     """Run the ETL again (in its own process: see the module docstring); its figures."""
     started = time.perf_counter()
     with Graph(settings) as graph:
