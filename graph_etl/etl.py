@@ -98,6 +98,7 @@ def read_all(
                     continue
                 previous = snapshots.load_reusable(state_dir, manifest)
             results[source] = read_source(manifest, folder, previous)
+            results[source].read_digest = digest
         except SourceFailedError as exc:
             previous = snapshots.load(state_dir, source) if state_dir else None
             status = "absent" if not folder.is_dir() else "failed"

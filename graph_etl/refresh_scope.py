@@ -3,9 +3,10 @@
 The last complete load keeps, beside its keys and hashes, a digest of each source
 record's inputs (the record, its link to its person, every item the source gives
 about it, the persons its relationships point to, and its source's manifest), each
-person's current address and each source's extract time. A refresh computes the
-digests again; the records whose digest differs, and those that are new or gone, are
-*changed*. Then:
+person's current address, each source's extract time and what each source was read
+from. A refresh computes the digests again (of a source read from the same extract,
+only the link halves); the records whose digest differs, and those that are new or
+gone, are *changed*. Then:
 
 - the persons they were or are in are *dirty*: their person, address (LIVES_AT)
   and source record rows are rebuilt, and their old rows no longer built retired;
@@ -36,7 +37,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -66,11 +67,13 @@ _CODE = [
 @dataclass
 class Inputs:
     """What a load was built from: each source record's input digest, each person's
-    current address id and each source's extract time."""
+    current address id, each source's extract time and what each source's records
+    were read from (`ReadResult.read_digest`, where known)."""
 
     digests: dict[str, str]
     current: dict[str, str]
     extracted: dict[str, str]
+    reads: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,7 +136,7 @@ def load(state_dir: Path, load_digest: str) -> Inputs | None:
     body = snapshots.body_if(_path(state_dir), load_digest)
     if body is None or body.get("code") != _code_digest():
         return None
-    return Inputs(body["digests"], body["current"], body["extracted"])
+    return Inputs(body["digests"], body["current"], body["extracted"], body["reads"])
 
 
 def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
@@ -153,33 +156,47 @@ def input_digests(
     results: dict[str, ReadResult],
     links: dict[str, Link],
     owned: dict[str, list[tuple[str, Row]]],
+    last: Inputs | None = None,
 ) -> dict[str, str]:
-    """Each source record's input digest (see the module docstring)."""
+    """Each source record's input digest (see the module docstring): two halves, one
+    of what its source holds (the record and its items) and one of its link.
+
+    The first half is carried over from `last` for the records of a source read from
+    the very extract it was read from then (equal `read_digest`: equal records), so
+    only changed extracts are serialised again. Explanations are shared among links
+    (`Link`), so each is serialised once."""
     digests: dict[str, str] = {}
+    explained: dict[int, bytes] = {}
     for source, result in results.items():
-        salt = hashlib.sha1(
-            f"{source}\0{manifests[source]!r}".encode(), usedforsecurity=False
-        ).hexdigest()
+        salt = f"{source}\0{manifests[source]!r}"
+        read = result.read_digest
+        kept = last.digests if last is not None and read and last.reads.get(source) == read else {}
         for record in result.people():
             ident = record["id"]
             link = links[ident]
             mine = owned.get(ident)
+            held = kept.get(ident)
+            if held is None:
+                held = _sha(orjson.dumps((salt, record, mine), option=_SORTED, default=str))
+            explanation = link.explanation
+            if (text := explained.get(id(explanation))) is None:
+                text = explained[id(explanation)] = orjson.dumps(explanation, option=_SORTED)
             related = mine and [
                 links[item["related"]].person_id if item.get("related") in links else None
                 for kind, item in mine
                 if kind == "relationship"
             ]
-            body = (
-                salt,
-                record,
-                (link.person_id, link.probability, link.reasons, link.matched_with),
-                link.explanation,
-                mine,
-                related,
-            )
-            text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
-            digests[ident] = hashlib.sha1(text, usedforsecurity=False).hexdigest()[:24]
+            body = (link.person_id, link.probability, link.reasons, link.matched_with, related)
+            digests[ident] = held[:_HALF] + _sha(orjson.dumps(body) + text)[:_HALF]
     return digests
+
+
+_HALF = 16  # hex digits in each half of an input digest
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def inputs_of(
@@ -191,7 +208,12 @@ def inputs_of(
     """The inputs of a full build's `rows`."""
     current = {row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]}
     digests = input_digests(manifests, results, links, _owned(results))
-    return Inputs(digests, current, model.extract_times(results))
+    return Inputs(digests, current, model.extract_times(results), read_digests(results))
+
+
+def read_digests(results: dict[str, ReadResult]) -> dict[str, str]:
+    """What each source's records were read from, where known."""
+    return {source: r.read_digest for source, r in results.items() if r.read_digest is not None}
 
 
 def build(
@@ -217,7 +239,7 @@ def build(
         clock = now
 
     owned = _owned(results)
-    digests = input_digests(manifests, results, links, owned)
+    digests = input_digests(manifests, results, links, owned, last)
     changed = {ident for ident, digest in digests.items() if last.digests.get(ident) != digest}
     gone = last.digests.keys() - digests.keys()
     dirty = {links[ident].person_id for ident in changed}
@@ -301,7 +323,7 @@ def build(
         "involvements": held["involvements"].hashes.keys() - involvements,
     }
     lap("involvements")
-    inputs = Inputs(digests, current, extracted)
+    inputs = Inputs(digests, current, extracted, read_digests(results))
     report = {
         "only_what_changed": True,
         "records_changed": len(changed) + len(gone),

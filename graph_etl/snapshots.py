@@ -152,7 +152,9 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
                 body = orjson.loads(handle.read())
     except (OSError, EOFError, ValueError):
         return None
-    return _read_result(source, body)
+    result = _read_result(source, body)
+    result.read_digest = header.get("digest") if header is not None else None
+    return result
 
 
 def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:

@@ -76,6 +76,9 @@ class ReadResult:
     files: dict[str, FileReport] = field(default_factory=dict)
     quarantine: list[Quarantined] = field(default_factory=list)
     rows: dict[str, RowLog] = field(default_factory=dict, repr=False, compare=False)
+    # What it was read from (`snapshots.extract_digest`), when known: equal digests,
+    # equal records.
+    read_digest: str | None = field(default=None, repr=False, compare=False)
     _people: list[Record] | None = field(default=None, repr=False, compare=False)
 
     @property

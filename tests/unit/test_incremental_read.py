@@ -411,3 +411,21 @@ def test_read_all_reuses_rows_and_reports_as_a_full_read(county: Path, tmp_path:
     assert [s for s, item in report.sources.items() if not item.get("unchanged")] == ["health"]
     assert report.sources["health"] == fresh.sources["health"]
     assert_same(results["health"], full["health"])
+
+
+def test_each_read_says_what_it_was_read_from(county: Path, tmp_path: Path) -> None:
+    """Read afresh or kept, a source's read carries the digest of its extract (equal
+    digests, equal records: a refresh relies on it); without a state folder, none."""
+    state = tmp_path / "etl-state"
+    first = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
+    _edit_one_value(county)
+    again = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
+    for source, manifest in MANIFESTS.items():
+        assert again[source].read_digest == snapshots.extract_digest(manifest, county / source)
+    changed = [s for s in MANIFESTS if first[s].read_digest != again[s].read_digest]
+    assert changed == ["health"]
+    shutil.rmtree(county / "police")  # failed: the last good read, and what it was read from
+    kept = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
+    assert kept["police"].read_digest == first["police"].read_digest is not None
+    plain = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()))
+    assert all(result.read_digest is None for result in plain.values())
