@@ -163,10 +163,10 @@ def input_digests(
 
     The first half is carried over from `last` for the records of a source read from
     the very extract it was read from then (equal `read_digest`: equal records), so
-    only changed extracts are serialised again. Explanations are shared among links
-    (`Link`), so each is serialised once."""
+    only changed extracts are serialised again. Reasons and explanations are shared
+    among links (`Link`), so each is serialised once."""
     digests: dict[str, str] = {}
-    explained: dict[int, bytes] = {}
+    explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
     for source, result in results.items():
         salt = f"{source}\0{manifests[source]!r}"
         read = result.read_digest
@@ -178,16 +178,17 @@ def input_digests(
             held = kept.get(ident)
             if held is None:
                 held = _sha(orjson.dumps((salt, record, mine), option=_SORTED, default=str))
-            explanation = link.explanation
-            if (text := explained.get(id(explanation))) is None:
-                text = explained[id(explanation)] = orjson.dumps(explanation, option=_SORTED)
+            why = (id(link.reasons), id(link.explanation) if link.explanation else 0)
+            if (said := explained.get(why)) is None:
+                text = orjson.dumps((link.reasons, link.explanation), option=_SORTED, default=str)
+                said = explained[why] = hashlib.sha1(text, usedforsecurity=False).digest()
             related = mine and [
                 links[item["related"]].person_id if item.get("related") in links else None
                 for kind, item in mine
                 if kind == "relationship"
             ]
-            body = (link.person_id, link.probability, link.reasons, link.matched_with, related)
-            digests[ident] = held[:_HALF] + _sha(orjson.dumps(body) + text)[:_HALF]
+            body = (link.person_id, link.probability, link.matched_with, related)
+            digests[ident] = held[:_HALF] + _sha(orjson.dumps(body, default=str) + said)[:_HALF]
     return digests
 
 
