@@ -37,7 +37,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -73,7 +73,7 @@ class Inputs:
     digests: dict[str, str]
     current: dict[str, str]
     extracted: dict[str, str]
-    reads: dict[str, str] = field(default_factory=dict)
+    reads: dict[str, str]
 
 
 @dataclass
@@ -151,6 +151,14 @@ def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
     return owned
 
 
+_HALF = 16  # hex digits in each half of an input digest
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
 def input_digests(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
@@ -190,14 +198,6 @@ def input_digests(
             body = (link.person_id, link.probability, link.matched_with, related)
             digests[ident] = held[:_HALF] + _sha(orjson.dumps(body, default=str) + said)[:_HALF]
     return digests
-
-
-_HALF = 16  # hex digits in each half of an input digest
-_SORTED = orjson.OPT_SORT_KEYS
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def inputs_of(
