@@ -47,9 +47,12 @@ postgres: ## install Debian's PostgreSQL server programs for the store tests (ne
 demo: setup ## start the local graph server, load the sample county, serve on 127.0.0.1:$${PORT:-5000}
 	$(BIN)/family-network demo
 
+# Test processes: one per core here. A shared NEO4J_URI database takes one at a time.
+TEST_WORKERS ?= $(if $(NEO4J_URI),0,2)
+
 test: setup browser postgres ## lint, then run the whole suite (unit, integration, browser)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: setup ## ruff lint only
 	$(BIN)/ruff check .

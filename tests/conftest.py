@@ -28,10 +28,34 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# Set before anything reads settings: test runs never touch the demo's state or ports.
-os.environ.setdefault("FAMILY_NETWORK_STATE_DIR", tempfile.mkdtemp(prefix="family-network-test-"))
-os.environ.setdefault("FAMILY_NETWORK_BOLT_PORT", str(free_port()))
-os.environ.setdefault("FAMILY_NETWORK_HTTP_PORT", str(free_port()))
+def _own_state_and_ports() -> None:
+    """Give this test process a state folder and graph server ports of its own, unless
+    the person running the tests set them. Each pytest-xdist worker inherits the
+    environment of the pytest process that started it: what this function chose there
+    (named in FAMILY_NETWORK_TEST_CHOSE) is chosen again, so workers never share."""
+    for name in filter(None, os.environ.pop("FAMILY_NETWORK_TEST_CHOSE", "").split(",")):
+        os.environ.pop(name, None)
+    defaults = {
+        "FAMILY_NETWORK_STATE_DIR": lambda: tempfile.mkdtemp(prefix="family-network-test-"),
+        "FAMILY_NETWORK_BOLT_PORT": lambda: str(free_port()),
+        "FAMILY_NETWORK_HTTP_PORT": lambda: str(free_port()),
+    }
+    chosen = [name for name in defaults if name not in os.environ]
+    for name in chosen:
+        os.environ[name] = defaults[name]()
+    os.environ["FAMILY_NETWORK_TEST_CHOSE"] = ",".join(chosen)
+
+
+# Before anything reads settings: test runs never touch the demo's state or ports.
+_own_state_and_ports()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("NEO4J_URI") and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "NEO4J_URI is set: every test process would empty that one database; "
+            "run the suite in one process (-n 0, or make test TEST_WORKERS=0)"
+        )
 
 
 def another_server(settings, state_dir: Path):  # type: ignore[no-untyped-def]
