@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_etl.gc_pauses import no_gc_pauses
-from graph_etl.matching import features, model_store, rescoring, reuse
+from graph_etl.matching import features, model_store, relatives, rescoring, reuse
 from graph_etl.matching.clustering import Clusters, cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
@@ -174,6 +174,11 @@ def _match(
         f"guarded, {len(held):,} held ({fresh_edges:,} pairs decided afresh)",
     )
 
+    # Saved above as clustering left them; joins through relatives are made afresh.
+    joined = relatives.join(guards, groups, roots, different)
+    groups, roots = joined.groups, joined.roots
+    clock.lap("joined", f"{len(joined.via):,} records through their relatives")
+
     ids = built.ids
     person_ids, events = assign_ids([[ids[row] for row in group] for group in groups], previous)
     person_of_root = {
@@ -181,7 +186,7 @@ def _match(
     }
     explain = Explainer(edges.names, scaled.weights())
     sizes = {roots[group[0]]: len(group) for group in groups}
-    links = links_for(ids, edges, linkable, held, roots, sizes, person_of_root, explain)
+    links = links_for(ids, edges, linkable, held, roots, sizes, person_of_root, explain, joined.via)
     review = review_pairs(ids, edges, linkable, held, roots, decided, verdicts, explain)
     clock.lap("explained", f"{len(review):,} pairs for review")
     blocked: dict[str, int] = {}
@@ -196,6 +201,8 @@ def _match(
         "linking_pairs": linkable,
         "ambiguous_pairs_held": len(held),
         "guarded": blocked,
+        "joined_through_relatives": len(joined.via),
+        "relative_joins_refused": joined.refused,
         "seconds": clock.seconds,
     }
     return MatchResult(links, review, events, model.version, stats)

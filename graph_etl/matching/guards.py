@@ -148,6 +148,7 @@ class Guards:
         self.grouped_files: set[str] = set()  # files whose records have such groups
         self.born_by: dict[int, Dob] = {}  # latest possible date of birth
         self.born_after: dict[int, Dob] = {}  # earliest possible date of birth
+        self.related: dict[int, list[int]] = {}  # rows a source records as relatives
         self._read_relationships(relationships, row_of)
         self.constrained = set(self.distinct) | set(self.born_by) | set(self.born_after)
 
@@ -161,7 +162,7 @@ class Guards:
         lists: dict[tuple[Any, ...], list[int]] = {}
         listed = lists.setdefault
         pairs: list[tuple[int, int]] = []
-        born_by, born_after = self.born_by, self.born_after
+        born_by, born_after, related = self.born_by, self.born_after, self.related
         for relation in relationships:
             get = relation.get
             a = row_for(get("person") or "")
@@ -178,6 +179,8 @@ class Guards:
             if b is None or a == b:
                 continue
             pairs.append((a, b))
+            related.setdefault(a, []).append(b)
+            related.setdefault(b, []).append(a)
             listed(("relatives of", b, files[a]), []).append(a)
             listed(("relatives of", a, files[b]), []).append(b)
             kind = get("type")

@@ -13,7 +13,9 @@ class Link:
     """Which person a source record belongs to, and why.
 
     `probability` is the match probability of the strongest link that joins the record
-    to its person (1.0 for a person's only record or a clerical "same person");
+    to its person (1.0 for a person's only record or a clerical "same person"; for a
+    record joined through its relatives, that of the pair with the record of its name,
+    or None when that pair was not scored: see `relatives`);
     `reasons` are short sentences; `explanation` holds one `{"field", "level",
     "weight"}` entry per compared field of that link (weights in bits, JSON-ready);
     `matched_with` is the record at the other end of that link.
@@ -22,7 +24,7 @@ class Link:
     """
 
     person_id: str
-    probability: float
+    probability: float | None
     reasons: list[str] = field(default_factory=list)
     explanation: list[dict[str, Any]] = field(default_factory=list)
     matched_with: str | None = None

@@ -14,6 +14,7 @@ import pytest
 
 from graph_etl.matching import MatchResult, match
 from graph_etl.matching import county as county_data
+from graph_etl.matching.relatives import JOINED_THROUGH_RELATIVE
 from graph_etl.settings import REPO_ROOT
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
@@ -61,8 +62,14 @@ def test_no_twins_or_siblings_are_merged(matched) -> None:  # type: ignore[no-un
 def test_links_are_explained_and_review_pairs_left_apart(matched) -> None:  # type: ignore[no-untyped-def]
     result, _ = matched
     joined = [link for link in result.links.values() if link.matched_with]
-    assert joined and all(link.explanation and link.reasons for link in joined)
-    fields = {item["field"] for item in joined[0].explanation}
+    assert joined and all(link.reasons for link in joined)
+    # Every scored link gives its weights; one through relatives says so.
+    assert all(link.explanation for link in joined if link.probability is not None)
+    through = [link for link in joined if link.reasons[0] == JOINED_THROUGH_RELATIVE]
+    assert through and all(link.probability is None for link in joined if not link.explanation)
+    fields = {
+        item["field"] for item in next(link for link in joined if link.explanation).explanation
+    }
     assert {"given_name", "family_name", "dob", "address"} <= fields
     assert result.review_pairs
     for pair in result.review_pairs:

@@ -1,0 +1,122 @@
+"""Relatives as evidence: join a record to the one person of its name recorded where a
+relative it names is recorded.
+
+A parent listed as a school's pupil contact, or a carer, is often recorded with a name
+and an address and nothing else, and the address may be one the family has since
+left. The model cannot join such a record to the same parent's health record at
+another address: a name alone is not enough in a county. But the record says whose
+relative it is, and that relative's person has records at addresses of their own. If
+exactly one other person has a record with the same standardised given and family
+names at one of those addresses, the two are taken to be one.
+
+Safeguards, each because of a wrong merge seen without it:
+
+- *Exactly one candidate.* Two people of that name at the relative's addresses (a
+  mother and daughter of one name) join neither.
+- *Not the relative.* The relative's own person is never the candidate (a father and
+  son of one name, the son being the relative).
+- *The family-safe guards* (`guards`), between every record of the two people, and
+  clerical "different people" decisions: as for any join.
+
+Candidates are found among the people clustering formed, before any join here, and
+joins are made in order of record id, so the result does not depend on the order
+records come in. Clustering's saved results (`reuse`) are those before this step,
+which is worked out afresh on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from graph_etl.matching.guards import Guards
+
+# Said on the link of a record joined here (`results.links_for`).
+JOINED_THROUGH_RELATIVE = (
+    "a record of the same name is held at an address where a relative this record names is recorded"
+)
+
+
+@dataclass
+class Joined:
+    """People after the joins: each group (rows ascending, groups in order of their
+    first row), each row's root (its group's first row), and for each record joined
+    here the record of its name it was joined to."""
+
+    groups: list[list[int]]
+    roots: list[int]
+    via: dict[int, int]
+    refused: dict[str, int]  # joins a guard refused, by the guard's reason
+
+
+def join(
+    guards: Guards,
+    groups: list[list[int]],
+    roots: list[int],
+    different: Iterable[tuple[int, int]] = (),
+) -> Joined:
+    """Join people through their records' relatives (see the module docstring).
+    `groups` and `roots` are clustering's (`Clusters.groups`); `different`: row pairs
+    clerical review decided are different people."""
+    f = guards.f
+    ids, address, given, family = f.ids, f.address, f.given_full, f.family
+    members = {group[0]: group for group in groups}
+    named_at: dict[tuple[str, str, str], list[int]] = {}
+    for row, (where, first, last) in enumerate(zip(address, given, family, strict=True)):
+        if where and first and last:
+            named_at.setdefault((where, first, last), []).append(row)
+    wanted: list[tuple[str, int, int]] = []  # (record id, row, the record of its name)
+    for row, relatives in guards.related.items():
+        first, last = given[row], family[row]
+        if not (first and last):
+            continue
+        mine = roots[row]
+        theirs = {roots[relative] for relative in relatives}
+        found: dict[int, int] = {}  # candidate person -> its record of that name
+        for person in theirs:
+            for record in members[person]:
+                if (where := address[record]) is None:
+                    continue
+                for other in named_at.get((where, first, last), ()):
+                    candidate = roots[other]
+                    if candidate != mine and candidate not in theirs:
+                        held = found.get(candidate)
+                        if held is None or ids[other] < ids[held]:
+                            found[candidate] = other
+        if len(found) == 1:
+            wanted.append((ids[row], row, next(iter(found.values()))))
+    apart: dict[int, set[int]] = {}
+    for a, b in different:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+    parent: dict[int, int] = {}
+
+    def find(root: int) -> int:
+        while (up := parent.get(root, root)) != root:
+            root = up
+        return root
+
+    via: dict[int, int] = {}
+    refused: dict[str, int] = {}
+    conflict = guards.conflict
+    for _, row, other in sorted(wanted):
+        a, b = find(roots[row]), find(roots[other])
+        if a == b:
+            continue
+        ours, theirs_rows = members[a], members[b]
+        why = next((w for x in ours for y in theirs_rows if (w := conflict(x, y))), None)
+        if why is None and apart and any(apart.get(x, set()) & set(theirs_rows) for x in ours):
+            why = "decided by clerical review to be different people"
+        if why is not None:
+            refused[why] = refused.get(why, 0) + 1
+            continue
+        keep, gone = min(a, b), max(a, b)
+        parent[gone] = keep
+        members[keep] = sorted(ours + theirs_rows)
+        del members[gone]
+        via[row] = other
+    if not via:
+        return Joined(groups, roots, via, refused)
+    joined_roots = [find(root) for root in roots]
+    joined_groups = [group for root, group in sorted(members.items())]
+    return Joined(joined_groups, joined_roots, via, refused)

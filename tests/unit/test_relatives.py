@@ -1,0 +1,112 @@
+"""Joins through relatives (`graph_etl.matching.relatives`) on tiny inline records: a
+parent listed as a school contact at the family's old address joins her own health
+record at the new one, where her child is registered; never when two people of her
+name live there, never to the relative, never across a guard or a clerical decision,
+and never depending on the order records come in."""
+
+from __future__ import annotations
+
+from graph_etl.matching import features
+from graph_etl.matching.guards import DIFFERENT_NHS, Guards
+from graph_etl.matching.relatives import Joined, join
+
+OLD = {"line1": "14 Mill Lane", "postcode": "EX1 2AB"}
+NEW = {"line1": "3 Quay Street", "postcode": "EX4 7QP"}
+CONTACT = "schools:pupil_contacts:C1"
+PUPIL = "schools:pupils:U1"
+CHILD_HEALTH = "health:patients:P1"
+MOTHER_HEALTH = "health:patients:P2"
+MOTHER_OF_PUPIL = {"person": CONTACT, "related": PUPIL, "type": "PARENT_OF"}
+
+
+def rec(ident: str, **fields: str) -> dict[str, str]:
+    return {"id": ident, "source": ident.split(":")[0], **fields}
+
+
+def family(*extra: dict[str, str]) -> list[dict[str, str]]:
+    """The contact (a name at the old address), the pupil at the old address and the
+    same child's and the mother's health records at the new one."""
+    return [
+        rec(CONTACT, given_name="Sarah", family_name="Brown", **OLD),
+        rec(PUPIL, given_name="Tom", family_name="Brown", dob="2015-04-02", **OLD),
+        rec(CHILD_HEALTH, given_name="Tom", family_name="Brown", dob="2015-04-02", **NEW),
+        rec(MOTHER_HEALTH, given_name="Sarah", family_name="Brown", dob="1986-09-30", **NEW),
+        *extra,
+    ]
+
+
+def joined(
+    records: list[dict[str, str]],
+    people: list[set[str]],
+    relationships: tuple[dict[str, str], ...] = (MOTHER_OF_PUPIL,),
+    different: tuple[tuple[str, str], ...] = (),
+) -> tuple[Joined, set[frozenset[str]]]:
+    """`join` on the records grouped as `people` (record ids; the rest alone); the
+    joined people as sets of record ids."""
+    built = features.build(records)
+    row_of = {ident: row for row, ident in enumerate(built.ids)}
+    roots = list(range(len(records)))
+    for person in people:
+        first = min(row_of[ident] for ident in person)
+        for ident in person:
+            roots[row_of[ident]] = first
+    by_root: dict[int, list[int]] = {}
+    for row, root in enumerate(roots):
+        by_root.setdefault(root, []).append(row)
+    guards = Guards(built, relationships, row_of)
+    apart = [(row_of[a], row_of[b]) for a, b in different]
+    result = join(guards, list(by_root.values()), roots, apart)
+    found = {frozenset(built.ids[row] for row in group) for group in result.groups}
+    return result, found
+
+
+def test_a_contact_joins_the_one_person_of_her_name_where_her_child_is_recorded() -> None:
+    result, people = joined(family(), [{PUPIL, CHILD_HEALTH}])
+    assert frozenset({CONTACT, MOTHER_HEALTH}) in people
+    assert frozenset({PUPIL, CHILD_HEALTH}) in people
+    built_ids = [r["id"] for r in family()]
+    assert {built_ids[row]: built_ids[other] for row, other in result.via.items()} == {
+        CONTACT: MOTHER_HEALTH
+    }
+    assert result.roots[built_ids.index(MOTHER_HEALTH)] == built_ids.index(CONTACT)
+
+
+def test_no_join_without_the_relative_recorded_at_that_address() -> None:
+    _, people = joined(family(), [])  # the pupil and the child's health record apart
+    assert frozenset({CONTACT}) in people and frozenset({MOTHER_HEALTH}) in people
+
+
+def test_two_people_of_her_name_at_the_address_join_neither() -> None:
+    grandmother = rec("health:patients:P3", given_name="Sarah", family_name="Brown",
+                      dob="1961-01-12", **NEW)  # fmt: skip
+    result, people = joined(family(grandmother), [{PUPIL, CHILD_HEALTH}])
+    assert not result.via
+    assert frozenset({CONTACT}) in people
+
+
+def test_the_relative_is_never_the_one_joined() -> None:
+    """A father of the child's name: the only Tom Brown at the new address is the
+    child, the relative himself."""
+    father = rec("schools:pupil_contacts:C2", given_name="Tom", family_name="Brown", **OLD)
+    fathers = {"person": father["id"], "related": PUPIL, "type": "PARENT_OF"}
+    result, people = joined(family(father), [{PUPIL, CHILD_HEALTH}], (MOTHER_OF_PUPIL, fathers))
+    assert set(result.via) == {0}  # the mother's contact only
+    assert frozenset({father["id"]}) in people
+
+
+def test_guards_and_clerical_decisions_are_honoured() -> None:
+    # The contact's person already holds a record with another NHS number.
+    social_care = rec("social_care:persons:S1", given_name="Sarah", family_name="Brown",
+                      nhs_number="9434765919", **OLD)  # fmt: skip
+    records = family(social_care)
+    records[3] = {**records[3], "nhs_number": "9434765870"}
+    result, _ = joined(records, [{PUPIL, CHILD_HEALTH}, {CONTACT, social_care["id"]}])
+    assert not result.via and result.refused == {DIFFERENT_NHS: 1}
+    result, _ = joined(family(), [{PUPIL, CHILD_HEALTH}], different=((CONTACT, MOTHER_HEALTH),))
+    assert not result.via and sum(result.refused.values()) == 1
+
+
+def test_the_result_does_not_depend_on_the_order_of_records() -> None:
+    _, forwards = joined(family(), [{PUPIL, CHILD_HEALTH}])
+    _, backwards = joined(family()[::-1], [{PUPIL, CHILD_HEALTH}])
+    assert forwards == backwards
