@@ -149,6 +149,7 @@ class Guards:
         self.born_by: dict[int, Dob] = {}  # latest possible date of birth
         self.born_after: dict[int, Dob] = {}  # earliest possible date of birth
         self.related: dict[int, list[int]] = {}  # rows a source records as relatives
+        self.partners: dict[int, list[int]] = {}  # ... as partners (PARTNER_OF)
         self._read_relationships(relationships, row_of)
         self.constrained = set(self.distinct) | set(self.born_by) | set(self.born_after)
 
@@ -184,6 +185,9 @@ class Guards:
             listed(("relatives of", b, files[a]), []).append(a)
             listed(("relatives of", a, files[b]), []).append(b)
             kind = get("type")
+            if kind == "PARTNER_OF":
+                self.partners.setdefault(a, []).append(b)
+                self.partners.setdefault(b, []).append(a)
             if kind in OLDER:
                 older, younger = a, b
             elif kind in YOUNGER:

@@ -15,6 +15,9 @@ Safeguards, each because of a wrong merge seen without it:
   mother and daughter of one name) join neither.
 - *Not the relative.* The relative's own person is never the candidate (a father and
   son of one name, the son being the relative).
+- *Not a partner's child.* Two people never join when one was born `GAP_YEARS` or more
+  after someone the other is recorded as the partner of (a carer named as a client's
+  partner, and the client's daughter of her name).
 - *The family-safe guards* (`guards`), between every record of the two people, and
   clerical "different people" decisions: as for any join.
 
@@ -29,8 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from graph_etl.matching.guards import Guards
+from graph_etl.matching.guards import GAP_YEARS, Guards
 
+PARTNERS_CHILD = "one born long enough after the other's partner to be their child"
 # Said on the link of a record joined here (`results.links_for`).
 JOINED_THROUGH_RELATIVE = (
     "a record of the same name is held at an address where a relative this record names is recorded"
@@ -59,8 +63,21 @@ def join(
     `groups` and `roots` are clustering's (`Clusters.groups`); `different`: row pairs
     clerical review decided are different people."""
     f = guards.f
-    ids, address, given, family = f.ids, f.address, f.given_full, f.family
+    ids, address, given, family, dob = f.ids, f.address, f.given_full, f.family, f.dob
     members = {group[0]: group for group in groups}
+
+    def partners_child(one: int, other: int) -> bool:
+        """Whether either person was born long enough after a partner of a record of the
+        other to be that partner's child."""
+        for a, b in ((one, other), (other, one)):
+            for record in members[a]:
+                for partner in guards.partners.get(record, ()):
+                    if (born := dob[partner]) is not None:
+                        bound = (born[0] + GAP_YEARS, born[1], born[2])
+                        if any((d := dob[x]) is not None and d >= bound for x in members[b]):
+                            return True
+        return False
+
     named_at: dict[tuple[str, str, str], list[int]] = {}
     for row, (where, first, last) in enumerate(zip(address, given, family, strict=True)):
         if where and first and last:
@@ -83,6 +100,9 @@ def join(
                         held = found.get(candidate)
                         if held is None or ids[other] < ids[held]:
                             found[candidate] = other
+        found = {
+            person: other for person, other in found.items() if not partners_child(mine, person)
+        }
         if len(found) == 1:
             wanted.append((ids[row], row, next(iter(found.values()))))
     apart: dict[int, set[int]] = {}
@@ -107,6 +127,8 @@ def join(
         why = next((w for x in ours for y in theirs_rows if (w := conflict(x, y))), None)
         if why is None and apart and any(apart.get(x, set()) & set(theirs_rows) for x in ours):
             why = "decided by clerical review to be different people"
+        if why is None and partners_child(a, b):  # (through an earlier join)
+            why = PARTNERS_CHILD
         if why is not None:
             refused[why] = refused.get(why, 0) + 1
             continue

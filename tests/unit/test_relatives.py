@@ -94,6 +94,22 @@ def test_the_relative_is_never_the_one_joined() -> None:
     assert frozenset({father["id"]}) in people
 
 
+def test_never_to_someone_young_enough_to_be_the_partners_child() -> None:
+    """A carer recorded as the partner of a client born in 1984; the only Sarah Brown
+    at his home was born in 2015 and could be his daughter: no join. With his date of
+    birth unknown, nothing says so, and the two are joined."""
+    carer = rec("adult_social_care:carers:K1", given_name="Sarah", family_name="Brown", **OLD)
+    daughter = rec(MOTHER_HEALTH, given_name="Sarah", family_name="Brown", dob="2015-01-05",
+                   **NEW)  # fmt: skip
+    partner = {"person": carer["id"], "related": "adult_social_care:clients:A1",
+               "type": "PARTNER_OF"}  # fmt: skip
+    for born, joins in (("1984-03-03", 0), (None, 1)):
+        client = rec("adult_social_care:clients:A1", given_name="Ian", family_name="Brown", **NEW)
+        client = {**client, "dob": born} if born else client
+        result, _ = joined([carer, client, daughter], [], (partner,))
+        assert len(result.via) == joins, born
+
+
 def test_guards_and_clerical_decisions_are_honoured() -> None:
     # The contact's person already holds a record with another NHS number.
     social_care = rec("social_care:persons:S1", given_name="Sarah", family_name="Brown",
