@@ -39,17 +39,21 @@ PARTNERS_CHILD = "one born long enough after the other's partner to be their chi
 JOINED_THROUGH_RELATIVE = (
     "a record of the same name is held at an address where a relative this record names is recorded"
 )
+JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME = (
+    "the only record of the same given name at an address where a relative this record names "
+    "is recorded (under another family name)"
+)
 
 
 @dataclass
 class Joined:
     """People after the joins: each group (rows ascending, groups in order of their
     first row), each row's root (its group's first row), and for each record joined
-    here the record of its name it was joined to."""
+    here the record of its name it was joined to and why."""
 
     groups: list[list[int]]
     roots: list[int]
-    via: dict[int, int]
+    via: dict[int, tuple[int, str]]
     refused: dict[str, int]  # joins a guard refused, by the guard's reason
 
 
@@ -78,33 +82,43 @@ def join(
                             return True
         return False
 
-    named_at: dict[tuple[str, str, str], list[int]] = {}
+    named_at: dict[tuple[str, ...], list[int]] = {}  # (address, given[, family]) -> rows
     for row, (where, first, last) in enumerate(zip(address, given, family, strict=True)):
-        if where and first and last:
-            named_at.setdefault((where, first, last), []).append(row)
-    wanted: list[tuple[str, int, int]] = []  # (record id, row, the record of its name)
+        if where and first:
+            named_at.setdefault((where, first), []).append(row)
+            if last:
+                named_at.setdefault((where, first, last), []).append(row)
+
+    def candidates(name: tuple[str, ...], mine: int, theirs: set[int]) -> dict[int, int]:
+        """Person -> its first record (by id) of `name` at the addresses of `theirs`."""
+        found: dict[int, int] = {}
+        for person in theirs:
+            for record in members[person]:
+                if (where := address[record]) is None:
+                    continue
+                for other in named_at.get((where, *name), ()):
+                    candidate = roots[other]
+                    if candidate != mine and candidate not in theirs:
+                        held = found.get(candidate)
+                        if held is None or ids[other] < ids[held]:
+                            found[candidate] = other
+        return found
+
+    wanted: list[tuple[str, int, int, str]] = []  # (record id, row, record of its name, why)
     for row, relatives in guards.related.items():
         first, last = given[row], family[row]
         if not (first and last):
             continue
         mine = roots[row]
         theirs = {roots[relative] for relative in relatives}
-        found: dict[int, int] = {}  # candidate person -> its record of that name
-        for person in theirs:
-            for record in members[person]:
-                if (where := address[record]) is None:
-                    continue
-                for other in named_at.get((where, first, last), ()):
-                    candidate = roots[other]
-                    if candidate != mine and candidate not in theirs:
-                        held = found.get(candidate)
-                        if held is None or ids[other] < ids[held]:
-                            found[candidate] = other
+        found, why = candidates((first, last), mine, theirs), JOINED_THROUGH_RELATIVE
+        if not found:  # under another family name (married, or not)
+            found, why = candidates((first,), mine, theirs), JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME
         found = {
             person: other for person, other in found.items() if not partners_child(mine, person)
         }
         if len(found) == 1:
-            wanted.append((ids[row], row, next(iter(found.values()))))
+            wanted.append((ids[row], row, next(iter(found.values())), why))
     apart: dict[int, set[int]] = {}
     for a, b in different:
         apart.setdefault(a, set()).add(b)
@@ -116,10 +130,10 @@ def join(
             root = up
         return root
 
-    via: dict[int, int] = {}
+    via: dict[int, tuple[int, str]] = {}
     refused: dict[str, int] = {}
     conflict = guards.conflict
-    for _, row, other in sorted(wanted):
+    for _, row, other, said in sorted(wanted):
         a, b = find(roots[row]), find(roots[other])
         if a == b:
             continue
@@ -136,7 +150,7 @@ def join(
         parent[gone] = keep
         members[keep] = sorted(ours + theirs_rows)
         del members[gone]
-        via[row] = other
+        via[row] = (other, said)
     if not via:
         return Joined(groups, roots, via, refused)
     joined_roots = [find(root) for root in roots]

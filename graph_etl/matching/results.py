@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from graph_etl.matching.explain import Explainer
-from graph_etl.matching.relatives import JOINED_THROUGH_RELATIVE
 from graph_etl.matching.scoring import Edges
 from graph_etl.matching.types import Link, ReviewPair
 
 ONLY_RECORD = ["only record of this person"]
 DECIDED_SAME = ["confirmed as the same person by clerical review"]
-THROUGH_RELATIVE = [JOINED_THROUGH_RELATIVE]
 
 
 def links_for(
@@ -21,12 +19,12 @@ def links_for(
     sizes: dict[int, int],
     person_of_root: dict[int, str],
     explain: Explainer,
-    via: dict[int, int] | None = None,
+    via: dict[int, tuple[int, str]] | None = None,
 ) -> dict[str, Link]:
     """Each record's link, explained by its strongest pair inside its person
     (`roots[row]` names the row's group; `sizes[root]` is the group's size). A record
-    joined through its relatives (`via`: row -> the record of its name) is explained by
-    that, with the pair's scores when the pair was scored."""
+    joined through its relatives (`via`: row -> the record of its name, and why) is
+    explained by that, with the pair's scores when the pair was scored."""
     best = [-1] * len(ids)
     left, right = edges.left, edges.right
     for index, a, b in zip(range(linkable), left, right, strict=False):  # the linking pairs
@@ -39,19 +37,20 @@ def links_for(
     pattern, patterns, probability = edges.pattern, edges.patterns, edges.probability
     explained = explain.pattern
     if via:
+        wanted = {(row, other) for row, (other, _) in via.items()}
         scored = {
             (a, b): index
             for index, (a, b) in enumerate(zip(left, right, strict=True))
-            if via.get(a) == b or via.get(b) == a
+            if (a, b) in wanted or (b, a) in wanted
         }
-        for row, other in via.items():
+        for row, (other, why) in via.items():
             index = scored.get((row, other), scored.get((other, row)))
             said = ([], []) if index is None else explained(pattern[index], patterns)
             reasons, explanation = said
             links[ids[row]] = Link(
                 person_of_root[roots[row]],
                 None if index is None else probability[index],
-                [*THROUGH_RELATIVE, *reasons],
+                [why, *reasons],
                 explanation,
                 ids[other],
             )

@@ -14,7 +14,10 @@ import pytest
 
 from graph_etl.matching import MatchResult, match
 from graph_etl.matching import county as county_data
-from graph_etl.matching.relatives import JOINED_THROUGH_RELATIVE
+from graph_etl.matching.relatives import (
+    JOINED_THROUGH_RELATIVE,
+    JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
+)
 from graph_etl.settings import REPO_ROOT
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
@@ -65,7 +68,11 @@ def test_links_are_explained_and_review_pairs_left_apart(matched) -> None:  # ty
     assert joined and all(link.reasons for link in joined)
     # Every scored link gives its weights; one through relatives says so.
     assert all(link.explanation for link in joined if link.probability is not None)
-    through = [link for link in joined if link.reasons[0] == JOINED_THROUGH_RELATIVE]
+    through = [
+        link
+        for link in joined
+        if link.reasons[0] in (JOINED_THROUGH_RELATIVE, JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME)
+    ]
     assert through and all(link.probability is None for link in joined if not link.explanation)
     fields = {
         item["field"] for item in next(link for link in joined if link.explanation).explanation

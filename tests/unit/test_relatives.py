@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from graph_etl.matching import features
 from graph_etl.matching.guards import DIFFERENT_NHS, Guards
-from graph_etl.matching.relatives import Joined, join
+from graph_etl.matching.relatives import (
+    JOINED_THROUGH_RELATIVE,
+    JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
+    Joined,
+    join,
+)
 
 OLD = {"line1": "14 Mill Lane", "postcode": "EX1 2AB"}
 NEW = {"line1": "3 Quay Street", "postcode": "EX4 7QP"}
@@ -65,10 +70,24 @@ def test_a_contact_joins_the_one_person_of_her_name_where_her_child_is_recorded(
     assert frozenset({CONTACT, MOTHER_HEALTH}) in people
     assert frozenset({PUPIL, CHILD_HEALTH}) in people
     built_ids = [r["id"] for r in family()]
-    assert {built_ids[row]: built_ids[other] for row, other in result.via.items()} == {
-        CONTACT: MOTHER_HEALTH
-    }
+    assert {
+        built_ids[row]: (built_ids[other], why) for row, (other, why) in result.via.items()
+    } == {CONTACT: (MOTHER_HEALTH, JOINED_THROUGH_RELATIVE)}
     assert result.roots[built_ids.index(MOTHER_HEALTH)] == built_ids.index(CONTACT)
+
+
+def test_under_another_family_name_the_only_one_of_her_given_name_is_joined() -> None:
+    """At the school she is Sarah Jones; at the surgery, at the child's home, Sarah
+    Brown. With a second Sarah at that home (her mother, say) neither is joined."""
+    records = family()
+    records[0] = {**records[0], "family_name": "Jones"}
+    result, people = joined(records, [{PUPIL, CHILD_HEALTH}])
+    assert frozenset({CONTACT, MOTHER_HEALTH}) in people
+    assert [why for _, why in result.via.values()] == [JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME]
+    grandmother = rec("health:patients:P3", given_name="Sarah", family_name="Green",
+                      dob="1961-01-12", **NEW)  # fmt: skip
+    result, _ = joined([*records, grandmother], [{PUPIL, CHILD_HEALTH}])
+    assert not result.via
 
 
 def test_no_join_without_the_relative_recorded_at_that_address() -> None:
