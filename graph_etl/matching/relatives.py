@@ -7,12 +7,14 @@ left. The model cannot join such a record to the same parent's health record at
 another address: a name alone is not enough in a county. But the record says whose
 relative it is, and that relative's person has records at addresses of their own. If
 exactly one other person has a record with the same standardised given and family
-names at one of those addresses, the two are taken to be one.
+names at one of those addresses, the two are taken to be one; when no one there has
+both names, exactly one with the same given name under another family name (a mother
+recorded at school under one family name and at the surgery under another).
 
 Safeguards, each because of a wrong merge seen without it:
 
 - *Exactly one candidate.* Two people of that name at the relative's addresses (a
-  mother and daughter of one name) join neither.
+  mother and daughter of one name; two women of one given name) join neither.
 - *Not the relative.* The relative's own person is never the candidate (a father and
   son of one name, the son being the relative).
 - *Not a partner's child.* Two people never join when one was born `GAP_YEARS` or more
