@@ -10,7 +10,7 @@ never pulls the two together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from graph_etl.matching.guards import Guards
@@ -27,6 +27,18 @@ class Clusters:
     def __post_init__(self) -> None:
         self.parent = list(range(self.size))
         self.members = {}
+
+    @classmethod
+    def of(cls, groups: list[list[int]]) -> Clusters:
+        """Clusters holding `groups` (every row in one; each group's smallest row first),
+        their members kept, so they can be joined further."""
+        clusters = cls(sum(map(len, groups)))
+        for group in groups:
+            for row in group:
+                clusters.parent[row] = group[0]
+            if len(group) > 1:
+                clusters.members[group[0]] = group
+        return clusters
 
     def find(self, item: int) -> int:
         parent = self.parent
@@ -70,6 +82,23 @@ class Clusters:
         return list(by_root.values()), roots
 
 
+def decided_apart(different: Iterable[tuple[int, int]]) -> Callable[[list[int], list[int]], bool]:
+    """Whether clerical review decided that a record of one group and one of the other
+    are different people (`different`: those decisions, as row pairs)."""
+    apart: dict[int, set[int]] = {}
+    for a, b in different:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
+
+    def check(group_a: list[int], group_b: list[int]) -> bool:
+        if not apart:
+            return False
+        other = set(group_b)
+        return any(apart.get(row, set()) & other for row in group_a)
+
+    return check
+
+
 @dataclass
 class ClusterOutcome:
     clusters: Clusters
@@ -89,38 +118,23 @@ def cluster(
     `clusters`: groups already formed elsewhere, with no record of `edges` or of the
     decisions in them (see `reuse`)."""
     clusters = clusters if clusters is not None else Clusters(size)
-    apart: dict[int, set[int]] = {}
-    for a, b in different:
-        apart.setdefault(a, set()).add(b)
-        apart.setdefault(b, set()).add(a)
-
-    def decided_apart(group_a: list[int], group_b: list[int]) -> bool:
-        if not apart:
-            return False
-        other = set(group_b)
-        return any(apart.get(row, set()) & other for row in group_a)
-
+    apart = decided_apart(different)
     for a, b in same:
         root_a, root_b = clusters.find(a), clusters.find(b)
-        if root_a != root_b and not decided_apart(clusters.group(root_a), clusters.group(root_b)):
+        if root_a != root_b and not apart(clusters.group(root_a), clusters.group(root_b)):
             clusters.union(a, b)
 
     blocked: list[tuple[int, int, str]] = []
-    conflict = guards.conflict
+    between = guards.between
     find, group = clusters.find, clusters.group
     for a, b, verdict in edges:
         root_a, root_b = find(a), find(b)
         if root_a == root_b:
             continue
         group_a, group_b = group(root_a), group(root_b)
-        if decided_apart(group_a, group_b):
+        if apart(group_a, group_b):
             continue
-        if len(group_a) == 1 and len(group_b) == 1:
-            why = verdict
-        else:
-            why = next(
-                (reason for x in group_a for y in group_b if (reason := conflict(x, y))), None
-            )
+        why = verdict if len(group_a) == 1 and len(group_b) == 1 else between(group_a, group_b)
         if why is not None:
             blocked.append((a, b, why))
             continue

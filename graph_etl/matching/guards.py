@@ -286,6 +286,12 @@ class Guards:
             return True
         return f.address[a] is not None and f.address[a] == f.address[b]
 
+    def between(self, group_a: list[int], group_b: list[int]) -> str | None:
+        """Why no record of one group can be one person with every record of the other
+        (the first conflict found), or None."""
+        conflict = self.conflict
+        return next((why for a in group_a for b in group_b if (why := conflict(a, b))), None)
+
     def conflict(self, a: int, b: int) -> str | None:
         """Why records a and b can never be one person, or None."""
         nhs_a, nhs_b, upn_a, upn_b = self.nhs[a], self.nhs[b], self.upn[a], self.upn[b]

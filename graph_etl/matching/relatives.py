@@ -34,9 +34,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from graph_etl.matching.clustering import Clusters, decided_apart
 from graph_etl.matching.guards import GAP_YEARS, Guards
 
 PARTNERS_CHILD = "one born long enough after the other's partner to be their child"
+DECIDED_DIFFERENT = "decided by clerical review to be different people"
 # Said on the link of a record joined here (`results.links_for`).
 JOINED_THROUGH_RELATIVE = (
     "a record of the same name is held at an address where a relative this record names is recorded"
@@ -70,17 +72,18 @@ def join(
     clerical review decided are different people."""
     f = guards.f
     ids, address, given, family, dob = f.ids, f.address, f.given_full, f.family, f.dob
-    members = {group[0]: group for group in groups}
+    clusters = Clusters.of(groups)
+    group = clusters.group
 
     def partners_child(one: int, other: int) -> bool:
         """Whether either person was born long enough after a partner of a record of the
         other to be that partner's child."""
         for a, b in ((one, other), (other, one)):
-            for record in members[a]:
+            for record in group(a):
                 for partner in guards.partners.get(record, ()):
                     if (born := dob[partner]) is not None:
                         bound = (born[0] + GAP_YEARS, born[1], born[2])
-                        if any((d := dob[x]) is not None and d >= bound for x in members[b]):
+                        if any((d := dob[x]) is not None and d >= bound for x in group(b)):
                             return True
         return False
 
@@ -95,7 +98,7 @@ def join(
         """Person -> its first record (by id) of `name` at the addresses of `theirs`."""
         found: dict[int, int] = {}
         for person in theirs:
-            for record in members[person]:
+            for record in group(person):
                 if (where := address[record]) is None:
                     continue
                 for other in named_at.get((where, *name), ()):
@@ -121,40 +124,24 @@ def join(
         }
         if len(found) == 1:
             wanted.append((ids[row], row, next(iter(found.values())), why))
-    apart: dict[int, set[int]] = {}
-    for a, b in different:
-        apart.setdefault(a, set()).add(b)
-        apart.setdefault(b, set()).add(a)
-    parent: dict[int, int] = {}
 
-    def find(root: int) -> int:
-        while (up := parent.get(root, root)) != root:
-            root = up
-        return root
-
+    apart = decided_apart(different)
     via: dict[int, tuple[int, str]] = {}
     refused: dict[str, int] = {}
-    conflict = guards.conflict
     for _, row, other, said in sorted(wanted):
-        a, b = find(roots[row]), find(roots[other])
+        a, b = clusters.find(row), clusters.find(other)
         if a == b:
             continue
-        ours, theirs_rows = members[a], members[b]
-        why = next((w for x in ours for y in theirs_rows if (w := conflict(x, y))), None)
-        if why is None and apart and any(apart.get(x, set()) & set(theirs_rows) for x in ours):
-            why = "decided by clerical review to be different people"
+        why = guards.between(group(a), group(b))
+        if why is None and apart(group(a), group(b)):
+            why = DECIDED_DIFFERENT
         if why is None and partners_child(a, b):  # (through an earlier join)
             why = PARTNERS_CHILD
         if why is not None:
             refused[why] = refused.get(why, 0) + 1
             continue
-        keep, gone = min(a, b), max(a, b)
-        parent[gone] = keep
-        members[keep] = sorted(ours + theirs_rows)
-        del members[gone]
+        clusters.union(a, b)
         via[row] = (other, said)
     if not via:
         return Joined(groups, roots, via, refused)
-    joined_roots = [find(root) for root in roots]
-    joined_groups = [group for root, group in sorted(members.items())]
-    return Joined(joined_groups, joined_roots, via, refused)
+    return Joined(*clusters.groups(), via, refused)
