@@ -7,5 +7,4 @@ MATCH (p:Person {id: r.person_id})
 MATCH (a:Address {id: r.address_id})
 MERGE (h:Household {id: r.id})
 MERGE (h)-[:AT]->(a)
-CREATE (p)-[m:MEMBER_OF]->(h)
-SET m.h = r.h
+CREATE (p)-[m:MEMBER_OF {h: r.h}]->(h)

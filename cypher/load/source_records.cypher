@@ -1,7 +1,10 @@
 UNWIND $rows AS r
 MERGE (sr:SourceRecord {id: r.id})
-SET sr += r.props, sr.source = r.source, sr.deep_link = r.deep_link, sr.h = r.h,
-    sr.status = null, sr.retired_at = null
+SET sr.source = r.source, sr.deep_link = r.deep_link, sr.h = r.h,
+    sr.given_name = r.props.given_name, sr.family_name = r.props.family_name, sr.dob = r.props.dob,
+    sr.sex = r.props.sex, sr.nhs_number = r.props.nhs_number, sr.upn = r.props.upn,
+    sr.other_given_names = r.props.other_given_names, sr.line1 = r.props.line1,
+    sr.postcode = r.props.postcode, sr.status = null, sr.retired_at = null
 WITH sr, r
 // A record re-matched to another person moves: drop its old link first.
 OPTIONAL MATCH (sr)-[old:DESCRIBES]->(other:Person)

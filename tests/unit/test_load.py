@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_etl import cypher_files, snapshots
+from graph_etl import cypher_files, model, snapshots
 from graph_etl.graph import estimated_bytes, sized_batches
 from graph_etl.load import (
     LOAD_ORDER,
@@ -24,6 +24,7 @@ from graph_etl.load import (
     state_digest,
     state_total,
 )
+from graph_etl.matching.types import Link
 from graph_etl.snapshots import StepState
 from graph_etl.sources import load_manifests, read_source
 from tests.conftest import MINI_COUNTY
@@ -248,24 +249,35 @@ def test_batches_stay_under_the_byte_limit() -> None:
 
 # The CREATE files for new rows must write what the MERGE files write.
 
-ASSIGNED = re.compile(r"\b([a-z]+)\.([a-z_]+)\s*=(?!\s*null\b)")
-MERGED_MAP = re.compile(r"\b([a-z]+)\s*\+=\s*r\.([a-z_]+)")
+ASSIGNED = re.compile(r"\b([a-z]+)\.([a-z_0-9]+)\s*=(?!\s*null\b)")
 PATTERN = re.compile(r"\((\w*):(\w+)\s*(\{[^}]*\})?\)|\[(\w*):(\w+)\s*(\{[^}]*\})?\]")
+MAP_KEY = re.compile(r"(\w+)\s*:")
 
 
 def written_shape(name: str) -> tuple[set[str], set[str]]:
     """(labels and types written, with the variable each is bound to) and the
-    properties set on each variable, except those set to null (MERGE files clear
-    properties an older version wrote; a created node has none)."""
+    properties each variable is given, in a pattern's map or by SET, except those set
+    to null (MERGE files clear properties an older version wrote; a created node has
+    none)."""
     text = cypher_files.code_only(cypher_files.load(name))
-    shapes = set()
+    shapes, props = set(), set()
     for match in PATTERN.finditer(text):
         groups = match.groups()
-        var, kind, props = groups[0:3] if groups[1] else groups[3:6]
-        shapes.add(f"{var}:{kind}{props or ''}")
-    props = {f"{var}.{prop}" for var, prop in ASSIGNED.findall(text)}
-    props |= {f"{var}+=r.{prop}" for var, prop in MERGED_MAP.findall(text)}
+        var, kind, given = groups[0:3] if groups[1] else groups[3:6]
+        shapes.add(f"{var}:{kind}")
+        props |= {f"{var}.{key}" for key in MAP_KEY.findall(given or "")}
+    props |= {f"{var}.{prop}" for var, prop in ASSIGNED.findall(text)}
     return shapes, props
+
+
+def test_source_record_files_write_every_field_of_the_row() -> None:
+    """The record's fields are named one by one in both files (not `+= r.props`)."""
+    row = model.source_record_row(
+        {"id": "health:patients:1"}, Link("P1", 1.0, [], [], None), "health", "x/{key}"
+    )
+    for name in ("load/source_records", "load/source_records_new"):
+        _, props = written_shape(name)
+        assert {f"sr.{field}" for field in row["props"]} <= props, name
 
 
 @pytest.mark.parametrize("step", [step.name for step in STEPS if step.create])
