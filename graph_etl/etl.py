@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import refresh_scope, snapshots
+from graph_etl import read_pool, refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
@@ -24,7 +24,6 @@ from graph_etl.sources import (
     ReadResult,
     SourceFailedError,
     load_manifests,
-    read_source,
 )
 
 
@@ -76,41 +75,59 @@ class EtlReport:
 
 
 def read_all(
-    manifests: dict[str, Manifest], extracts: Path, report: EtlReport, state_dir: Path | None = None
+    manifests: dict[str, Manifest],
+    extracts: Path,
+    report: EtlReport,
+    state_dir: Path | None = None,
+    processes: int | None = None,
 ) -> dict[str, ReadResult]:
     """Read each source's folder. A source that fails (or is absent) is reported and,
     when a last good read of it is kept in `state_dir`, that is used instead; so is
     the last good read of an extract that has not changed since (reported `unchanged`).
     Of an extract that has changed, rows the last good read held are not validated
-    again (see `graph_etl.sources.reuse`)."""
+    again (see `graph_etl.sources.reuse`). Large extracts are read in `processes`
+    worker processes (default: `read_pool.processes_from_env`)."""
     results: dict[str, ReadResult] = {}
+
+    def failed(source: str, folder: Path, exc: SourceFailedError) -> None:
+        previous = snapshots.load(state_dir, source) if state_dir else None
+        status = "absent" if not folder.is_dir() else "failed"
+        report.sources[source] = {"status": status, "error": str(exc)}
+        if previous is not None:
+            results[source] = previous
+            report.sources[source]["kept_previous_extract"] = previous.extracted_at.isoformat()
+
+    jobs: list[read_pool.ReadJob] = []
     for source, manifest in manifests.items():
         folder = extracts / source
-        digest = previous = None
         try:
             if not folder.is_dir():
                 raise SourceFailedError(f"no folder {folder.name}/ in {extracts}")
+            digest = None
             if state_dir is not None:  # an extract unchanged since its last good read
                 digest = snapshots.extract_digest(manifest, folder)
                 if (kept := snapshots.load(state_dir, source, digest)) is not None:
                     results[source] = kept
                     report.sources[source] = {**kept.report(), "unchanged": True}
                     continue
-                previous = snapshots.load_reusable(state_dir, manifest)
-            results[source] = read_source(manifest, folder, previous)
-            results[source].read_digest = digest
         except SourceFailedError as exc:
-            previous = snapshots.load(state_dir, source) if state_dir else None
-            status = "absent" if not folder.is_dir() else "failed"
-            report.sources[source] = {"status": status, "error": str(exc)}
-            if previous is not None:
-                results[source] = previous
-                report.sources[source]["kept_previous_extract"] = previous.extracted_at.isoformat()
+            failed(source, folder, exc)
             continue
-        report.sources[source] = results[source].report()
-        if state_dir is not None:
-            snapshots.save(state_dir, results[source], digest, snapshots.read_basis(manifest))
-    return results
+        jobs.append(read_pool.ReadJob(source, manifest, folder, digest, state_dir))
+    workers = processes if processes is not None else read_pool.processes_from_env()
+    for source, outcome in read_pool.read_each(jobs, workers):
+        if isinstance(outcome, SourceFailedError):
+            failed(source, extracts / source, outcome)
+        else:
+            results[source] = outcome
+            report.sources[source] = outcome.report()
+    # In manifest order (unchanged and failed sources were settled first): matching
+    # takes records in the order of the results.
+    order = {source: position for position, source in enumerate(manifests)}
+    report.sources = dict(
+        sorted(report.sources.items(), key=lambda item: order.get(item[0], len(order)))
+    )
+    return {source: results[source] for source in manifests if source in results}
 
 
 @no_gc_pauses()

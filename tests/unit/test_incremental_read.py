@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from graph_etl import etl, snapshots
+from graph_etl import etl, read_pool, snapshots
 from graph_etl.settings import REPO_ROOT
 from graph_etl.sources import Manifest, ReadResult, load_manifests, read_source
 from graph_etl.sources import reader as reader_module
@@ -429,3 +429,47 @@ def test_each_read_says_what_it_was_read_from(county: Path, tmp_path: Path) -> N
     assert kept["police"].read_digest == first["police"].read_digest is not None
     plain = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()))
     assert all(result.read_digest is None for result in plain.values())
+
+
+def test_reads_in_worker_processes_equal_reads_in_this_one(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Extracts read by two worker processes (as large ones are) give the same results,
+    reports, order and last good reads as in this process, also on a refresh that
+    reuses rows, and a source that fails in a worker is reported as one that fails here."""
+    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
+    next((county / "police").glob("*.csv")).unlink()  # police fails in its worker
+    reports, reads = [], []
+    for processes in (1, 2):
+        state = tmp_path / f"state-{processes}"
+        report = etl.EtlReport(datetime.now().astimezone())
+        first = etl.read_all(MANIFESTS, county, report, state, processes)
+        reports.append(report.sources)
+        reads.append(first)
+    assert reports[0] == reports[1]
+    assert reports[1]["police"]["status"] == "failed"
+    assert list(reads[1]) == list(reads[0]) == [s for s in MANIFESTS if s != "police"]
+    for source in reads[0]:
+        assert_same(reads[1][source], reads[0][source])
+        assert reads[1][source].read_digest == reads[0][source].read_digest
+    _edit_one_value(county)
+    again = [
+        etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()),
+                     tmp_path / f"state-{processes}", processes)
+        for processes in (1, 2)
+    ]  # fmt: skip
+    for source in again[0]:
+        assert_same(again[1][source], again[0][source])
+
+
+def test_a_source_whose_worker_died_is_read_in_this_process(
+    county: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(read_pool, "_in_workers", lambda jobs, workers: {})  # every one died
+    report = etl.EtlReport(datetime.now().astimezone())
+    got = etl.read_all(MANIFESTS, county, report, None, 2)
+    want = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), None, 1)
+    assert list(got) == list(want) == list(MANIFESTS)
+    for source in want:
+        assert_same(got[source], want[source])
