@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,7 +274,8 @@ def load_rows(
     docstring); `held`, when given, is what `held_states` gave (else it is read);
     `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
     each may retire (see `plan`). `timings`, when given, receives the seconds spent
-    on the state, the writes (`steps`: per step) and the retirements."""
+    on the state and the plan (in a first load, while the writes go on), the writes
+    (from the first to the last; `steps`: per step) and the retirements."""
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
@@ -281,27 +283,53 @@ def load_rows(
         held = held_states(graph, state_dir)
     held_digest, saved = held.digest, held.saved
     scopes = scopes or {}
-    plans = {}
-    for step in STEPS:
-        rebuilt = getattr(rows, step.name)
-        plans[step.name] = plan(step, rebuilt, held.states[step.name], scopes.get(step.name))
-    del held
-    after = {name: p.after for name, p in plans.items()}
-    digest = state_digest(after)
-    changed = any(p.create or p.update or p.retire for p in plans.values())
-    times["state"] = round(time.perf_counter() - clock, 2)
-
-    clock = time.perf_counter()
+    states = held.states
+    plans: dict[str, Plan] = {}
     times["steps"] = {}
-    if changed and held_digest is not None:
-        # From here until the last write, the saved keys and hashes are not the graph's.
-        graph.write("load/load_marker", digest=None)
-        held_digest = None
-    for step in STEPS:
+    planning = time.perf_counter() - clock
+
+    def plan_step(step: Step) -> None:
+        nonlocal planning
+        started = time.perf_counter()
+        state = states[step.name]
+        plans[step.name] = plan(step, getattr(rows, step.name), state, scopes.get(step.name))
+        planning += time.perf_counter() - started
+
+    def write(step: Step) -> None:
         started = time.perf_counter()
         _write_step(graph, step, plans[step.name], batch_size, quiet)
         times["steps"][step.name] = round(time.perf_counter() - started, 2)
-    times["write"] = round(time.perf_counter() - clock, 2)
+
+    if held_digest is None:
+        # No marker says the graph holds a complete load (a first load, or after a
+        # killed run), so none is cleared before the first write: each step is planned
+        # while the one before it is written (Python hashes while the server writes).
+        with ThreadPoolExecutor(1, thread_name_prefix="graph-load") as writer:
+            pending: Future[None] | None = None
+            for step in STEPS:
+                plan_step(step)
+                if pending is None:
+                    writes_from = time.perf_counter()
+                else:
+                    pending.result()  # (a step that fails stops the load here)
+                pending = writer.submit(write, step)
+            if pending is not None:
+                pending.result()
+    else:
+        for step in STEPS:
+            plan_step(step)
+        writes_from = time.perf_counter()
+        if any(p.create or p.update or p.retire for p in plans.values()):
+            # From here until the last write, the saved keys and hashes are not the graph's.
+            graph.write("load/load_marker", digest=None)
+            held_digest = None
+        for step in STEPS:
+            write(step)
+    times["state"] = round(planning, 2)
+    times["write"] = round(time.perf_counter() - writes_from, 2)
+    after = {name: p.after for name, p in plans.items()}
+    digest = state_digest(after)
+    changed = any(p.create or p.update or p.retire for p in plans.values())
 
     clock = time.perf_counter()
     now = datetime.now(UTC).isoformat()
