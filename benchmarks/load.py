@@ -172,6 +172,8 @@ def main() -> int:
             started = time.perf_counter()
             full = etl.run(graph, county, state_dir=work / "etl-state")
             full_seconds = time.perf_counter() - started
+            # The largest process that read extracts for it (the server is not reaped yet).
+            readers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             loads["full_end"] = load_average()
             nodes, relationships = graph_size(graph)
             changed = change_one_percent(county, records, args.new_extract_time)
@@ -201,6 +203,7 @@ def main() -> int:
         "server_settled_seconds": waited,
         **refresh,
         "peak_mb": round(peak_mb()),
+        "read_worker_peak_mb": round(readers_mb),
         "load_average": loads,
         # The driver packs and unpacks Bolt messages in Rust when this is installed.
         "neo4j_rust_ext": importlib.util.find_spec("neo4j._rust") is not None,
