@@ -39,9 +39,11 @@ class ReadJob:
 def processes_from_env() -> int:
     """`FAMILY_NETWORK_READ_PROCESSES`, else one per core (at most 4)."""
     value = os.environ.get("FAMILY_NETWORK_READ_PROCESSES", "").strip()
-    if value:
-        return max(1, int(value))
-    return max(1, min(4, os.cpu_count() or 1))
+    if not value:
+        return max(1, min(4, os.cpu_count() or 1))
+    if not value.isdigit():
+        raise ValueError(f"FAMILY_NETWORK_READ_PROCESSES must be a whole number, not {value!r}")
+    return max(1, int(value))
 
 
 def read_one(job: ReadJob) -> ReadResult:

@@ -473,3 +473,13 @@ def test_a_source_whose_worker_died_is_read_in_this_process(
     assert list(got) == list(want) == list(MANIFESTS)
     for source in want:
         assert_same(got[source], want[source])
+
+
+def test_read_processes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAMILY_NETWORK_READ_PROCESSES", "3")
+    assert read_pool.processes_from_env() == 3
+    monkeypatch.setenv("FAMILY_NETWORK_READ_PROCESSES", "two")
+    with pytest.raises(ValueError, match="whole number"):
+        read_pool.processes_from_env()
+    monkeypatch.delenv("FAMILY_NETWORK_READ_PROCESSES")
+    assert 1 <= read_pool.processes_from_env() <= 4
