@@ -204,6 +204,7 @@ def run(
         timings=load_times,
         held=held,
         scopes=built.scopes,
+        meanwhile=lambda: built.inputs,  # (a full build's, worked out while the server writes)
     )
     report.loaded = loaded.counts
     if state_dir is not None and (built.inputs_changed or loaded.digest != held.digest):

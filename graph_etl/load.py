@@ -265,6 +265,7 @@ def load_rows(
     timings: dict[str, Any] | None = None,
     held: Held | None = None,
     scopes: dict[str, set[str]] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Loaded:
     """Bring the graph to exactly `rows`, with each current source record in the
     person `person_of` says (kept with the load state, for carrying ids forward; the
@@ -273,7 +274,9 @@ def load_rows(
     `state_dir` keeps the keys and hashes of the last complete load (see the module's
     docstring); `held`, when given, is what `held_states` gave (else it is read);
     `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
-    each may retire (see `plan`). `timings`, when given, receives the seconds spent
+    each may retire (see `plan`). `meanwhile`: other work of this process, done while
+    the last step is written in a first load (else after the writes). `timings`, when
+    given, receives the seconds spent
     on the state and the plan (in a first load, while the writes go on), the writes
     (from the first to the last; `steps`: per step) and the retirements."""
     times: dict[str, Any] = timings if timings is not None else {}
@@ -313,6 +316,8 @@ def load_rows(
                 else:
                     pending.result()  # (a step that fails stops the load here)
                 pending = writer.submit(write, step)
+            if meanwhile is not None:
+                meanwhile()
             if pending is not None:
                 pending.result()
     else:
@@ -325,6 +330,8 @@ def load_rows(
             held_digest = None
         for step in STEPS:
             write(step)
+        if meanwhile is not None:
+            meanwhile()
     times["state"] = round(planning, 2)
     times["write"] = round(time.perf_counter() - writes_from, 2)
     after = {name: p.after for name, p in plans.items()}

@@ -36,10 +36,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,19 @@ class Built:
 
     rows: GraphRows  # all, or those rebuilt (and every row of the steps built in full)
     scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
-    inputs: Inputs  # to keep for the next refresh
+    # The inputs to keep for the next refresh, or (a full build) how to work them out:
+    # only needed once the load is done, so that is left for while the server writes.
+    pending: Inputs | Callable[[], Inputs]
     inputs_changed: bool
     report: dict[str, Any]
+
+    @property
+    def inputs(self) -> Inputs:
+        if callable(self.pending):
+            started = time.perf_counter()
+            self.pending = self.pending()
+            self.report["seconds"]["inputs"] = round(time.perf_counter() - started, 2)
+        return self.pending
 
 
 def build_rows(
@@ -107,10 +117,10 @@ def build_rows(
     if last is None:
         started = time.perf_counter()
         rows = model.build(manifests, results, links, loaded_at, review)
-        inputs = inputs_of(manifests, results, links, rows)
         seconds = {"build": round(time.perf_counter() - started, 2)}
         report = {"only_what_changed": False, "persons_rebuilt": len(rows.persons)}
-        return Built(rows, {}, inputs, True, {**report, "seconds": seconds})
+        later = partial(inputs_of, manifests, results, links, rows)
+        return Built(rows, {}, later, True, {**report, "seconds": seconds})
     built = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
     built.report["seconds"] = {"last_inputs": inputs_seconds, **built.report["seconds"]}
     return built
