@@ -276,9 +276,9 @@ def load_rows(
     `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
     each may retire (see `plan`). `meanwhile`: other work of this process, done while
     the last step is written in a first load (else after the writes). `timings`, when
-    given, receives the seconds spent
-    on the state and the plan (in a first load, while the writes go on), the writes
-    (from the first to the last; `steps`: per step) and the retirements."""
+    given, receives the seconds spent on the state and the plan (in a first load,
+    while the writes go on), the writes (from the first to the last; `steps`: per
+    step) and the retirements."""
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
@@ -324,7 +324,7 @@ def load_rows(
         for step in STEPS:
             plan_step(step)
         writes_from = time.perf_counter()
-        if any(p.create or p.update or p.retire for p in plans.values()):
+        if _changes(plans):
             # From here until the last write, the saved keys and hashes are not the graph's.
             graph.write("load/load_marker", digest=None)
             held_digest = None
@@ -336,7 +336,7 @@ def load_rows(
     times["write"] = round(time.perf_counter() - writes_from, 2)
     after = {name: p.after for name, p in plans.items()}
     digest = state_digest(after)
-    changed = any(p.create or p.update or p.retire for p in plans.values())
+    changed = _changes(plans)
 
     clock = time.perf_counter()
     now = datetime.now(UTC).isoformat()
@@ -357,6 +357,11 @@ def load_rows(
         for name, p in plans.items()
     }
     return Loaded(counts, digest)
+
+
+def _changes(plans: dict[str, Plan]) -> bool:
+    """Whether carrying out the plans writes or retires anything."""
+    return any(p.create or p.update or p.retire for p in plans.values())
 
 
 def _write_step(graph: Graph, step: Step, todo: Plan, batch_size: int, quiet: bool) -> None:

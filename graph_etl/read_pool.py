@@ -58,6 +58,14 @@ def read_one(job: ReadJob) -> ReadResult:
         return result
 
 
+def _attempt(job: ReadJob) -> ReadResult | SourceFailedError:
+    """`read_one`, with the error that stopped it as its result."""
+    try:
+        return read_one(job)
+    except SourceFailedError as exc:
+        return exc
+
+
 def _size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
@@ -73,10 +81,7 @@ def read_each(
         done = _in_workers(sorted(jobs, key=lambda job: -sizes[job.source]), workers)
     for job in jobs:
         if job.source not in done:  # small, or its worker died: read here
-            try:
-                done[job.source] = read_one(job)
-            except SourceFailedError as exc:
-                done[job.source] = exc
+            done[job.source] = _attempt(job)
         yield job.source, done[job.source]
 
 
@@ -88,12 +93,9 @@ def _in_workers(jobs: list[ReadJob], workers: int) -> dict[str, ReadResult | Sou
     context = multiprocessing.get_context("spawn")
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {job.source: pool.submit(read_one, job) for job in jobs}
+            futures = {job.source: pool.submit(_attempt, job) for job in jobs}
             for source, future in futures.items():
-                try:
-                    done[source] = future.result()
-                except SourceFailedError as exc:
-                    done[source] = exc
+                done[source] = future.result()
     except BrokenProcessPool:
         pass
     return done
