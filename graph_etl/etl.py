@@ -212,7 +212,7 @@ def run(
     if store is not None:
         decision_store.record_events(store, matched.events)
     phase("load")
-    for part in ("state", "write", "retire"):  # of which
+    for part in ("build", "state", "write", "retire"):  # of which
         report.phases[f"load_{part}"] = load_times[part]
     report.load_steps = load_times["steps"]
     report.seconds = (datetime.now(UTC) - started).total_seconds()

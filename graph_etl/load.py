@@ -39,7 +39,7 @@ import orjson
 
 from graph_etl import snapshots
 from graph_etl.graph import Graph, Row, batched
-from graph_etl.model import FAMILY_TYPES, GraphRows
+from graph_etl.model import FAMILY_TYPES, GraphRows, RowsOnDemand
 from graph_etl.progress import Progress
 from graph_etl.snapshots import StepState
 
@@ -257,7 +257,7 @@ class Loaded:
 
 def load_rows(
     graph: Graph,
-    rows: GraphRows,
+    rows: GraphRows | RowsOnDemand,
     person_of: dict[str, str],
     batch_size: int = 5000,
     quiet: bool = False,
@@ -276,9 +276,10 @@ def load_rows(
     `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
     each may retire (see `plan`). `meanwhile`: other work of this process, done while
     the last step is written in a first load (else after the writes). `timings`, when
-    given, receives the seconds spent on the state and the plan (in a first load,
-    while the writes go on), the writes (from the first to the last; `steps`: per
-    step) and the retirements."""
+    given, receives the seconds spent building rows asked for on demand
+    (`model.RowsOnDemand`), on the state and the plan (in a first load, both while
+    the writes go on), the writes (from the first to the last; `steps`: per step) and
+    the retirements."""
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
@@ -291,12 +292,16 @@ def load_rows(
     times["steps"] = {}
     planning = time.perf_counter() - clock
 
+    building = 0.0
+
     def plan_step(step: Step) -> None:
-        nonlocal planning
+        nonlocal planning, building
         started = time.perf_counter()
-        state = states[step.name]
-        plans[step.name] = plan(step, getattr(rows, step.name), state, scopes.get(step.name))
-        planning += time.perf_counter() - started
+        step_rows = getattr(rows, step.name)  # (built now, when the rows are built on demand)
+        built = time.perf_counter()
+        plans[step.name] = plan(step, step_rows, states[step.name], scopes.get(step.name))
+        building += built - started
+        planning += time.perf_counter() - built
 
     def write(step: Step) -> None:
         started = time.perf_counter()
@@ -332,6 +337,7 @@ def load_rows(
             write(step)
         if meanwhile is not None:
             meanwhile()
+    times["build"] = round(building, 2)
     times["state"] = round(planning, 2)
     times["write"] = round(time.perf_counter() - writes_from, 2)
     after = {name: p.after for name, p in plans.items()}

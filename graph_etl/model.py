@@ -132,23 +132,92 @@ def build(
     reach: `graph_etl.refresh_scope`, from the same parts, so each row is the same
     whichever builds it. No row a refresh rebuilds in part depends on the order records
     come in; those always built in full, such as services, may.)"""
-    rows = shared_rows(manifests, results, links, loaded_at, review)
-    persons_by_id: dict[str, list[Row]] = defaultdict(list)
-    for source, result in results.items():
-        deep_link = manifests[source].governance["deep_link"]
-        for record in result.people():
-            link = links[record["id"]]
-            persons_by_id[link.person_id].append(record)
-            rows.source_records.append(source_record_row(record, link, source, deep_link))
-    rows.persons = [
-        person_row(person, records) for person, records in sorted(persons_by_id.items())
-    ]
-    named: dict[str, list[Row]] = defaultdict(list)
-    rows.lives_at = lives_rows(address_reports(results, links), extract_times(results), named)
-    rows.addresses = [address_row(ident, named[ident]) for ident in sorted(named)]
-    rows.households = households(rows.lives_at, rows.family, family_groups(results, links))
-    rows.involvements = involvement_rows(results, links)
-    return rows
+    return RowsOnDemand(manifests, results, links, loaded_at, review).all()
+
+
+# Each step's rows, and the method that builds them (with those of other steps).
+_PART_OF: dict[str, str] = {
+    "review_pairs": "_listed",
+    "sources": "_listed",
+    "organisations": "_listed",
+    "services": "_listed",
+    "professionals": "_listed",
+    "family": "_family",
+    "persons": "_people",
+    "source_records": "_people",
+    "lives_at": "_addresses",
+    "addresses": "_addresses",
+    "households": "_households",
+    "involvements": "_involvements",
+}
+
+
+class RowsOnDemand:
+    """`build`'s rows, each part built when one of its steps is first asked for
+    (`rows.persons`). A first load plans and writes a step at a time, so the parts of
+    later steps are built while the server writes earlier ones (`graph_etl.load`)."""
+
+    def __init__(
+        self,
+        manifests: dict[str, Manifest],
+        results: dict[str, ReadResult],
+        links: dict[str, Link],
+        loaded_at: datetime,
+        review: Sequence[ReviewPair] = (),
+    ) -> None:
+        self._manifests, self._results, self._links = manifests, results, links
+        self._loaded_at, self._review = loaded_at, review
+        self._rows = GraphRows()
+        self._built: set[str] = set()
+
+    def __getattr__(self, name: str) -> list[Row]:
+        part = _PART_OF.get(name)
+        if part is None:
+            raise AttributeError(name)
+        if part not in self._built:
+            getattr(self, part)()
+            self._built.add(part)
+        rows: list[Row] = getattr(self._rows, name)
+        return rows
+
+    def all(self) -> GraphRows:
+        """Every step's rows, built now."""
+        for name in _PART_OF:
+            getattr(self, name)
+        return self._rows
+
+    def _listed(self) -> None:
+        _listed_rows(self._rows, self._manifests, self._results, self._loaded_at, self._review)
+
+    def _family(self) -> None:
+        self._rows.family = family(self._results, self._links)
+
+    def _people(self) -> None:
+        rows, links = self._rows, self._links
+        persons_by_id: dict[str, list[Row]] = defaultdict(list)
+        for source, result in self._results.items():
+            deep_link = self._manifests[source].governance["deep_link"]
+            for record in result.people():
+                link = links[record["id"]]
+                persons_by_id[link.person_id].append(record)
+                rows.source_records.append(source_record_row(record, link, source, deep_link))
+        rows.persons = [
+            person_row(person, records) for person, records in sorted(persons_by_id.items())
+        ]
+
+    def _addresses(self) -> None:
+        rows, results = self._rows, self._results
+        named: dict[str, list[Row]] = defaultdict(list)
+        reports = address_reports(results, self._links)
+        rows.lives_at = lives_rows(reports, extract_times(results), named)
+        rows.addresses = [address_row(ident, named[ident]) for ident in sorted(named)]
+
+    def _households(self) -> None:
+        groups = family_groups(self._results, self._links)
+        self._rows.households = households(self.lives_at, self.family, groups)
+
+    def _involvements(self) -> None:
+        self._rows.involvements = involvement_rows(self._results, self._links)
 
 
 def shared_rows(
@@ -161,6 +230,19 @@ def shared_rows(
     """The rows any change can reach, always built in full (none is large): sources,
     organisations, services, professionals, review pairs and family relationships."""
     rows = GraphRows()
+    _listed_rows(rows, manifests, results, loaded_at, review)
+    rows.family = family(results, links)
+    return rows
+
+
+def _listed_rows(
+    rows: GraphRows,
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    loaded_at: datetime,
+    review: Sequence[ReviewPair],
+) -> None:
+    """Fill in the review pairs, sources, organisations, services and professionals."""
     rows.review_pairs = [
         {
             "record_a": pair.record_a,
@@ -192,8 +274,6 @@ def shared_rows(
     }
     _services_and_professionals(rows, results, organisations, manifests)
     rows.organisations = sorted(organisations.values(), key=lambda row: row["id"])
-    rows.family = family(results, links)
-    return rows
 
 
 def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> Row:

@@ -80,7 +80,9 @@ class Inputs:
 class Built:
     """The rows for the load, and what the report and the next refresh need."""
 
-    rows: GraphRows  # all, or those rebuilt (and every row of the steps built in full)
+    # All (each part built when first asked for), or those rebuilt (and every row of
+    # the steps built in full).
+    rows: GraphRows | model.RowsOnDemand
     scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
     # The inputs to keep for the next refresh, or (a full build) how to work them out:
     # only needed once the load is done, so that is left for while the server writes.
@@ -115,12 +117,13 @@ def build_rows(
         last = load(state_dir, held.digest)
     inputs_seconds = round(time.perf_counter() - started, 2)
     if last is None:
-        started = time.perf_counter()
-        rows = model.build(manifests, results, links, loaded_at, review)
-        seconds = {"build": round(time.perf_counter() - started, 2)}
-        report = {"only_what_changed": False, "persons_rebuilt": len(rows.persons)}
+        # Each part is built when the load first asks for it (in a first load, while
+        # the server writes the steps before), and the inputs once the rows are written.
+        rows = model.RowsOnDemand(manifests, results, links, loaded_at, review)
+        persons = len({link.person_id for link in links.values()})
+        report = {"only_what_changed": False, "persons_rebuilt": persons}
         later = partial(inputs_of, manifests, results, links, rows)
-        return Built(rows, {}, later, True, {**report, "seconds": seconds})
+        return Built(rows, {}, later, True, {**report, "seconds": {}})
     built = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
     built.report["seconds"] = {"last_inputs": inputs_seconds, **built.report["seconds"]}
     return built
@@ -214,7 +217,7 @@ def inputs_of(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
     links: dict[str, Link],
-    rows: GraphRows,
+    rows: GraphRows | model.RowsOnDemand,
 ) -> Inputs:
     """The inputs of a full build's `rows`."""
     current = {row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]}

@@ -9,8 +9,11 @@ from graph_etl.matching import match
 from graph_etl.sources import load_manifests, read_source
 from tests.conftest import MINI_COUNTY
 
+LOADED_AT = datetime(2026, 11, 2, tzinfo=UTC)
 
-def test_mini_county_rows() -> None:
+
+def mini_county():  # type: ignore[no-untyped-def]
+    """The mini county's manifests, reads and matching."""
     manifests = load_manifests()
     results = {
         name: read_source(m, MINI_COUNTY / name)
@@ -21,9 +24,12 @@ def test_mini_county_rows() -> None:
         [record for result in results.values() for record in result.people()],
         relationships=[item for result in results.values() for item in result.relationships()],
     )
-    rows = model.build(
-        manifests, results, matched.links, datetime(2026, 11, 2, tzinfo=UTC), matched.review_pairs
-    )
+    return manifests, results, matched
+
+
+def test_mini_county_rows() -> None:
+    manifests, results, matched = mini_county()
+    rows = model.build(manifests, results, matched.links, LOADED_AT, matched.review_pairs)
     by_name = {(p["given_name"], p["family_name"]): p for p in rows.persons}
     assert len(rows.persons) == 4  # Sarah, Liam, Mia, Tom
     sarah, liam, mia = (
@@ -51,6 +57,19 @@ def test_mini_county_rows() -> None:
     professionals = {row["id"]: row for row in rows.professionals}
     cin = next(row for row in rows.involvements if row["kind"] == "Child in need")
     assert professionals[cin["professional_id"]]["email"] == "priya.shah@exampleshire.example"
+
+
+def test_rows_on_demand_build_each_part_when_first_asked_for() -> None:
+    """A first load asks for a step's rows while the server writes the step before:
+    only the parts asked for are built, and the rows are those `build` gives."""
+    manifests, results, matched = mini_county()
+    args = (manifests, results, matched.links, LOADED_AT, matched.review_pairs)
+    rows = model.RowsOnDemand(*args)
+    assert rows.persons  # builds the persons and source records, nothing else
+    assert vars(rows)["_built"] == {"_people"}
+    assert rows.households  # needs the addresses and the family relationships
+    assert vars(rows)["_built"] == {"_people", "_addresses", "_family", "_households"}
+    assert rows.all() == model.build(*args)
 
 
 def test_households_split_unrelated_people_at_one_address() -> None:
