@@ -131,7 +131,8 @@ def refresh_figures(settings: GraphSettings, county: Path, state_dir: Path) -> d
     return {
         "refresh_seconds": round(time.perf_counter() - started, 1),
         "refresh_phases": refresh.phases,
-        "refresh_written": {k: v["written"] for k, v in refresh.loaded.items() if v["written"]},
+        "refresh_steps": step_figures(refresh),
+        "refresh_matching_seconds": refresh.matching.get("seconds", {}),
         "refresh_model": refresh.model,
         "refresh_sources_reread": sorted(
             name for name, source in refresh.sources.items() if not source.get("unchanged")
@@ -196,6 +197,7 @@ def main() -> int:
         "relationships": relationships,
         "full_seconds": round(full_seconds, 1),
         "full_phases": full.phases,
+        "full_matching_seconds": full.matching.get("seconds", {}),
         "nodes_per_second": round(nodes / load_seconds),
         "relationships_per_second": round(relationships / load_seconds),
         "full_steps": step_figures(full),

@@ -290,9 +290,7 @@ def load_rows(
     states = held.states
     plans: dict[str, Plan] = {}
     times["steps"] = {}
-    planning = time.perf_counter() - clock
-
-    building = 0.0
+    planning, building = time.perf_counter() - clock, 0.0
 
     def plan_step(step: Step) -> None:
         nonlocal planning, building
