@@ -74,11 +74,12 @@ def read_each(
     jobs: list[ReadJob], processes: int
 ) -> Iterator[tuple[str, ReadResult | SourceFailedError]]:
     """Each job's source with its result or the error that stopped it, in job order."""
-    sizes = {job.source: _size(job.folder) for job in jobs}
     workers = min(processes, len(jobs))
     done: dict[str, ReadResult | SourceFailedError] = {}
-    if workers > 1 and sum(sizes.values()) >= MIN_PARALLEL_BYTES:
-        done = _in_workers(sorted(jobs, key=lambda job: -sizes[job.source]), workers)
+    if workers > 1:  # (else the folders' sizes are not needed)
+        sizes = {job.source: _size(job.folder) for job in jobs}
+        if sum(sizes.values()) >= MIN_PARALLEL_BYTES:
+            done = _in_workers(sorted(jobs, key=lambda job: -sizes[job.source]), workers)
     for job in jobs:
         if job.source not in done:  # small, or its worker died: read here
             done[job.source] = _attempt(job)

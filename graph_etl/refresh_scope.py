@@ -120,8 +120,7 @@ def build_rows(
         # Each part is built when the load first asks for it (in a first load, while
         # the server writes the steps before), and the inputs once the rows are written.
         rows = model.RowsOnDemand(manifests, results, links, loaded_at, review)
-        persons = len({link.person_id for link in links.values()})
-        report = {"only_what_changed": False, "persons_rebuilt": persons}
+        report = {"only_what_changed": False, "persons_rebuilt": matched.stats["people"]}
         later = partial(inputs_of, manifests, results, links, rows)
         return Built(rows, {}, later, True, {**report, "seconds": {}})
     built = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
