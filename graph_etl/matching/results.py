@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from graph_etl.matching.explain import Explainer
+from graph_etl.matching.relatives import (
+    JOINED_THROUGH_RELATIVE,
+    JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
+)
 from graph_etl.matching.scoring import Edges
 from graph_etl.matching.types import Link, ReviewPair
 
 ONLY_RECORD = ["only record of this person"]
 DECIDED_SAME = ["confirmed as the same person by clerical review"]
+# Said on the link of the record another was joined to through its relatives (the
+# other's link says why, in its own words: `relatives`).
+JOINED_BY_RELATIVE = {
+    JOINED_THROUGH_RELATIVE: "joined by a record of the same name that names a relative "
+    "recorded at this record's address",
+    JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME: "joined by the record of a person of the same "
+    "given name (under another family name) that names a relative recorded at this "
+    "record's address",
+}
 
 
 def links_for(
@@ -24,7 +37,10 @@ def links_for(
     """Each record's link, explained by its strongest pair inside its person
     (`roots[row]` names the row's group; `sizes[root]` is the group's size). A record
     joined through its relatives (`via`: row -> the record of its name, and why) is
-    explained by that, with the pair's scores when the pair was scored."""
+    explained by that, with the pair's scores when the pair was scored; so is the
+    record of its name, when no scored pair joins that one to its person (the first
+    such join by record id). Only a record joined by neither is said to be confirmed by
+    clerical review."""
     best = [-1] * len(ids)
     left, right = edges.left, edges.right
     for index, a, b in zip(range(linkable), left, right, strict=False):  # the linking pairs
@@ -43,17 +59,24 @@ def links_for(
             for index, (a, b) in enumerate(zip(left, right, strict=True))
             if (a, b) in wanted or (b, a) in wanted
         }
-        for row, (other, why) in via.items():
+
+        def through(row: int, other: int, why: str) -> Link:
             index = scored.get((row, other), scored.get((other, row)))
             said = ([], []) if index is None else explained(pattern[index], patterns)
             reasons, explanation = said
-            links[ids[row]] = Link(
+            return Link(
                 person_of_root[roots[row]],
                 None if index is None else probability[index],
                 [why, *reasons],
                 explanation,
                 ids[other],
             )
+
+        for row, (other, why) in via.items():
+            links[ids[row]] = through(row, other, why)
+        for row, (other, why) in sorted(via.items(), key=lambda item: ids[item[0]]):
+            if best[other] < 0 and ids[other] not in links:
+                links[ids[other]] = through(other, row, JOINED_BY_RELATIVE[why])
     for row, (record_id, root, index) in enumerate(zip(ids, roots, best, strict=True)):
         if record_id in links:
             continue

@@ -18,6 +18,7 @@ from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE,
     JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
 )
+from graph_etl.matching.results import DECIDED_SAME
 from graph_etl.settings import REPO_ROOT
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
@@ -74,6 +75,8 @@ def test_links_are_explained_and_review_pairs_left_apart(matched) -> None:  # ty
         if link.reasons[0] in (JOINED_THROUGH_RELATIVE, JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME)
     ]
     assert through and all(link.probability is None for link in joined if not link.explanation)
+    # No clerical decisions here: no link may say one confirmed it.
+    assert not [link for link in result.links.values() if link.reasons == DECIDED_SAME]
     fields = {
         item["field"] for item in next(link for link in joined if link.explanation).explanation
     }

@@ -6,7 +6,10 @@ and never depending on the order records come in."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from graph_etl.matching import features
+from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import DIFFERENT_NHS, Guards
 from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE,
@@ -14,6 +17,8 @@ from graph_etl.matching.relatives import (
     Joined,
     join,
 )
+from graph_etl.matching.results import DECIDED_SAME, JOINED_BY_RELATIVE, links_for
+from graph_etl.matching.scoring import Edges
 
 OLD = {"line1": "14 Mill Lane", "postcode": "EX1 2AB"}
 NEW = {"line1": "3 Quay Street", "postcode": "EX4 7QP"}
@@ -74,6 +79,22 @@ def test_a_contact_joins_the_one_person_of_her_name_where_her_child_is_recorded(
         built_ids[row]: (built_ids[other], why) for row, (other, why) in result.via.items()
     } == {CONTACT: (MOTHER_HEALTH, JOINED_THROUGH_RELATIVE)}
     assert result.roots[built_ids.index(MOTHER_HEALTH)] == built_ids.index(CONTACT)
+
+
+def test_both_records_of_a_join_say_how_they_were_joined() -> None:
+    """The health record the contact was joined to had no scored pair with her: its
+    link names the contact and says why, never a clerical review that did not happen."""
+    result, _ = joined(family(), [{PUPIL, CHILD_HEALTH}])
+    ids = [record["id"] for record in family()]
+    people = {root: f"P{root}" for root in result.roots}
+    links = links_for(ids, Edges.empty([]), 0, set(), result.roots, Counter(result.roots),
+                      people, Explainer([], {}), result.via)  # fmt: skip
+    contact, mother = links[CONTACT], links[MOTHER_HEALTH]
+    assert contact.person_id == mother.person_id
+    assert (contact.reasons, contact.matched_with) == ([JOINED_THROUGH_RELATIVE], MOTHER_HEALTH)
+    assert mother.reasons == [JOINED_BY_RELATIVE[JOINED_THROUGH_RELATIVE]]
+    assert mother.matched_with == CONTACT and mother.probability is None
+    assert links[CHILD_HEALTH].reasons == DECIDED_SAME  # (grouped here without a pair)
 
 
 def test_under_another_family_name_the_only_one_of_her_given_name_is_joined() -> None:
