@@ -4,9 +4,12 @@ The last complete load keeps, beside its keys and hashes, a digest of each sourc
 record's inputs (the record, its link to its person, every item the source gives
 about it, the persons its relationships point to, and its source's manifest), each
 person's current address, each source's extract time and what each source was read
-from. A refresh computes the digests again (of a source read from the same extract,
-only the link halves); the records whose digest differs, and those that are new or
-gone, are *changed*. Then:
+from. A refresh computes the digests again: of a source read from the same extract,
+only the link halves; and of a record whose link matching did not name as changed
+since the run whose links the last load wrote (`MatchResult.changed_links`), with
+the same record half and no relationship to a record that moved person, neither.
+The records whose digest differs, and those that are new or gone, are *changed*.
+Then:
 
 - the persons they were or are in are *dirty*: their person, address (LIVES_AT)
   and source record rows are rebuilt, and their old rows no longer built retired;
@@ -48,7 +51,7 @@ import orjson
 from graph_etl import model, snapshots
 from graph_etl.code_digest import code_digest
 from graph_etl.load import Held, content_hash
-from graph_etl.matching.types import Link, MatchResult, ReviewPair
+from graph_etl.matching.types import Link, MatchResult
 from graph_etl.model import GraphRows, Row
 from graph_etl.snapshots import StepState
 from graph_etl.sources.manifest import Manifest
@@ -67,13 +70,15 @@ _CODE = [
 @dataclass
 class Inputs:
     """What a load was built from: each source record's input digest, each person's
-    current address id, each source's extract time and what each source's records
-    were read from (`ReadResult.read_digest`, where known)."""
+    current address id, each source's extract time, what each source's records
+    were read from (`ReadResult.read_digest`, where known) and the state matching kept
+    with the links (`MatchResult.token`)."""
 
     digests: dict[str, str]
     current: dict[str, str]
     extracted: dict[str, str]
     reads: dict[str, str]
+    match_token: str | None = None
 
 
 @dataclass
@@ -121,9 +126,9 @@ def build_rows(
         # the server writes the steps before), and the inputs once the rows are written.
         rows = model.RowsOnDemand(manifests, results, links, loaded_at, review)
         report = {"only_what_changed": False, "persons_rebuilt": matched.stats["people"]}
-        later = partial(inputs_of, manifests, results, links, rows)
+        later = partial(inputs_of, manifests, results, matched, rows)
         return Built(rows, {}, later, True, {**report, "seconds": {}})
-    built = build(manifests, results, links, loaded_at, review, held.states, last, person_of)
+    built = build(manifests, results, matched, loaded_at, held.states, last, person_of)
     built.report["seconds"] = {"last_inputs": inputs_seconds, **built.report["seconds"]}
     return built
 
@@ -148,7 +153,9 @@ def load(state_dir: Path, load_digest: str) -> Inputs | None:
     body = snapshots.body_if(_path(state_dir), load_digest)
     if body is None or body.get("code") != _code_digest():
         return None
-    return Inputs(body["digests"], body["current"], body["extracted"], body["reads"])
+    return Inputs(
+        body["digests"], body["current"], body["extracted"], body["reads"], body.get("match_token")
+    )
 
 
 def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
@@ -177,27 +184,36 @@ def input_digests(
     links: dict[str, Link],
     owned: dict[str, list[tuple[str, Row]]],
     last: Inputs | None = None,
+    fresh_links: set[str] | None = None,
 ) -> dict[str, str]:
     """Each source record's input digest (see the module docstring): two halves, one
     of what its source holds (the record and its items) and one of its link.
 
     The first half is carried over from `last` for the records of a source read from
     the very extract it was read from then (equal `read_digest`: equal records), so
-    only changed extracts are serialised again. Reasons and explanations are shared
-    among links (`Link`), so each is serialised once."""
+    only changed extracts are serialised again; with `fresh_links`, the second half
+    of every record not in it whose first half is as it was (the link half names the
+    persons of its relationships: see `_fresh_links`). Reasons and explanations are
+    shared among links (`Link`), so each is serialised once."""
     digests: dict[str, str] = {}
     explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
+    before = last.digests if last is not None and fresh_links is not None else {}
+    fresh = fresh_links or set()
     for source, result in results.items():
         salt = f"{source}\0{manifests[source]!r}"
         read = result.read_digest
         kept = last.digests if last is not None and read and last.reads.get(source) == read else {}
         for record in result.people():
             ident = record["id"]
-            link = links[ident]
-            mine = owned.get(ident)
             held = kept.get(ident)
+            mine = owned.get(ident)
             if held is None:
                 held = _sha(orjson.dumps((salt, record, mine), option=_SORTED, default=str))
+            said_before = None if ident in fresh else before.get(ident)
+            if said_before is not None and said_before.startswith(held[:_HALF]):
+                digests[ident] = said_before  # (the same items: the same relatives)
+                continue
+            link = links[ident]
             why = (id(link.reasons), id(link.explanation) if link.explanation else 0)
             if (said := explained.get(why)) is None:
                 text = orjson.dumps((link.reasons, link.explanation), option=_SORTED, default=str)
@@ -212,16 +228,38 @@ def input_digests(
     return digests
 
 
+def _fresh_links(
+    results: dict[str, ReadResult], matched: MatchResult, last: Inputs, person_of: dict[str, str]
+) -> set[str] | None:
+    """The records whose link halves must be worked out afresh: those whose links may
+    have changed since the run whose links the last load wrote (when matching compared
+    against that run: else None, all), and those with a relationship to a record now
+    in another person than `person_of` gives (or to no record)."""
+    changed = matched.changed_links
+    if changed is None or last.match_token is None or matched.since != last.match_token:
+        return None
+    links = matched.links
+    moved = {ident for ident in changed if links[ident].person_id != person_of.get(ident)}
+    fresh = set(changed)
+    for result in results.values():
+        for item in result.records.get("relationship", ()):
+            related = item.get("related")
+            if related in moved or related not in links:
+                fresh.add(item["person"])
+    return fresh
+
+
 def inputs_of(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
-    links: dict[str, Link],
+    matched: MatchResult,
     rows: GraphRows | model.RowsOnDemand,
 ) -> Inputs:
     """The inputs of a full build's `rows`."""
     current = {row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]}
-    digests = input_digests(manifests, results, links, _owned(results))
-    return Inputs(digests, current, model.extract_times(results), read_digests(results))
+    digests = input_digests(manifests, results, matched.links, _owned(results))
+    extracted = model.extract_times(results)
+    return Inputs(digests, current, extracted, read_digests(results), matched.token)
 
 
 def read_digests(results: dict[str, ReadResult]) -> dict[str, str]:
@@ -232,9 +270,8 @@ def read_digests(results: dict[str, ReadResult]) -> dict[str, str]:
 def build(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
-    links: dict[str, Link],
+    matched: MatchResult,
     loaded_at: datetime,
-    review: list[ReviewPair],
     held: dict[str, StepState],
     last: Inputs,
     person_of: dict[str, str],
@@ -242,6 +279,7 @@ def build(
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
     (`person_of`)."""
+    links, review = matched.links, matched.review_pairs
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -252,7 +290,8 @@ def build(
         clock = now
 
     owned = _owned(results)
-    digests = input_digests(manifests, results, links, owned, last)
+    fresh_links = _fresh_links(results, matched, last, person_of)
+    digests = input_digests(manifests, results, links, owned, last, fresh_links)
     changed = {ident for ident, digest in digests.items() if last.digests.get(ident) != digest}
     gone = last.digests.keys() - digests.keys()
     dirty = {links[ident].person_id for ident in changed}
@@ -336,9 +375,10 @@ def build(
         "involvements": held["involvements"].hashes.keys() - involvements,
     }
     lap("involvements")
-    inputs = Inputs(digests, current, extracted, read_digests(results))
+    inputs = Inputs(digests, current, extracted, read_digests(results), matched.token)
     report = {
         "only_what_changed": True,
+        "links_described_afresh": None if fresh_links is None else len(fresh_links),
         "records_changed": len(changed) + len(gone),
         "persons_rebuilt": len(dirty),
         "seconds": seconds,

@@ -152,35 +152,44 @@ def _match(
         )
     decided_now = _decide(edges, linkable, guards, settings.link_threshold, same, different, plan)
     verdicts, held, clusters = decided_now.verdict, decided_now.held, decided_now.clusters
-    groups, roots = clusters.groups()
+    clustered, clustered_roots = clusters.groups()
+    fresh_edges = len(edges) if plan is None else sum(plan.dirty)
+    clock.lap(
+        "clustered",
+        f"{len(clustered):,} people, {sum(1 for why in decided_now.blocked if why):,} pairs "
+        f"guarded, {len(held):,} held ({fresh_edges:,} pairs decided afresh)",
+    )
+
+    # Kept below as clustering left them; joins through relatives are made afresh.
+    joined = relatives.join(guards, clustered, clustered_roots, different)
+    groups, roots = joined.groups, joined.roots
+    clock.lap("joined", f"{len(joined.via):,} records through their relatives")
+
+    ids = built.ids
+    person_ids, events = assign_ids([[ids[row] for row in group] for group in groups], previous)
+    token: str | None = None
     if scores_dir is not None and hashes is not None:
-        ids = built.ids
         kept = rescoring.Results(
             key=results_key,
             decided=named,
             verdict=verdicts,
             held=[index in held for index in range(len(edges))],
             blocked=decided_now.blocked,
-            root={ids[row]: ids[root] for row, root in enumerate(roots) if root != row},
+            root={ids[row]: ids[root] for row, root in enumerate(clustered_roots) if root != row},
             signature={ids[row]: text for row, text in signature.items()},
+            final={ids[row]: ids[root] for row, root in enumerate(roots) if root != row},
+            via={ids[row]: ids[other] for row, (other, _) in joined.via.items()},
         )
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
-        rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept, addresses)
-    fresh_edges = len(edges) if plan is None else sum(plan.dirty)
-    clock.lap(
-        "clustered",
-        f"{len(groups):,} people, {sum(1 for why in decided_now.blocked if why):,} pairs "
-        f"guarded, {len(held):,} held ({fresh_edges:,} pairs decided afresh)",
-    )
-
-    # Saved above as clustering left them; joins through relatives are made afresh.
-    joined = relatives.join(guards, groups, roots, different)
-    groups, roots = joined.groups, joined.roots
-    clock.lap("joined", f"{len(joined.via):,} records through their relatives")
-
-    ids = built.ids
-    person_ids, events = assign_ids([[ids[row] for row in group] for group in groups], previous)
+        token = rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept, addresses)
+    changed_links = None
+    if saved is not None and plan is not None:
+        changed_links = reuse.changed_links(
+            saved, plan, ids, roots, joined.via, groups, person_ids, previous or {}
+        )
+    clock.lap("kept", f"{'all' if changed_links is None else f'{len(changed_links):,}'} "
+              "links to describe afresh")  # fmt: skip
     person_of_root = {
         roots[group[0]]: person for group, person in zip(groups, person_ids, strict=True)
     }
@@ -205,7 +214,8 @@ def _match(
         "relative_joins_refused": joined.refused,
         "seconds": clock.seconds,
     }
-    return MatchResult(links, review, events, model.version, stats)
+    since = saved.token if saved is not None and changed_links is not None else None
+    return MatchResult(links, review, events, model.version, stats, token, since, changed_links)
 
 
 @dataclass

@@ -63,7 +63,12 @@ class Results:
     order of the saved pairs) the guards' verdict, whether it was held back as
     ambiguous and why clustering refused to join it; per record (by id) its group's
     root record (records that are their own root are left out) and its relationship
-    signature (see `reuse.signatures`); and what else those decisions depended on."""
+    signature (see `reuse.signatures`); and what else those decisions depended on.
+
+    With them are kept, for `reuse.changed_links`, each record's person after the joins
+    through relatives (`final`: its root record, left out as for `root`) and, for a
+    record joined there, the record of its name (`via`); a loaded `Saved` gives these
+    two as `Saved.groups`."""
 
     key: str  # see `reuse.results_key`
     decided: list[str]  # record ids named by the clerical decisions
@@ -72,6 +77,8 @@ class Results:
     blocked: list[str | None] = field(default_factory=list)
     root: dict[str, str] = field(default_factory=dict)
     signature: dict[str, str] = field(default_factory=dict)
+    final: dict[str, str] = field(default_factory=dict, compare=False)
+    via: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -88,6 +95,8 @@ class Saved:
     results: Results | None = None
     addresses: dict[Any, tuple[Any, ...]] | None = None  # see `features.build`
     addresses_code: str | None = None  # the code that standardised them
+    token: str | None = None  # names the run that saved it
+    groups: pa.Table | None = None  # id, final, via: see `Results`
 
     @property
     def hashes(self) -> dict[str, int]:
@@ -250,6 +259,9 @@ def load(folder: Path) -> Saved | None:
     results = _read_results(header.get("results"), records, pairs)
     hashes = records.select(["id", "h"]).combine_chunks()
     saved = Saved(header["key"], header["records"], hashes, pairs, patterns, results)
+    saved.token = token
+    if results is not None and "final" in records.column_names:
+        saved.groups = records.select(["id", "final", "via"]).combine_chunks()
     code = header.get("addresses")
     if code:
         try:
@@ -296,17 +308,20 @@ def save(
     edges: Edges,
     results: Results | None = None,
     addresses: tuple[str, dict[Any, tuple[Any, ...]]] | None = None,
-) -> None:
+) -> str:
     """Keep this run's record hashes and scored pairs for the next run (and, with
-    `results`, what it decided from them: `results.root` and `results.signature`
-    by record id, the per-pair lists in the order of `edges`; with `addresses`, the
-    code's digest and the standardised addresses, see `features.build`)."""
+    `results`, what it decided from them: the per-record dicts by record id, the
+    per-pair lists in the order of `edges`; with `addresses`, the code's digest and
+    the standardised addresses, see `features.build`). Returns the token that names
+    what was saved (`Saved.token`)."""
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
     columns: dict[str, Any] = {"id": pa.array(ids, pa.string()), "h": hashes}
     if results is not None:
         columns["root"] = pa.array(list(map(results.root.get, ids)), pa.string())
         columns["sig"] = pa.array(list(map(results.signature.get, ids)), pa.string())
+        columns["final"] = pa.array(list(map(results.final.get, ids)), pa.string())
+        columns["via"] = pa.array(list(map(results.via.get, ids)), pa.string())
     _write(pa.table(columns), folder / f"records-{token}.parquet")
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
@@ -342,6 +357,7 @@ def save(
     for path in folder.glob("*.parquet"):
         if token not in path.name:
             path.unlink(missing_ok=True)
+    return token
 
 
 def _write(table: pa.Table, path: Path) -> None:

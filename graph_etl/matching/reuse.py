@@ -46,6 +46,7 @@ class Plan:
     blocked: list[str | None]  # why clustering refused a clean edge last run
     held: set[int]  # clean edges held back as ambiguous last run
     joined: list[tuple[int, int]]  # (row, its group's root row) of clean records
+    rows: set[int]  # the rows of the components decided afresh
 
 
 @cache
@@ -200,4 +201,59 @@ def plan(
         if root is None or root in dirty_rows:
             return None  # not last run's component after all
         joined.append((row, root))
-    return Plan(dirty, verdict, blocked, held, joined)
+    return Plan(dirty, verdict, blocked, held, joined, dirty_rows)
+
+
+def changed_links(
+    saved: Saved,
+    plan: Plan,
+    ids: list[str],
+    roots: list[int],
+    via: dict[int, tuple[int, str]],
+    groups: list[list[int]],
+    person_ids: list[str],
+    previous: dict[str, str],
+) -> set[str] | None:
+    """The records whose links (`results.links_for`) may differ from those the run that
+    saved `saved` gave them, with `plan` made from it; None when it kept no groups.
+
+    The people after the joins through relatives are `groups` (each listed from its
+    root row: `roots`) with `person_ids`, the joined records `via`. A record's link
+    depends only on its person's records, their pairs, which of them were held back,
+    the joins made to them and its person's id. So every record of a person is taken
+    whose records include one that is in a component decided afresh, new, in another
+    person than last run (by root record), joined through relatives now or last run
+    (either end), or in last run's person with such a record or one gone; and of a
+    person whose id is not the one `previous` gives its first record."""
+    table = saved.groups
+    if table is None:
+        return None
+    now = pa.array(ids, pa.string())
+    root_rows = pa.array(roots, pa.int64())
+    saved_ids, final, via_before = (
+        table.column(name).combine_chunks() for name in ("id", "final", "via")
+    )
+    before = pc.coalesce(final, saved_ids)  # each saved record's person
+    at = pc.index_in(now, value_set=saved_ids)
+    before_now = pc.take(before, at)  # (null for new records)
+    moved = pc.fill_null(pc.not_equal(pc.take(now, root_rows), before_now), True)
+    seeds = set(plan.rows)
+    seeds.update(pc.indices_nonzero(moved).to_pylist())
+    for row, (other, _) in via.items():
+        seeds.update((row, other))
+    joined = pc.is_valid(via_before)
+    ends = pa.concat_arrays([saved_ids.filter(joined), via_before.filter(joined)])
+    seeds.update(pc.drop_null(pc.index_in(ends, value_set=now)).to_pylist())
+    gone = pc.invert(pc.is_in(saved_ids, value_set=now))
+    seed_rows = pa.array(sorted(seeds), pa.int64())
+    touched_before = pa.concat_arrays(
+        [pc.drop_null(pc.take(before_now, seed_rows)), before.filter(gone)]
+    )
+    mates = saved_ids.filter(pc.is_in(before, value_set=pc.unique(touched_before)))
+    seeds.update(pc.drop_null(pc.index_in(mates, value_set=now)).to_pylist())
+    touched = {roots[row] for row in seeds}
+    for group, person in zip(groups, person_ids, strict=True):
+        if previous.get(ids[group[0]]) != person:
+            touched.add(group[0])
+    rows = pc.is_in(root_rows, value_set=pa.array(sorted(touched), pa.int64()))
+    return set(now.filter(rows).to_pylist())

@@ -54,10 +54,17 @@ class Decision:
 
 @dataclass
 class MatchResult:
-    """Everything `match()` returns."""
+    """Everything `match()` returns.
+
+    `token` names the state this run kept for the next (None: none kept); `since`, the
+    state of the run it compared against, and `changed_links` the records whose links
+    may differ from those that run gave (None: any may)."""
 
     links: dict[str, Link]
     review_pairs: list[ReviewPair]
     events: list[dict[str, Any]]
     model_version: str
     stats: dict[str, Any] = field(default_factory=dict)
+    token: str | None = None
+    since: str | None = None
+    changed_links: set[str] | None = None

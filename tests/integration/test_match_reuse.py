@@ -1,7 +1,8 @@
 """Reusing the last run's verdicts, held pairs and groups (graph_etl.matching.reuse),
 on the committed county with the real Splink: random edits, removals, additions,
 relationship changes and clerical decisions, over several seeds and two refreshes in
-a row, give exactly what deciding everything afresh from the same saved scores gives."""
+a row, give exactly what deciding everything afresh from the same saved scores gives,
+and name every record whose link changed (`MatchResult.changed_links`)."""
 
 from __future__ import annotations
 
@@ -141,11 +142,16 @@ def test_reused_results_equal_deciding_everything_afresh(
         }
         reference = without_results(state, tmp_path / f"reference-{round_}")
         afresh = match(records, **inputs, scores_dir=reference)
-        assert plans[-1] is None
-        result = match(records, **inputs, scores_dir=state)
+        assert plans[-1] is None and afresh.changed_links is None
+        last, result = result, match(records, **inputs, scores_dir=state)
         plan = plans[-1]
         assert plan is not None and 0 < sum(plan.dirty) < len(plan.dirty) / 2
         same(result, afresh)
+        # It hands on every record whose link differs from the last run's, and few more.
+        assert result.since == last.token and result.token not in (None, last.token)
+        differ = {ident for ident, link in result.links.items() if last.links.get(ident) != link}
+        assert result.changed_links is not None and differ <= result.changed_links
+        assert len(result.changed_links) < len(result.links) / 4
 
 
 def test_saved_addresses_standardise_as_they_would_afresh(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

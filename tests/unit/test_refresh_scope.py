@@ -14,7 +14,7 @@ import pytest
 
 from graph_etl import model, refresh_scope
 from graph_etl.load import STEPS, plan, state_total
-from graph_etl.matching import Link, match
+from graph_etl.matching import Link, MatchResult, match
 from graph_etl.snapshots import StepState
 from graph_etl.sources import load_manifests, read_source
 
@@ -120,6 +120,15 @@ def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):
     return results, links
 
 
+def matching(links, review, since=None, before=None) -> MatchResult:  # type: ignore[no-untyped-def]
+    """What matching gives with `links`: compared against the run that kept state
+    `since` (whose links were `before`), it hands on the records whose links differ."""
+    if since is None:
+        return MatchResult(links, review, [], "test", token="first")
+    changed = {ident for ident, link in links.items() if before.get(ident) != link}
+    return MatchResult(links, review, [], "test", {}, f"after {since}", since, changed)
+
+
 def loaded(manifests, review, results, links):  # type: ignore[no-untyped-def]
     """What a full load of (results, links) leaves: the held state, the inputs kept
     for the next refresh and which person each record is in."""
@@ -129,33 +138,40 @@ def loaded(manifests, review, results, links):  # type: ignore[no-untyped-def]
         name: StepState(hashes, dormant)
         for name, (_, _, hashes, dormant) in states_after(rows, empty).items()
     }
-    inputs = refresh_scope.inputs_of(manifests, results, links, rows)
+    inputs = refresh_scope.inputs_of(manifests, results, matching(links, review), rows)
     return held, inputs, {ident: link.person_id for ident, link in links.items()}
 
 
-def assert_scoped_equals_full(manifests, review, before, after) -> None:  # type: ignore[no-untyped-def]
+def assert_scoped_equals_full(manifests, review, before, after, handed_on=True) -> None:  # type: ignore[no-untyped-def]
     """From the rows of `before` (results, links), a scoped refresh to `after` plans
-    the writes, retirements and state a full build of `after` plans."""
+    the writes, retirements and state a full build of `after` plans. With `handed_on`,
+    matching compared against the run the last load wrote, and hands on the records
+    whose links changed; else against another run."""
     held, inputs, person_of = loaded(manifests, review, *before)
     new_results, new_links = after
     full_rows = model.build(manifests, new_results, new_links, NOW, review)
     expected = states_after(full_rows, held)
     scoped_held = {name: StepState(dict(s.hashes), set(s.dormant)) for name, s in held.items()}
+    since = inputs.match_token if handed_on else "a run never loaded"
+    matched = matching(new_links, review, since, before[1])
     refresh = refresh_scope.build(
-        manifests, new_results, new_links, NOW, review, scoped_held, inputs, person_of
+        manifests, new_results, matched, NOW, scoped_held, inputs, person_of
     )
     got = states_after(refresh.rows, scoped_held, refresh.scopes)
     for step in STEPS:
         assert got[step.name] == expected[step.name], step.name
-    assert refresh.inputs == refresh_scope.inputs_of(manifests, new_results, new_links, full_rows)
+    assert refresh.inputs == refresh_scope.inputs_of(manifests, new_results, matched, full_rows)
     assert len(refresh.rows.persons) < len(full_rows.persons)  # it rebuilt less
+    described = refresh.report["links_described_afresh"]
+    assert (described is not None) == handed_on
+    assert described is None or described < len(new_links) / 10
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_a_scoped_refresh_plans_what_a_full_build_plans(county, seed: int) -> None:  # type: ignore[no-untyped-def]
     manifests, results, links, review = county
     after = change(results, links, random.Random(seed))
-    assert_scoped_equals_full(manifests, review, (results, links), after)
+    assert_scoped_equals_full(manifests, review, (results, links), after, handed_on=seed % 3 > 0)
 
 
 def people_of(results: dict[str, Any], links: dict[str, Link]) -> list[tuple[Any, dict]]:
@@ -211,9 +227,11 @@ def test_a_group_member_living_elsewhere_leaving_reshapes_households(county) -> 
 def test_no_change_rebuilds_no_person(county) -> None:  # type: ignore[no-untyped-def]
     manifests, results, links, review = county
     held, inputs, person_of = loaded(manifests, review, results, links)
-    refresh = refresh_scope.build(manifests, results, links, NOW, review, held, inputs, person_of)
+    matched = matching(links, review, inputs.match_token, links)
+    refresh = refresh_scope.build(manifests, results, matched, NOW, held, inputs, person_of)
     assert refresh.rows.persons == refresh.rows.source_records == refresh.rows.households == []
-    assert refresh.inputs == inputs
+    assert refresh.report["links_described_afresh"] == 0
+    assert refresh.inputs == dataclasses.replace(inputs, match_token=matched.token)
 
 
 def test_the_record_halves_of_an_extract_read_again_are_carried_over(county) -> None:  # type: ignore[no-untyped-def]
