@@ -185,9 +185,7 @@ def _match(
         token = rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept, addresses)
     changed_links = None
     if saved is not None and plan is not None:
-        changed_links = reuse.changed_links(
-            saved, plan, ids, roots, joined.via, groups, person_ids, previous or {}
-        )
+        changed_links = reuse.changed_links(saved, plan, ids, row_of, roots, joined.via)
     clock.lap("kept", f"{'all' if changed_links is None else f'{len(changed_links):,}'} "
               "links to describe afresh")  # fmt: skip
     person_of_root = {

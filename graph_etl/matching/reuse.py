@@ -208,23 +208,21 @@ def changed_links(
     saved: Saved,
     plan: Plan,
     ids: list[str],
+    row_of: dict[str, int],
     roots: list[int],
     via: dict[int, tuple[int, str]],
-    groups: list[list[int]],
-    person_ids: list[str],
-    previous: dict[str, str],
 ) -> set[str] | None:
     """The records whose links (`results.links_for`) may differ from those the run that
     saved `saved` gave them, with `plan` made from it; None when it kept no groups.
 
-    The people after the joins through relatives are `groups` (each listed from its
-    root row: `roots`) with `person_ids`, the joined records `via`. A record's link
-    depends only on its person's records, their pairs, which of them were held back,
-    the joins made to them and its person's id. So every record of a person is taken
-    whose records include one that is in a component decided afresh, new, in another
-    person than last run (by root record), joined through relatives now or last run
-    (either end), or in last run's person with such a record or one gone; and of a
-    person whose id is not the one `previous` gives its first record."""
+    `roots` gives each row's person after the joins through relatives (as its first
+    row), `via` the records joined there. A record's link depends only on its person's
+    records, their pairs, which of them were held back, the joins made to them and its
+    person's id. So every record of a person is taken whose records include one that
+    is in a component decided afresh, new, in another person than last run (by first
+    record), joined through relatives now or last run (either end), or last run in a
+    person with such a record or one now gone. Every other person has exactly last
+    run's records, so keeps its id when the previous ids are last run's (`ids`)."""
     table = saved.groups
     if table is None:
         return None
@@ -242,18 +240,16 @@ def changed_links(
     for row, (other, _) in via.items():
         seeds.update((row, other))
     joined = pc.is_valid(via_before)
-    ends = pa.concat_arrays([saved_ids.filter(joined), via_before.filter(joined)])
-    seeds.update(pc.drop_null(pc.index_in(ends, value_set=now)).to_pylist())
-    gone = pc.invert(pc.is_in(saved_ids, value_set=now))
+    for ident in (*saved_ids.filter(joined).to_pylist(), *via_before.filter(joined).to_pylist()):
+        if (row := row_of.get(ident)) is not None:
+            seeds.add(row)
+    still_here = pc.drop_null(at)
+    gone = pc.invert(pc.is_in(pa.array(range(len(saved_ids)), pa.int64()), value_set=still_here))
     seed_rows = pa.array(sorted(seeds), pa.int64())
     touched_before = pa.concat_arrays(
         [pc.drop_null(pc.take(before_now, seed_rows)), before.filter(gone)]
     )
     mates = saved_ids.filter(pc.is_in(before, value_set=pc.unique(touched_before)))
-    seeds.update(pc.drop_null(pc.index_in(mates, value_set=now)).to_pylist())
-    touched = {roots[row] for row in seeds}
-    for group, person in zip(groups, person_ids, strict=True):
-        if previous.get(ids[group[0]]) != person:
-            touched.add(group[0])
-    rows = pc.is_in(root_rows, value_set=pa.array(sorted(touched), pa.int64()))
-    return set(now.filter(rows).to_pylist())
+    seeds.update(row for ident in mates.to_pylist() if (row := row_of.get(ident)) is not None)
+    touched = pa.array(sorted({roots[row] for row in seeds}), pa.int64())
+    return set(now.filter(pc.is_in(root_rows, value_set=touched)).to_pylist())
