@@ -222,7 +222,7 @@ def changed_links(
     is in a component decided afresh, new, in another person than last run (by first
     record), joined through relatives now or last run (either end), or last run in a
     person with such a record or one now gone. Every other person has exactly last
-    run's records, so keeps its id when the previous ids are last run's (`ids`)."""
+    run's records, so keeps its id when the previous ids are last run's (`ids.assign_ids`)."""
     table = saved.groups
     if table is None:
         return None
