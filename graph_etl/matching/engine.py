@@ -186,8 +186,8 @@ def _match(
     changed_links = None
     if saved is not None and plan is not None:
         changed_links = reuse.changed_links(saved, plan, ids, row_of, roots, joined.via)
-    clock.lap("kept", f"{'all' if changed_links is None else f'{len(changed_links):,}'} "
-              "links to describe afresh")  # fmt: skip
+    afresh = "all" if changed_links is None else f"{len(changed_links):,}"
+    clock.lap("kept", f"{afresh} links to describe afresh")
     person_of_root = {
         roots[group[0]]: person for group, person in zip(groups, person_ids, strict=True)
     }
