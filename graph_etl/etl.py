@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from graph_etl import read_pool, refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
-from graph_etl.matching import Decision, MatchSettings, match
+from graph_etl.matching import Decision, MatchSettings, match, rescoring
 from graph_etl.matching import decisions as decision_store
 from graph_etl.sources import (
     Manifest,
@@ -80,13 +81,16 @@ def read_all(
     report: EtlReport,
     state_dir: Path | None = None,
     processes: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, ReadResult]:
     """Read each source's folder. A source that fails (or is absent) is reported and,
     when a last good read of it is kept in `state_dir`, that is used instead; so is
     the last good read of an extract that has not changed since (reported `unchanged`).
     Of an extract that has changed, rows the last good read held are not validated
     again (see `graph_etl.sources.reuse`). Large extracts are read in `processes`
-    worker processes (default: `read_pool.processes_from_env`)."""
+    worker processes (default: `read_pool.processes_from_env`), while this one loads
+    the last good reads of those unchanged and runs `meanwhile` (the caller's work that
+    does not need the reads)."""
     results: dict[str, ReadResult] = {}
 
     def failed(source: str, folder: Path, exc: SourceFailedError) -> None:
@@ -98,24 +102,34 @@ def read_all(
             report.sources[source]["kept_previous_extract"] = previous.extracted_at.isoformat()
 
     jobs: list[read_pool.ReadJob] = []
+    unchanged: list[read_pool.ReadJob] = []  # extracts whose last good read is kept
     for source, manifest in manifests.items():
         folder = extracts / source
-        try:
-            if not folder.is_dir():
-                raise SourceFailedError(f"no folder {folder.name}/ in {extracts}")
-            digest = None
-            if state_dir is not None:  # an extract unchanged since its last good read
-                digest = snapshots.extract_digest(manifest, folder)
-                if (kept := snapshots.load(state_dir, source, digest)) is not None:
-                    results[source] = kept
-                    report.sources[source] = {**kept.report(), "unchanged": True}
-                    continue
-        except SourceFailedError as exc:
-            failed(source, folder, exc)
+        if not folder.is_dir():
+            failed(source, folder, SourceFailedError(f"no folder {folder.name}/ in {extracts}"))
             continue
-        jobs.append(read_pool.ReadJob(source, manifest, folder, digest, state_dir))
+        digest = snapshots.extract_digest(manifest, folder) if state_dir is not None else None
+        job = read_pool.ReadJob(source, manifest, folder, digest, state_dir)
+        kept = state_dir is not None and snapshots.kept_digest(state_dir, source) == digest
+        (unchanged if kept else jobs).append(job)
+
+    damaged: list[read_pool.ReadJob] = []  # unchanged, but the last good read is unreadable
+
+    def load_unchanged() -> None:
+        for job in unchanged:
+            assert job.state_dir is not None
+            kept = snapshots.load(job.state_dir, job.source, job.digest)
+            if kept is None:
+                damaged.append(job)
+                continue
+            results[job.source] = kept
+            report.sources[job.source] = {**kept.report(), "unchanged": True}
+        if meanwhile is not None:
+            meanwhile()
+
     workers = processes if processes is not None else read_pool.processes_from_env()
-    for source, outcome in read_pool.read_each(jobs, workers):
+    outcomes = read_pool.read_each(jobs, workers, load_unchanged)
+    for source, outcome in [*outcomes, *read_pool.read_each(damaged, 1)]:
         if isinstance(outcome, SourceFailedError):
             failed(source, extracts / source, outcome)
         else:
@@ -163,20 +177,34 @@ def run(
         if not quiet:
             print(f"  {name} done in {report.phases[name]:.1f}s", file=sys.stderr)
 
-    results = read_all(manifests, extracts, report, state_dir)
-    phase("read")
     scores_dir = state_dir / "last_match" if state_dir is not None else None
     if rescore_all and scores_dir is not None:
         shutil.rmtree(scores_dir, ignore_errors=True)
+    settings = match_settings or MatchSettings.from_env(quiet=quiet)
+    kept: dict[str, Any] = {"scores": None}
+
+    def load_kept_state() -> None:
+        """What the last load and the last matching left (see `graph_etl.load` and
+        `graph_etl.matching.rescoring`): loaded while workers read extracts."""
+        began = time.perf_counter()
+        kept["person_of"] = previous_person_ids(graph, state_dir)
+        kept["held"] = held_states(graph, state_dir)
+        if scores_dir is not None and settings.backend == "duckdb":
+            kept["scores"] = rescoring.load(scores_dir)
+        report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
+
+    results = read_all(manifests, extracts, report, state_dir, meanwhile=load_kept_state)
+    person_of, held = kept["person_of"], kept["held"]
+    phase("read")
     store = decision_store.make_engine() if decisions is None else None
-    person_of = previous_person_ids(graph, state_dir)
     matched = match(
         [record for result in results.values() for record in result.people()],
         previous=person_of,
         decisions=decision_store.load_decisions(store) if store is not None else decisions,
-        settings=match_settings or MatchSettings.from_env(quiet=quiet),
+        settings=settings,
         relationships=[item for result in results.values() for item in result.relationships()],
         scores_dir=scores_dir,
+        saved=kept.pop("scores"),
     )
     report.people = matched.stats["people"]
     report.matching = {
@@ -186,13 +214,10 @@ def run(
         **matched.stats,
     }
     phase("match")
-    held_at = time.perf_counter()
-    held = held_states(graph, state_dir)
-    held_seconds = round(time.perf_counter() - held_at, 2)
     built = refresh_scope.build_rows(
         manifests, results, matched, started, held, state_dir, person_of
     )
-    report.model = {**built.report, "held_state_seconds": held_seconds}
+    report.model = built.report
     phase("model")
     load_times: dict[str, Any] = {}
     loaded = load_rows(

@@ -3,17 +3,22 @@
 Each source's extract is read on its own (no source's read looks at another's), so
 on a machine with more than one core the sources that must be read are shared out
 among worker processes, largest first; each also saves its own last good read. A
-worker hands back its `ReadResult` (or the `SourceFailedError` that stopped it) by
-pickling, which costs far less than reading: at 1,000,000 records, reading every
-extract is over a minute of Python. Small extracts (the demo, the tests) are read in
-this process, where starting workers would cost more than it saves.
+worker that saved its read hands back only that it did, and this process reads the
+saved copy (parsing it takes about as long as unpickling the result would, and the
+worker is spared pickling it: 3 s for health's 492,425 records); without a state
+folder it hands back its `ReadResult` (or the `SourceFailedError` that stopped it) by
+pickling. While workers read, this process does the caller's other work
+(`meanwhile`: loading the last good reads of the extracts that have not changed, for
+one), so even a single changed extract is read in a worker when it is large. Small
+extracts (the demo, the tests) are read in this process, where starting workers
+would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -66,37 +71,75 @@ def _attempt(job: ReadJob) -> ReadResult | SourceFailedError:
         return exc
 
 
+@dataclass(frozen=True)
+class Saved:
+    """A worker's answer for a read it kept as its source's last good read."""
+
+    source: str
+
+
+def _attempt_in_worker(job: ReadJob) -> ReadResult | SourceFailedError | Saved:
+    """`_attempt`, answering `Saved` instead of the result when it was kept."""
+    outcome = _attempt(job)
+    if isinstance(outcome, ReadResult) and job.state_dir is not None:
+        return Saved(job.source)
+    return outcome
+
+
+def _settled(
+    job: ReadJob, outcome: ReadResult | SourceFailedError | Saved
+) -> ReadResult | SourceFailedError | None:
+    """A worker's outcome, the saved read loaded (None if it cannot be)."""
+    if not isinstance(outcome, Saved):
+        return outcome
+    assert job.state_dir is not None  # (only then does a worker answer `Saved`)
+    return snapshots.load(job.state_dir, job.source, job.digest)
+
+
 def _size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def read_each(
-    jobs: list[ReadJob], processes: int
-) -> Iterator[tuple[str, ReadResult | SourceFailedError]]:
-    """Each job's source with its result or the error that stopped it, in job order."""
+    jobs: list[ReadJob], processes: int, meanwhile: Callable[[], None] | None = None
+) -> list[tuple[str, ReadResult | SourceFailedError]]:
+    """Each job's source with its result or the error that stopped it, in job order.
+    `meanwhile` is run in this process once, while the workers read (if any do)."""
     workers = min(processes, len(jobs))
     done: dict[str, ReadResult | SourceFailedError] = {}
-    if workers > 1:  # (else the folders' sizes are not needed)
+    # Workers pay when there are several, or when this process has other work.
+    if processes > 1 and (workers > 1 or (workers and meanwhile is not None)):
         sizes = {job.source: _size(job.folder) for job in jobs}
         if sum(sizes.values()) >= MIN_PARALLEL_BYTES:
-            done = _in_workers(sorted(jobs, key=lambda job: -sizes[job.source]), workers)
+            ordered = sorted(jobs, key=lambda job: -sizes[job.source])
+            done = _in_workers(ordered, workers, meanwhile)
+            meanwhile = None  # (run while they read)
+    if meanwhile is not None:
+        meanwhile()
     for job in jobs:
         if job.source not in done:  # small, or its worker died: read here
             done[job.source] = _attempt(job)
-        yield job.source, done[job.source]
+    return [(job.source, done[job.source]) for job in jobs]
 
 
-def _in_workers(jobs: list[ReadJob], workers: int) -> dict[str, ReadResult | SourceFailedError]:
-    """What the workers read; none of a job whose worker died (killed, out of memory)."""
+def _in_workers(
+    jobs: list[ReadJob], workers: int, meanwhile: Callable[[], None] | None = None
+) -> dict[str, ReadResult | SourceFailedError]:
+    """What the workers read, `meanwhile` run here while they do; none of a job whose
+    worker died (killed, out of memory) or whose saved read cannot be loaded."""
     done: dict[str, ReadResult | SourceFailedError] = {}
     # "spawn": a forked child would inherit the locks of the parent's threads. (It
     # imports the main module, as `multiprocessing` does: scripts need a main guard.)
     context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {job.source: pool.submit(_attempt, job) for job in jobs}
-            for source, future in futures.items():
-                done[source] = future.result()
-    except BrokenProcessPool:
-        pass
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {job.source: pool.submit(_attempt_in_worker, job) for job in jobs}
+        if meanwhile is not None:
+            meanwhile()
+        try:
+            for job in jobs:
+                outcome = _settled(job, futures[job.source].result())
+                if outcome is not None:
+                    done[job.source] = outcome
+        except BrokenProcessPool:
+            pass
     return done

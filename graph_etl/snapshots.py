@@ -136,6 +136,17 @@ def save(
     _write_atomically(_path(state_dir, result.source), header, body)
 
 
+def kept_digest(state_dir: Path, source: str) -> str | None:
+    """What `source`'s last good read was read from (`extract_digest`), if it is kept
+    and says; only its first line is read."""
+    try:
+        with _open(_kept_path(state_dir, source)) as handle:
+            header, _ = _read_header(handle, LAST_GOOD_FORMATS)
+    except (OSError, EOFError, ValueError):
+        return None
+    return header.get("digest") if header is not None else None
+
+
 def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult | None:
     """The last good read of `source`; with `digest`, only if it was read from exactly
     that (else None, having read no more than the file's first line). An unreadable
@@ -150,9 +161,11 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
                 return None
             if header is not None:
                 body = orjson.loads(handle.read())
-    except (OSError, EOFError, ValueError):
+        result = _read_result(source, body)
+        if header is not None and header.get("format") == LAST_GOOD_FORMAT:
+            result.rows = {name: _row_log(item) for name, item in body["rows"].items()}
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
         return None
-    result = _read_result(source, body)
     result.read_digest = header.get("digest") if header is not None else None
     return result
 

@@ -50,11 +50,18 @@ def score(
 
 
 def _with_saved_scores(
-    model: model_store.Model, records: int, settings: MatchSettings, scores_dir: Path | None
+    model: model_store.Model,
+    records: int,
+    settings: MatchSettings,
+    scores_dir: Path | None,
+    saved: rescoring.Saved | None,
 ) -> tuple[model_store.Model, rescoring.Saved | None]:
     """The model scaled for this run, and the last run's scores when they can be reused
-    with it (see `rescoring`)."""
-    saved = rescoring.load(scores_dir) if scores_dir and settings.backend == "duckdb" else None
+    with it (see `rescoring`; `saved`: as loaded from `scores_dir` already, if it was)."""
+    if not scores_dir or settings.backend != "duckdb":
+        saved = None
+    elif saved is None:
+        saved = rescoring.load(scores_dir)
     if saved is not None:
         scaled = model.for_records(rescoring.scale_for(saved, records))
         if rescoring.key(scaled, settings.review_threshold) == saved.key:
@@ -82,6 +89,7 @@ def match(
     settings: MatchSettings | None = None,
     relationships: Iterable[dict[str, Any]] = (),
     scores_dir: Path | None = None,
+    saved: rescoring.Saved | None = None,
 ) -> MatchResult:
     """Match canonical person records into people.
 
@@ -92,9 +100,10 @@ def match(
     their ages relate (guard 5); `scores_dir`: where the scored pairs, and what was
     decided from them, are kept between runs, so that only pairs with a changed record
     are scored (see `rescoring`) and only the parts a change reaches are decided
-    afresh (see `reuse`)."""
+    afresh (see `reuse`); `saved`: what `rescoring.load(scores_dir)` gave, when the
+    caller loaded it already (while extracts were being read)."""
     with no_gc_pauses():
-        return _match(records, previous, decisions, settings, relationships, scores_dir)
+        return _match(records, previous, decisions, settings, relationships, scores_dir, saved)
 
 
 def _match(
@@ -104,11 +113,12 @@ def _match(
     settings: MatchSettings | None,
     relationships: Iterable[dict[str, Any]],
     scores_dir: Path | None,
+    saved: rescoring.Saved | None,
 ) -> MatchResult:
     settings = settings or MatchSettings.from_env()
     clock = _Clock(settings.quiet)
     model = model_store.load(settings.model_path)
-    scaled, saved = _with_saved_scores(model, len(records), settings, scores_dir)
+    scaled, saved = _with_saved_scores(model, len(records), settings, scores_dir, saved)
     code = reuse.code_digest()
     known = saved.addresses if saved is not None and saved.addresses_code == code else None
     built = features.build(records, known)

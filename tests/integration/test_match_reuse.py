@@ -143,7 +143,9 @@ def test_reused_results_equal_deciding_everything_afresh(
         reference = without_results(state, tmp_path / f"reference-{round_}")
         afresh = match(records, **inputs, scores_dir=reference)
         assert plans[-1] is None and afresh.changed_links is None
-        last, result = result, match(records, **inputs, scores_dir=state)
+        # The second time with the saved state loaded beforehand, as the ETL does.
+        saved = rescoring.load(state) if round_ else None
+        last, result = result, match(records, **inputs, scores_dir=state, saved=saved)
         plan = plans[-1]
         assert plan is not None and 0 < sum(plan.dirty) < len(plan.dirty) / 2
         same(result, afresh)

@@ -462,11 +462,54 @@ def test_reads_in_worker_processes_equal_reads_in_this_one(
         assert_same(again[1][source], again[0][source])
 
 
+def test_one_changed_extract_is_read_in_a_worker_while_this_process_loads_the_rest(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With other work to do here (the unchanged extracts' last good reads, the
+    caller's `meanwhile`), a single changed extract is read in a worker, which hands
+    back only that it saved its read; the results equal a read in this process, and
+    `meanwhile` runs once."""
+    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
+    states = {processes: tmp_path / f"state-{processes}" for processes in (1, 2)}
+    for state in states.values():
+        etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 1)
+    _edit_one_value(county)
+    in_workers: list[list[str]] = []
+    answers: list[Any] = []
+    real_in_workers, real_settled = read_pool._in_workers, read_pool._settled
+
+    def spy_in_workers(jobs: list[read_pool.ReadJob], *rest: Any) -> Any:
+        in_workers.append([job.source for job in jobs])
+        return real_in_workers(jobs, *rest)
+
+    def spy_settled(job: read_pool.ReadJob, outcome: Any) -> Any:
+        answers.append(outcome)
+        return real_settled(job, outcome)
+
+    monkeypatch.setattr(read_pool, "_in_workers", spy_in_workers)
+    monkeypatch.setattr(read_pool, "_settled", spy_settled)
+    ran: list[int] = []
+    reads = {
+        processes: etl.read_all(
+            MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, processes,
+            meanwhile=lambda: ran.append(1),
+        )
+        for processes, state in states.items()
+    }  # fmt: skip
+    assert in_workers == [["health"]]
+    assert answers == [read_pool.Saved("health")]
+    assert ran == [1, 1]
+    assert list(reads[2]) == list(reads[1])
+    for source in reads[1]:
+        assert_same(reads[2][source], reads[1][source])
+        assert reads[2][source].read_digest == reads[1][source].read_digest
+
+
 def test_a_source_whose_worker_died_is_read_in_this_process(
     county: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(read_pool, "_in_workers", lambda jobs, workers: {})  # every one died
+    monkeypatch.setattr(read_pool, "_in_workers", lambda *_: {})  # every one died
     report = etl.EtlReport(datetime.now().astimezone())
     got = etl.read_all(MANIFESTS, county, report, None, 2)
     want = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), None, 1)
