@@ -23,6 +23,7 @@ import resource
 import shutil
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -180,8 +181,11 @@ def main() -> int:
             changed = change_one_percent(county, records, args.new_extract_time)
         waited = wait_for_idle_server(settings)
         loads["refresh_start"] = load_average()
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            refresh = pool.apply(refresh_figures, (settings, county, work / "etl-state"))
+        # (Not a `multiprocessing.Pool`: its daemonic worker could not start readers.)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            job = pool.submit(refresh_figures, settings, county, work / "etl-state")
+            refresh = job.result()
         loads["refresh_end"] = load_average()
     finally:
         if settings.local:

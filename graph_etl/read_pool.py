@@ -107,8 +107,10 @@ def read_each(
     `meanwhile` is run in this process once, while the workers read (if any do)."""
     workers = min(processes, len(jobs))
     done: dict[str, ReadResult | SourceFailedError] = {}
-    # Workers pay when there are several, or when this process has other work.
-    if processes > 1 and (workers > 1 or (workers and meanwhile is not None)):
+    # Workers pay when there are several, or when this process has other work; a
+    # daemonic process (a `multiprocessing.Pool` worker) may not start any.
+    wanted = workers > 1 or (workers == 1 and meanwhile is not None)
+    if processes > 1 and wanted and not multiprocessing.current_process().daemon:
         sizes = {job.source: _size(job.folder) for job in jobs}
         if sum(sizes.values()) >= MIN_PARALLEL_BYTES:
             ordered = sorted(jobs, key=lambda job: -sizes[job.source])

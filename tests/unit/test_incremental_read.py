@@ -9,6 +9,7 @@ import dataclasses
 import gzip
 import io
 import json
+import multiprocessing
 import random
 import shutil
 from collections.abc import Callable
@@ -503,6 +504,39 @@ def test_one_changed_extract_is_read_in_a_worker_while_this_process_loads_the_re
     for source in reads[1]:
         assert_same(reads[2][source], reads[1][source])
         assert reads[2][source].read_digest == reads[1][source].read_digest
+
+
+def test_an_unchanged_extract_whose_last_good_read_is_damaged_is_read_again(
+    county: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    first = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
+    path = state / "last_good" / "police.json"
+    header = path.read_bytes().split(b"\n", 1)[0]
+    path.write_bytes(header + b"\n{not json")  # what it was read from still matches
+    report = etl.EtlReport(datetime.now().astimezone())
+    again = etl.read_all(MANIFESTS, county, report, state)
+    assert "unchanged" not in report.sources["police"]
+    assert [s for s, item in report.sources.items() if item.get("unchanged")] == [
+        s for s in MANIFESTS if s != "police"
+    ]
+    assert list(again) == list(MANIFESTS)
+    assert_same(again["police"], first["police"])
+    assert snapshots.load(state, "police") is not None  # kept again
+
+
+def test_a_daemonic_process_reads_in_itself(county: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `multiprocessing.Pool` worker may not start processes: it reads every extract
+    itself."""
+    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    started: list[int] = []
+    monkeypatch.setattr(read_pool, "_in_workers", lambda *_: started.append(1) or {})
+    ran: list[int] = []
+    report = etl.EtlReport(datetime.now().astimezone())
+    got = etl.read_all(MANIFESTS, county, report, None, 2, meanwhile=lambda: ran.append(1))
+    assert started == [] and ran == [1]
+    assert list(got) == list(MANIFESTS)
 
 
 def test_a_source_whose_worker_died_is_read_in_this_process(
