@@ -30,6 +30,7 @@ import base64
 import gzip
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -151,13 +152,37 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
     """The last good read of `source`; with `digest`, only if it was read from exactly
     that (else None, having read no more than the file's first line). An unreadable
     snapshot (a damaged disk) is as none: the extract is read again."""
-    path = _kept_path(state_dir, source)
-    if not path.is_file():
-        return None
+    if digest is None:
+        return _load_if(state_dir, source, lambda header: True)
+    return _load_if(
+        state_dir, source, lambda header: header is not None and header.get("digest") == digest
+    )
+
+
+def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:
+    """The last good read of `manifest`'s source with its row logs, if it was read with
+    this manifest by this reader code (else None: then every row is validated)."""
+    return _load_if(
+        state_dir,
+        manifest.id,
+        lambda header: (
+            header is not None
+            and header.get("format") == LAST_GOOD_FORMAT
+            and header.get("basis") == read_basis(manifest)
+        ),
+    )
+
+
+def _load_if(
+    state_dir: Path, source: str, wanted: Callable[[dict[str, Any] | None], bool]
+) -> ReadResult | None:
+    """The last good read of `source`, with its row logs when its format has them, if
+    its header is `wanted` (None: a snapshot from before headers); else None, having
+    read no more than the first line. An unreadable one is as none."""
     try:
-        with _open(path) as handle:
+        with _open(_kept_path(state_dir, source)) as handle:
             header, body = _read_header(handle, LAST_GOOD_FORMATS)
-            if digest is not None and (header is None or header.get("digest") != digest):
+            if not wanted(header):
                 return None
             if header is not None:
                 body = orjson.loads(handle.read())
@@ -167,27 +192,6 @@ def load(state_dir: Path, source: str, digest: str | None = None) -> ReadResult 
     except (OSError, EOFError, ValueError, KeyError, TypeError):
         return None
     result.read_digest = header.get("digest") if header is not None else None
-    return result
-
-
-def load_reusable(state_dir: Path, manifest: Manifest) -> ReadResult | None:
-    """The last good read of `manifest`'s source with its row logs, if it was read with
-    this manifest by this reader code (else None: then every row is validated)."""
-    path = _kept_path(state_dir, manifest.id)
-    try:
-        with _open(path) as handle:
-            header, _ = _read_header(handle, LAST_GOOD_FORMATS)
-            if (
-                header is None
-                or header.get("format") != LAST_GOOD_FORMAT
-                or header.get("basis") != read_basis(manifest)
-            ):
-                return None
-            body = orjson.loads(handle.read())
-        result = _read_result(manifest.id, body)
-        result.rows = {name: _row_log(item) for name, item in body["rows"].items()}
-    except (OSError, EOFError, ValueError, KeyError, TypeError):
-        return None
     return result
 
 
