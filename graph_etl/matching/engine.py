@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,19 +130,28 @@ def _match(
 
     names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
     rescored = len(records)
-    hashes = rescoring.record_hashes(built.table) if scores_dir is not None else None
-    changed: list[bool] | None = None
-    trace: rescoring.Trace | None = None
-    if saved is not None and hashes is not None:
-        changed = rescoring.changed_rows(built.ids, hashes, saved)
-        rescored = sum(changed)
-        fresh = score(built.table, scaled, settings, changed) if rescored else Edges.empty(names)
-        edges, trace = rescoring.merge_traced(saved, built.ids, changed, fresh)
-    elif len(records) > 1:
-        edges = score(built.table, scaled, settings)
-    else:
-        edges = Edges.empty(names)
-    built.table = None  # the backend has what it needs; free the memory
+    keeping = scores_dir is not None
+    with ThreadPoolExecutor(1, thread_name_prefix="guards") as aside:
+        # The guards and what they say about each record need only the features: worked
+        # out in this thread while the backend hashes and scores (DuckDB runs without
+        # holding the interpreter lock).
+        guarding = aside.submit(_guards, built, relationships, row_of, keeping)
+        hashes = rescoring.record_hashes(built.table) if keeping else None
+        changed: list[bool] | None = None
+        trace: rescoring.Trace | None = None
+        if saved is not None and hashes is not None:
+            changed = rescoring.changed_rows(built.ids, hashes, saved)
+            rescored = sum(changed)
+            fresh = Edges.empty(names)
+            if rescored:
+                fresh = score(built.table, scaled, settings, changed)
+            edges, trace = rescoring.merge_traced(saved, built.ids, changed, fresh)
+        elif len(records) > 1:
+            edges = score(built.table, scaled, settings)
+        else:
+            edges = Edges.empty(names)
+        built.table = None  # the backend has what it needs; free the memory
+        guards, signature = guarding.result()
     clock.lap(
         "scored",
         f"{len(edges):,} pairs at or above {settings.review_threshold} "
@@ -151,9 +161,6 @@ def _match(
     same, different, decided = _decided(decisions or [], row_of)
     named = sorted({d.record_a for d in decisions or []} | {d.record_b for d in decisions or []})
     linkable = sum(1 for p in edges.probability if p >= settings.link_threshold)
-    guards = Guards(built, relationships, row_of)
-    keeping = scores_dir is not None and hashes is not None
-    signature = reuse.signatures(guards, built.ids) if keeping else {}
     results_key = reuse.results_key(settings.link_threshold, guards.grouped_files)
     plan: reuse.Plan | None = None
     if changed is not None and trace is not None:
@@ -224,6 +231,17 @@ def _match(
     }
     since = saved.token if saved is not None and changed_links is not None else None
     return MatchResult(links, review, events, model.version, stats, token, since, changed_links)
+
+
+def _guards(
+    built: features.Features,
+    relationships: Iterable[dict[str, Any]],
+    row_of: dict[str, int],
+    keeping: bool,
+) -> tuple[Guards, dict[int, str]]:
+    """The guards, and (when results are kept) each record's signature (`reuse`)."""
+    guards = Guards(built, relationships, row_of)
+    return guards, reuse.signatures(guards, built.ids) if keeping else {}
 
 
 @dataclass
