@@ -228,10 +228,9 @@ def shared_rows(
     review: Sequence[ReviewPair],
 ) -> GraphRows:
     """The rows any change can reach, always built in full (none is large): sources,
-    organisations, services, professionals, review pairs and family relationships."""
+    organisations, services, professionals and review pairs."""
     rows = GraphRows()
     _listed_rows(rows, manifests, results, loaded_at, review)
-    rows.family = family(results, links)
     return rows
 
 
@@ -490,33 +489,68 @@ def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> l
 
 
 def family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]:
-    edges: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for source, result in results.items():
-        for item in result.records.get("relationship", []):
-            a, b = links[item["person"]].person_id, links[item["related"]].person_id
-            kind = item["type"]
-            if kind in INVERSE_TYPES:
-                a, b, kind = b, a, INVERSE_TYPES[kind]
-            if kind in {"PARTNER_OF", "SIBLING_OF", "HALF_SIBLING_OF", "RELATIVE_OF"}:
-                a, b = min(a, b), max(a, b)  # symmetric: one edge, whichever side said it
-            if a != b and kind in FAMILY_TYPES:
-                edges[(a, b, kind)].add(source)
-    parents: dict[str, set[str]] = defaultdict(set)
-    for parent, child, kind in edges:
-        if kind == "PARENT_OF":
-            parents[child].add(parent)
-    children_of: dict[str, set[str]] = defaultdict(set)
-    for child, found in parents.items():
-        for parent in found:
-            children_of[parent].add(child)
-    for siblings in children_of.values():
-        for a in siblings:
-            for b in siblings:
-                if a < b:
-                    full = parents[a] == parents[b] and len(parents[a]) >= 2
-                    known_differ = len(parents[a]) >= 2 and len(parents[b]) >= 2 and not full
-                    kind = "HALF_SIBLING_OF" if known_differ else "SIBLING_OF"
-                    edges[(a, b, kind)].add("derived")
+    """Every family relationship row."""
+    return family_rows(FamilyEdges(results, links).around(None))
+
+
+FamilyKey = tuple[str, str, str]  # (from person, to person, type)
+
+
+class FamilyEdges:
+    """The family relationships the sources give, between persons, and the sibling
+    links derived from shared parents (those only for the persons asked about: a
+    refresh needs them around the persons it rebuilds, not across the county)."""
+
+    def __init__(self, results: dict[str, ReadResult], links: dict[str, Link]) -> None:
+        self.given: dict[FamilyKey, set[str]] = defaultdict(set)  # -> sources
+        for source, result in results.items():
+            for item in result.records.get("relationship", []):
+                a, b = links[item["person"]].person_id, links[item["related"]].person_id
+                kind = item["type"]
+                if kind in INVERSE_TYPES:
+                    a, b, kind = b, a, INVERSE_TYPES[kind]
+                if kind in {"PARTNER_OF", "SIBLING_OF", "HALF_SIBLING_OF", "RELATIVE_OF"}:
+                    a, b = min(a, b), max(a, b)  # symmetric: one edge, whichever side said it
+                if a != b and kind in FAMILY_TYPES:
+                    self.given[(a, b, kind)].add(source)
+        self.parents: dict[str, set[str]] = defaultdict(set)
+        self.children_of: dict[str, set[str]] = defaultdict(set)
+        for parent, child, kind in self.given:
+            if kind == "PARENT_OF":
+                self.parents[child].add(parent)
+                self.children_of[parent].add(child)
+
+    def around(self, persons: set[str] | None) -> dict[FamilyKey, set[str]]:
+        """Every relationship with a person of `persons` at either end (None: every
+        relationship), derived sibling links included."""
+        if persons is None:
+            edges = {key: set(sources) for key, sources in self.given.items()}
+            pairs = (
+                (a, b) for kids in self.children_of.values() for a in kids for b in kids if a < b
+            )
+        else:
+            edges = {
+                key: set(sources)
+                for key, sources in self.given.items()
+                if key[0] in persons or key[1] in persons
+            }
+            pairs = (
+                (min(a, b), max(a, b))
+                for a in persons
+                for parent in self.parents.get(a, ())
+                for b in self.children_of[parent]
+                if a != b
+            )
+        parents = self.parents
+        for a, b in pairs:
+            full = parents[a] == parents[b] and len(parents[a]) >= 2
+            known_differ = len(parents[a]) >= 2 and len(parents[b]) >= 2 and not full
+            kind = "HALF_SIBLING_OF" if known_differ else "SIBLING_OF"
+            edges.setdefault((a, b, kind), set()).add("derived")
+        return edges
+
+
+def family_rows(edges: dict[FamilyKey, set[str]]) -> list[Row]:
     return [
         {"from": a, "to": b, "type": kind, "sources": sorted(sources)}
         for (a, b, kind), sources in sorted(edges.items())

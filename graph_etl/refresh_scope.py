@@ -300,6 +300,15 @@ def build(
     dirty |= _reordered_residents(last.extracted, extracted, held["lives_at"].hashes)
     lap("digests")
     rows = model.shared_rows(manifests, results, links, loaded_at, review)
+    family = model.FamilyEdges(results, links)
+    held_family = {key: key.split("|") for key in held["family"].hashes}  # from|to|type
+    # Sibling links derived from a parent change with the parent: the parent's
+    # children, now and at the last load, are rebuilt with it.
+    kin = set(dirty)
+    kin.update(child for parent in dirty for child in family.children_of.get(parent, ()))
+    kin.update(to for a, to, kind in held_family.values() if kind == "PARENT_OF" and a in dirty)
+    rows.family = model.family_rows(family.around(kin))
+    family_scope = {key for key, (a, b, _) in held_family.items() if a in kin or b in kin}
     lap("shared")
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
     for source, result in results.items():
@@ -342,7 +351,7 @@ def build(
 
     current = {person: address for person, address in last.current.items() if person not in dirty}
     current.update({row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]})
-    ties_changed = _family_changed(rows.family, held["family"])
+    ties_changed = _family_changed(rows.family, held["family"], family_scope)
     homes = {
         address
         for person in dirty | ties_changed
@@ -351,7 +360,8 @@ def build(
     }
     residents = {person for person, address in current.items() if address in homes}
     at_home = [{"person_id": p, "address_id": current[p], "current": True} for p in residents]
-    rows.households = model.households(at_home, rows.family, model.family_groups(results, links))
+    ties = model.family_rows(family.around(residents))
+    rows.households = model.households(at_home, ties, model.family_groups(results, links))
     lap("households")
 
     def wanted(source: str, item: Row) -> bool:
@@ -372,6 +382,7 @@ def build(
         "lives_at": lived,
         "addresses": addresses,
         "households": dirty | residents,
+        "family": family_scope,
         "involvements": held["involvements"].hashes.keys() - involvements,
     }
     lap("involvements")
@@ -421,8 +432,9 @@ def _order(a: str, b: str) -> int:
     return (a > b) - (a < b)
 
 
-def _family_changed(family: list[Row], held: StepState) -> set[str]:
-    """The persons at either end of a family relationship created, changed or gone."""
+def _family_changed(family: list[Row], held: StepState, scope: set[str]) -> set[str]:
+    """The persons at either end of a family relationship created, changed or gone
+    (`family`: the rows rebuilt; `scope`: the keys held that they replace)."""
     persons: set[str] = set()
     keys = set()
     for row in family:
@@ -431,6 +443,6 @@ def _family_changed(family: list[Row], held: StepState) -> set[str]:
         row["h"] = content_hash(row)  # (the plan uses it)
         if held.hashes.get(key) != row["h"]:
             persons.update((row["from"], row["to"]))
-    for key in held.hashes.keys() - keys:
+    for key in scope - keys:
         persons.update(key.split("|")[:2])
     return persons

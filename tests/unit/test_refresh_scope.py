@@ -62,7 +62,7 @@ def remove_or_edit(items: list[dict], rng: random.Random, **values: Any) -> None
 def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):  # type: ignore[no-untyped-def]
     """Random edits: addresses and names changed, records and items removed, records
     added, people merged and split, extract times moved, groups and address history
-    changed, addresses known by a UPRN with a bar in it."""
+    changed, addresses known by a UPRN with a bar in it, parents recorded or changed."""
     results = copy.deepcopy(results)
     links = dict(links)
     sources = sorted(results)
@@ -72,7 +72,7 @@ def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):
         if not people:
             continue
         record = rng.choice(people)
-        what = rng.randrange(12)
+        what = rng.randrange(14)
         if what == 0:
             record["line1"] = f"Flat {rng.randint(1, 9)}, {record.get('line1') or 'Mill Lane'}"
         elif what == 1:
@@ -108,6 +108,16 @@ def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random):
             record["uprn"] = f"1|{rng.randint(0, 2)}"
             record["line1"] = rng.choice(["1 Bar Row", "2 Bar Row"])
             record["town"] = rng.choice(["Exeford", None])
+        elif what in (12, 13) and result.records.get("relationship"):
+            # A parent recorded (new siblings derived), or one recorded as another's.
+            items = result.records["relationship"]
+            item = {**rng.choice(items), "type": "PARENT_OF"}
+            if what == 12:
+                item.update(person=record["id"], related=rng.choice(people)["id"])
+                items.append(item)
+            else:
+                item["person"] = record["id"]
+                items[items.index(rng.choice(items))] = item
         if what not in (4, 5):  # a change to the extract, not to matching
             result.read_digest = f"{result.source} extract {rng.randint(2, 9)}"
         result._people = None
@@ -167,7 +177,7 @@ def assert_scoped_equals_full(manifests, review, before, after, handed_on=True) 
     assert described is None or described < len(new_links) / 10
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(24))
 def test_a_scoped_refresh_plans_what_a_full_build_plans(county, seed: int) -> None:  # type: ignore[no-untyped-def]
     manifests, results, links, review = county
     after = change(results, links, random.Random(seed))
@@ -222,6 +232,51 @@ def test_a_group_member_living_elsewhere_leaving_reshapes_households(county) -> 
         result._people = None
     read_again(left)
     assert_scoped_equals_full(manifests, review, (results, links), (left, links))
+
+
+def test_a_parent_recorded_only_by_its_own_record_going_changes_half_siblings(county) -> None:  # type: ignore[no-untyped-def]
+    """x and z share parent q; z has another parent, r. While p's record says p is
+    x's parent too, x and z are half-siblings; when it no longer does, they are
+    siblings, though neither x's records nor z's changed (nor is x p's child now)."""
+    manifests, results, links, review = county
+    family = model.FamilyEdges(results, links)
+    q, x, z = next(
+        (q, x, z)
+        for q, kids in sorted(family.children_of.items())
+        for x in sorted(kids)
+        for z in sorted(kids)
+        if x != z and family.parents[x] == family.parents[z] == {q}
+    )
+    records_of: dict[str, list[str]] = {}
+    for ident, link in links.items():
+        records_of.setdefault(link.person_id, []).append(ident)
+    p, r = [person for person in sorted(records_of) if person not in (q, x, z)][:2]
+    template = next(i for res in results.values() for i in res.records.get("relationship", []))
+
+    def parent_of(result: Any, parent: str, child: str) -> None:
+        """The parent's own record says so (in the parent's record's source)."""
+        record = records_of[parent][0]
+        owner = next(
+            res for res in result.values() if any(rec["id"] == record for rec in res.people())
+        )
+        owner.records.setdefault("relationship", []).append(
+            {**template, "person": record, "related": records_of[child][0], "type": "PARENT_OF"}
+        )
+
+    base = copy.deepcopy(results)
+    parent_of(base, r, z)
+    said = copy.deepcopy(base)
+    parent_of(said, p, x)
+    for result in (*said.values(), *base.values()):
+        result._people = None
+    read_again(base)
+    kinds = {
+        name: {(row["from"], row["to"]): row["type"] for row in model.family(state, links)}
+        for name, state in (("said", said), ("base", base))
+    }
+    pair = (min(x, z), max(x, z))
+    assert (kinds["said"][pair], kinds["base"][pair]) == ("HALF_SIBLING_OF", "SIBLING_OF")
+    assert_scoped_equals_full(manifests, review, (said, links), (base, links))
 
 
 def test_no_change_rebuilds_no_person(county) -> None:  # type: ignore[no-untyped-def]
