@@ -132,10 +132,13 @@ def _match(
     rescored = len(records)
     keeping = scores_dir is not None
     with ThreadPoolExecutor(1, thread_name_prefix="guards") as aside:
-        # The guards and what they say about each record need only the features: worked
-        # out in this thread while the backend hashes and scores (DuckDB runs without
-        # holding the interpreter lock).
-        guarding = aside.submit(_guards, built, relationships, row_of, keeping)
+        # The guards and what they say about each record need only the features: in a
+        # refresh they are worked out in this thread while the backend hashes and
+        # scores the changed records' pairs (DuckDB runs without holding the
+        # interpreter lock). Scoring every pair keeps both cores busy on its own.
+        guarding = None
+        if saved is not None:
+            guarding = aside.submit(_guards, built, relationships, row_of, keeping)
         hashes = rescoring.record_hashes(built.table) if keeping else None
         changed: list[bool] | None = None
         trace: rescoring.Trace | None = None
@@ -151,7 +154,10 @@ def _match(
         else:
             edges = Edges.empty(names)
         built.table = None  # the backend has what it needs; free the memory
+    if guarding is not None:
         guards, signature = guarding.result()
+    else:
+        guards, signature = _guards(built, relationships, row_of, keeping)
     clock.lap(
         "scored",
         f"{len(edges):,} pairs at or above {settings.review_threshold} "
