@@ -140,9 +140,14 @@ def save(
 def kept_digest(state_dir: Path, source: str) -> str | None:
     """What `source`'s last good read was read from (`extract_digest`), if it is kept
     and says; only its first line is read."""
+    return _header_digest(_kept_path(state_dir, source), LAST_GOOD_FORMATS)
+
+
+def _header_digest(path: Path, formats: tuple[int, ...] = (FORMAT,)) -> str | None:
+    """The `digest` in a file's header (its first line), if it has one."""
     try:
-        with _open(_kept_path(state_dir, source)) as handle:
-            header, _ = _read_header(handle, LAST_GOOD_FORMATS)
+        with _open(path) as handle:
+            header, _ = _read_header(handle, formats)
     except (OSError, EOFError, ValueError):
         return None
     return header.get("digest") if header is not None else None
@@ -250,12 +255,7 @@ def save_load_state(state_dir: Path, digest: str, states: dict[str, StepState]) 
 
 def load_state_digest(state_dir: Path) -> str | None:
     """The digest of the saved load state (its first line only), if there is one."""
-    try:
-        with _open(_state_path(state_dir)) as handle:
-            header, _ = _read_header(handle)
-    except (OSError, EOFError, ValueError):
-        return None
-    return header.get("digest") if header else None
+    return _header_digest(_state_path(state_dir))
 
 
 def save_for_load(path: Path, digest: str, body: Any) -> None:
