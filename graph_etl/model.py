@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -520,17 +520,18 @@ class FamilyEdges:
                 self.parents[child].add(parent)
                 self.children_of[parent].add(child)
 
-    def around(self, persons: set[str] | None) -> dict[FamilyKey, set[str]]:
+    def around(self, persons: set[str] | None) -> dict[FamilyKey, Set[str]]:
         """Every relationship with a person of `persons` at either end (None: every
         relationship), derived sibling links included."""
+        # The sources' sets are shared, not copied: a derived link gets a new set.
         if persons is None:
-            edges = {key: set(sources) for key, sources in self.given.items()}
+            edges = dict(self.given)
             pairs = (
                 (a, b) for kids in self.children_of.values() for a in kids for b in kids if a < b
             )
         else:
             edges = {
-                key: set(sources)
+                key: sources
                 for key, sources in self.given.items()
                 if key[0] in persons or key[1] in persons
             }
@@ -546,11 +547,11 @@ class FamilyEdges:
             full = parents[a] == parents[b] and len(parents[a]) >= 2
             known_differ = len(parents[a]) >= 2 and len(parents[b]) >= 2 and not full
             kind = "HALF_SIBLING_OF" if known_differ else "SIBLING_OF"
-            edges.setdefault((a, b, kind), set()).add("derived")
+            edges[(a, b, kind)] = edges.get((a, b, kind), frozenset()) | {"derived"}
         return edges
 
 
-def family_rows(edges: dict[FamilyKey, set[str]]) -> list[Row]:
+def family_rows(edges: dict[FamilyKey, Set[str]]) -> list[Row]:
     return [
         {"from": a, "to": b, "type": kind, "sources": sorted(sources)}
         for (a, b, kind), sources in sorted(edges.items())
