@@ -34,6 +34,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import duckdb
+import pyarrow as pa
+
 from graph_etl.matching.clustering import Clusters, decided_apart
 from graph_etl.matching.guards import GAP_YEARS, Guards
 
@@ -70,8 +73,7 @@ def join(
     """Join people through their records' relatives (see the module docstring).
     `groups` and `roots` are clustering's (`Clusters.groups`); `different`: row pairs
     clerical review decided are different people."""
-    f = guards.f
-    ids, address, given, family, dob = f.ids, f.address, f.given_full, f.family, f.dob
+    ids, dob = guards.f.ids, guards.f.dob
     clusters = Clusters.of(groups)
     group = clusters.group
 
@@ -87,38 +89,9 @@ def join(
                             return True
         return False
 
-    named_at: dict[tuple[str, ...], list[int]] = {}  # (address, given[, family]) -> rows
-    for row, (where, first, last) in enumerate(zip(address, given, family, strict=True)):
-        if where and first:
-            named_at.setdefault((where, first), []).append(row)
-            if last:
-                named_at.setdefault((where, first, last), []).append(row)
-
-    def candidates(name: tuple[str, ...], mine: int, theirs: set[int]) -> dict[int, int]:
-        """Person -> its first record (by id) of `name` at the addresses of `theirs`."""
-        found: dict[int, int] = {}
-        for person in theirs:
-            for record in group(person):
-                if (where := address[record]) is None:
-                    continue
-                for other in named_at.get((where, *name), ()):
-                    candidate = roots[other]
-                    if candidate != mine and candidate not in theirs:
-                        held = found.get(candidate)
-                        if held is None or ids[other] < ids[held]:
-                            found[candidate] = other
-        return found
-
     wanted: list[tuple[str, int, int, str]] = []  # (record id, row, record of its name, why)
-    for row, relatives in guards.related.items():
-        first, last = given[row], family[row]
-        if not (first and last):
-            continue
+    for row, (found, why) in candidates(guards, roots).items():
         mine = roots[row]
-        theirs = {roots[relative] for relative in relatives}
-        found, why = candidates((first, last), mine, theirs), JOINED_THROUGH_RELATIVE
-        if not found:  # under another family name (married, or not)
-            found, why = candidates((first,), mine, theirs), JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME
         found = {
             person: other for person, other in found.items() if not partners_child(mine, person)
         }
@@ -145,3 +118,76 @@ def join(
     if not via:
         return Joined(groups, roots, via, refused)
     return Joined(*clusters.groups(), via, refused)
+
+
+# For each record that names relatives (and has a given and a family name): the
+# people, other than its own and its relatives', with a record of its name at an
+# address where a relative's person has a record, each with its first such record by
+# id. Worked out as joins of the whole county's records, not record by record.
+_CANDIDATES = """
+WITH asking AS (
+    SELECT DISTINCT r.row, r.given, r.family, r.root AS mine
+    FROM related AS l JOIN records AS r ON r.row = l.row
+    WHERE r.given IS NOT NULL AND r.family IS NOT NULL
+), theirs AS (
+    SELECT DISTINCT l.row, r.root AS person
+    FROM related AS l JOIN records AS r ON r.row = l.relative
+), reached AS (
+    SELECT DISTINCT t.row, r.address
+    FROM theirs AS t JOIN records AS r ON r.root = t.person
+    WHERE r.address IS NOT NULL
+), named AS (
+    SELECT a.row, a.mine, o.root AS person, o.row AS other, o.id,
+           o.family IS NOT DISTINCT FROM a.family AS same_family
+    FROM asking AS a
+    JOIN reached AS p ON p.row = a.row
+    JOIN records AS o ON o.address = p.address AND o.given = a.given
+    WHERE o.root <> a.mine
+), outside AS (
+    SELECT n.* FROM named AS n ANTI JOIN theirs AS t ON t.row = n.row AND t.person = n.person
+), best AS (
+    SELECT row, same_family, person, arg_min(other, id) AS other
+    FROM outside GROUP BY row, same_family, person
+)
+SELECT row, same_family, person, other FROM best
+WHERE same_family OR row NOT IN (SELECT row FROM best WHERE same_family)
+"""
+
+
+def candidates(guards: Guards, roots: list[int]) -> dict[int, tuple[dict[int, int], str]]:
+    """Row -> (person -> the first record by id of the row's name at its relatives'
+    addresses, and why): people with a record of both its names when there are any,
+    else of its given name under any family name. Rows with neither are left out."""
+    f = guards.f
+    related = [(row, other) for row, others in guards.related.items() for other in others]
+    records = pa.table(
+        {
+            "row": pa.array(range(len(f.ids)), pa.int64()),
+            "id": pa.array(f.ids, pa.string()),
+            "address": pa.array(f.address, pa.string()),
+            "given": pa.array(f.given_full, pa.string()),
+            "family": pa.array(f.family, pa.string()),
+            "root": pa.array(roots, pa.int64()),
+        }
+    )
+    pairs = pa.table(
+        {
+            "row": pa.array([row for row, _ in related], pa.int64()),
+            "relative": pa.array([relative for _, relative in related], pa.int64()),
+        }
+    )
+    connection = duckdb.connect()
+    try:
+        connection.register("records", records)
+        connection.register("related", pairs)
+        found = connection.sql(_CANDIDATES).to_arrow_table()
+    finally:
+        connection.close()
+    by_row: dict[int, tuple[dict[int, int], str]] = {}
+    columns = (found.column(name).to_pylist() for name in ("row", "same_family", "person", "other"))
+    for row, same_family, person, other in zip(*columns, strict=True):
+        if row not in by_row:
+            why = JOINED_THROUGH_RELATIVE if same_family else JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME
+            by_row[row] = ({}, why)
+        by_row[row][0][person] = other
+    return by_row

@@ -6,6 +6,7 @@ and never depending on the order records come in."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 from graph_etl.matching import features
@@ -15,6 +16,7 @@ from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE,
     JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
     Joined,
+    candidates,
     join,
 )
 from graph_etl.matching.results import DECIDED_SAME, JOINED_BY_RELATIVE, links_for
@@ -166,3 +168,64 @@ def test_the_result_does_not_depend_on_the_order_of_records() -> None:
     _, forwards = joined(family(), [{PUPIL, CHILD_HEALTH}])
     _, backwards = joined(family()[::-1], [{PUPIL, CHILD_HEALTH}])
     assert forwards == backwards
+
+
+def _candidates_one_by_one(guards: Guards, roots: list[int]) -> dict[int, tuple[dict, str]]:
+    """The candidates as the module's docstring states them, record by record: the
+    reference the joins in DuckDB are checked against."""
+    f = guards.f
+    by_person: dict[int, list[int]] = {}
+    for row, root in enumerate(roots):
+        by_person.setdefault(root, []).append(row)
+
+    def search(row: int, same_family: bool) -> dict[int, int]:
+        theirs = {roots[relative] for relative in guards.related[row]}
+        places = {f.address[r] for person in theirs for r in by_person[person]} - {None}
+        found: dict[int, int] = {}
+        for other, where in enumerate(f.address):
+            person = roots[other]
+            if where not in places or f.given_full[other] != f.given_full[row]:
+                continue
+            if same_family and f.family[other] != f.family[row]:
+                continue
+            if person == roots[row] or person in theirs:
+                continue
+            if person not in found or f.ids[other] < f.ids[found[person]]:
+                found[person] = other
+        return found
+
+    expected = {}
+    for row in guards.related:
+        if f.given_full[row] and f.family[row]:
+            if found := search(row, True):
+                expected[row] = (found, JOINED_THROUGH_RELATIVE)
+            elif found := search(row, False):
+                expected[row] = (found, JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME)
+    return expected
+
+
+def test_candidates_are_those_the_docstring_states_on_random_families() -> None:
+    given = ["Sarah", "Sara", "Tom", "Amy", None]
+    family_names = ["Brown", "Green", None]
+    places = [OLD, NEW, {"line1": "9 High Street", "postcode": "EX2 5JJ"}, {}]
+    kinds = ["PARENT_OF", "PARTNER_OF", "CHILD_OF", "RELATIVE_OF"]
+    for seed in range(40):
+        chance = random.Random(seed)
+        records = []
+        for number in range(chance.randint(2, 40)):
+            name = {"given_name": chance.choice(given), "family_name": chance.choice(family_names)}
+            fields = {k: v for k, v in {**name, **chance.choice(places)}.items() if v}
+            records.append(rec(f"{chance.choice(['health', 'schools'])}:f:{number}", **fields))
+        built = features.build(records)
+        row_of = {ident: row for row, ident in enumerate(built.ids)}
+        roots = list(range(len(records)))
+        for row in range(len(records)):
+            if chance.random() < 0.4:
+                roots[row] = roots[chance.randrange(row + 1)]
+        relationships = [
+            {"person": chance.choice(built.ids), "related": chance.choice(built.ids),
+             "type": chance.choice(kinds)}
+            for _ in range(chance.randint(0, 2 * len(records)))
+        ]  # fmt: skip
+        guards = Guards(built, relationships, row_of)
+        assert candidates(guards, roots) == _candidates_one_by_one(guards, roots), seed
