@@ -20,6 +20,7 @@ from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
 from graph_etl.matching import Decision, MatchSettings, match, rescoring
 from graph_etl.matching import decisions as decision_store
+from graph_etl.matching.types import person_ids
 from graph_etl.sources import (
     Manifest,
     ReadResult,
@@ -223,7 +224,7 @@ def run(
     loaded = load_rows(
         graph,
         built.rows,
-        {record: link.person_id for record, link in matched.links.items()},
+        person_ids(matched.links),
         quiet=quiet,
         state_dir=state_dir,
         timings=load_times,

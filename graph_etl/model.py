@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from graph_etl.matching.types import Link, ReviewPair
+from graph_etl.matching.types import Link, ReviewPair, person_ids
 from graph_etl.sources.manifest import FAMILY_TYPES, INVERSE_TYPES, Manifest
 from graph_etl.sources.reader import ReadResult
 from graph_etl.standardise import address_key, name_key, phonetic_key
@@ -124,7 +124,7 @@ def status(end: str | None, as_of: date) -> str:
 def build(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
-    links: dict[str, Link],
+    links: Mapping[str, Link],
     loaded_at: datetime,
     review: Sequence[ReviewPair] = (),
 ) -> GraphRows:
@@ -161,7 +161,7 @@ class RowsOnDemand:
         self,
         manifests: dict[str, Manifest],
         results: dict[str, ReadResult],
-        links: dict[str, Link],
+        links: Mapping[str, Link],
         loaded_at: datetime,
         review: Sequence[ReviewPair] = (),
     ) -> None:
@@ -223,7 +223,7 @@ class RowsOnDemand:
 def shared_rows(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
-    links: dict[str, Link],
+    links: Mapping[str, Link],
     loaded_at: datetime,
     review: Sequence[ReviewPair],
 ) -> GraphRows:
@@ -339,14 +339,15 @@ def record_reports(
         yield person_id, item, source, item.get("from"), item.get("to")
 
 
-def address_reports(results: dict[str, ReadResult], links: dict[str, Link]) -> Iterator[Report]:
+def address_reports(results: dict[str, ReadResult], links: Mapping[str, Link]) -> Iterator[Report]:
     """Every address a person's records give."""
+    person_of = person_ids(links)
     for source, result in results.items():
         history: dict[str, list[Row]] = defaultdict(list)
         for item in result.records.get("address", []):
             history[item["person"]].append(item)
         for record in result.people():
-            person_id = links[record["id"]].person_id
+            person_id = person_of[record["id"]]
             yield from record_reports(person_id, source, record, history.get(record["id"], ()))
 
 
@@ -442,12 +443,13 @@ HOUSEHOLD_TIES = frozenset(
 )
 
 
-def family_groups(results: dict[str, ReadResult], links: dict[str, Link]) -> list[set[str]]:
+def family_groups(results: dict[str, ReadResult], links: Mapping[str, Link]) -> list[set[str]]:
     """Each source's family or household groups (SSD families, tenancies), as person ids."""
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    person_of = person_ids(links)
     for source, result in results.items():
         for item in result.records.get("family_group", []):
-            groups[(source, str(item["group"]))].add(links[item["person"]].person_id)
+            groups[(source, str(item["group"]))].add(person_of[item["person"]])
     return list(groups.values())
 
 
@@ -488,7 +490,7 @@ def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> l
     ]
 
 
-def family(results: dict[str, ReadResult], links: dict[str, Link]) -> list[Row]:
+def family(results: dict[str, ReadResult], links: Mapping[str, Link]) -> list[Row]:
     """Every family relationship row."""
     return family_rows(FamilyEdges(results, links).around(None))
 
@@ -501,11 +503,12 @@ class FamilyEdges:
     links derived from shared parents (those only for the persons asked about: a
     refresh needs them around the persons it rebuilds, not across the county)."""
 
-    def __init__(self, results: dict[str, ReadResult], links: dict[str, Link]) -> None:
+    def __init__(self, results: dict[str, ReadResult], links: Mapping[str, Link]) -> None:
         self.given: dict[FamilyKey, set[str]] = defaultdict(set)  # -> sources
+        person_of = person_ids(links)
         for source, result in results.items():
             for item in result.records.get("relationship", []):
-                a, b = links[item["person"]].person_id, links[item["related"]].person_id
+                a, b = person_of[item["person"]], person_of[item["related"]]
                 kind = item["type"]
                 if kind in INVERSE_TYPES:
                     a, b, kind = b, a, INVERSE_TYPES[kind]
@@ -601,11 +604,12 @@ def _services_and_professionals(
 
 def involvement_rows(
     results: dict[str, ReadResult],
-    links: dict[str, Link],
+    links: Mapping[str, Link],
     wanted: Callable[[str, Row], bool] | None = None,
 ) -> list[Row]:
     """Involvement rows (only those `wanted(source, item)`, when given)."""
     rows: list[Row] = []
+    person_of = person_ids(links)
     for source, result in sorted(results.items()):
         as_of = result.extracted_at.date()
         for item in result.records.get("involvement", []):
@@ -614,7 +618,7 @@ def involvement_rows(
             rows.append(
                 {
                     "id": item["id"],
-                    "person_id": links[item["person"]].person_id,
+                    "person_id": person_of[item["person"]],
                     "kind": item["kind"],
                     "status": status(item.get("end"), as_of),
                     "start_date": item.get("start"),

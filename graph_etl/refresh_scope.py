@@ -39,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -51,7 +51,7 @@ import orjson
 from graph_etl import model, snapshots
 from graph_etl.code_digest import code_digest
 from graph_etl.load import Held, content_hash
-from graph_etl.matching.types import Link, MatchResult
+from graph_etl.matching.types import Link, MatchResult, person_ids
 from graph_etl.model import GraphRows, Row
 from graph_etl.snapshots import StepState
 from graph_etl.sources.manifest import Manifest
@@ -181,7 +181,7 @@ def _sha(data: bytes) -> str:
 def input_digests(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
-    links: dict[str, Link],
+    links: Mapping[str, Link],
     owned: dict[str, list[tuple[str, Row]]],
     last: Inputs | None = None,
     fresh_links: set[str] | None = None,
@@ -199,6 +199,7 @@ def input_digests(
     explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
     before = last.digests if last is not None and fresh_links is not None else {}
     fresh = fresh_links or set()
+    person_of = person_ids(links)
     for source, result in results.items():
         salt = f"{source}\0{manifests[source]!r}"
         read = result.read_digest
@@ -219,7 +220,7 @@ def input_digests(
                 text = orjson.dumps((link.reasons, link.explanation), option=_SORTED, default=str)
                 said = explained[why] = hashlib.sha1(text, usedforsecurity=False).digest()
             related = mine and [
-                links[item["related"]].person_id if item.get("related") in links else None
+                person_of.get(item.get("related") or "")
                 for kind, item in mine
                 if kind == "relationship"
             ]
@@ -238,13 +239,13 @@ def _fresh_links(
     changed = matched.changed_links
     if changed is None or last.match_token is None or matched.since != last.match_token:
         return None
-    links = matched.links
-    moved = {ident for ident in changed if links[ident].person_id != person_of.get(ident)}
+    now = person_ids(matched.links)
+    moved = {ident for ident in changed if now[ident] != person_of.get(ident)}
     fresh = set(changed)
     for result in results.values():
         for item in result.records.get("relationship", ()):
             related = item.get("related")
-            if related in moved or related not in links:
+            if related in moved or related not in now:
                 fresh.add(item["person"])
     return fresh
 
@@ -294,7 +295,8 @@ def build(
     digests = input_digests(manifests, results, links, owned, last, fresh_links)
     changed = {ident for ident, digest in digests.items() if last.digests.get(ident) != digest}
     gone = last.digests.keys() - digests.keys()
-    dirty = {links[ident].person_id for ident in changed}
+    now = person_ids(links)
+    dirty = {now[ident] for ident in changed}
     dirty |= {person_of[ident] for ident in changed | gone if ident in person_of}
     extracted = model.extract_times(results)
     dirty |= _reordered_residents(last.extracted, extracted, held["lives_at"].hashes)
@@ -314,10 +316,10 @@ def build(
     for source, result in results.items():
         deep_link = manifests[source].governance["deep_link"]
         for record in result.people():
-            link = links[record["id"]]
-            if link.person_id in dirty:
-                records_of[link.person_id].append((source, record))
+            if (person := now[record["id"]]) in dirty:
+                records_of[person].append((source, record))
             if record["id"] in changed:
+                link = links[record["id"]]
                 rows.source_records.append(model.source_record_row(record, link, source, deep_link))
     rows.persons = [
         model.person_row(person, [record for _, record in found])
@@ -342,7 +344,7 @@ def build(
     neighbours -= dirty
     for source, result in results.items():  # (their records)
         for record in result.people():
-            if (person := links[record["id"]].person_id) in neighbours:
+            if (person := now[record["id"]]) in neighbours:
                 records_of[person].append((source, record))
     model.lives_rows(reports(neighbours), extracted, named)
     rebuilt = sorted(addresses & named.keys())

@@ -216,7 +216,9 @@ def _match(
     }
     explain = Explainer(edges.names, scaled.weights())
     sizes = {roots[group[0]]: len(group) for group in groups}
-    links = links_for(ids, edges, linkable, held, roots, sizes, person_of_root, explain, joined.via)
+    links = links_for(
+        ids, edges, linkable, held, roots, sizes, person_of_root, explain, joined.via, row_of
+    )
     review = review_pairs(ids, edges, linkable, held, roots, decided, verdicts, explain)
     clock.lap("explained", f"{len(review):,} pairs for review")
     blocked: dict[str, int] = {}

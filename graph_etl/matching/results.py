@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE,
@@ -23,6 +25,56 @@ JOINED_BY_RELATIVE = {
 }
 
 
+class Links(Mapping[str, Link]):
+    """Each record's link (see `links_for`), worked out when it is first asked for: a
+    refresh asks for those of the records it rebuilds, not the whole county's.
+    `person_of` holds every record's person id, worked out at once."""
+
+    def __init__(
+        self,
+        ids: list[str],
+        row_of: dict[str, int],
+        edges: Edges,
+        best: list[int],
+        roots: list[int],
+        sizes: dict[int, int],
+        person_of_root: dict[int, str],
+        explain: Explainer,
+        made: dict[str, Link],
+    ) -> None:
+        self._ids, self._row_of, self._edges, self._best = ids, row_of, edges, best
+        self._roots, self._sizes, self._explain = roots, sizes, explain
+        self._made = made  # (links worked out already, by record id)
+        persons = map(person_of_root.__getitem__, roots)
+        self.person_of: dict[str, str] = dict(zip(ids, persons, strict=True))
+
+    def __getitem__(self, record_id: str) -> Link:
+        link = self._made.get(record_id)
+        if link is None:
+            link = self._made[record_id] = self._link(self._row_of[record_id])
+        return link
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.person_of
+
+    def _link(self, row: int) -> Link:
+        """Explained by the record's strongest pair inside its person, if any."""
+        root, index, edges = self._roots[row], self._best[row], self._edges
+        person = self.person_of[self._ids[row]]
+        if index < 0:
+            reasons = ONLY_RECORD if self._sizes[root] == 1 else DECIDED_SAME
+            return Link(person, 1.0, reasons, [])
+        reasons, explanation = self._explain.pattern(edges.pattern[index], edges.patterns)
+        other = edges.right[index] if edges.left[index] == row else edges.left[index]
+        return Link(person, edges.probability[index], reasons, explanation, self._ids[other])
+
+
 def links_for(
     ids: list[str],
     edges: Edges,
@@ -33,14 +85,15 @@ def links_for(
     person_of_root: dict[int, str],
     explain: Explainer,
     via: dict[int, tuple[int, str]] | None = None,
-) -> dict[str, Link]:
+    row_of: dict[str, int] | None = None,
+) -> Links:
     """Each record's link, explained by its strongest pair inside its person
     (`roots[row]` names the row's group; `sizes[root]` is the group's size). A record
     joined through its relatives (`via`: row -> the record of its name, and why) is
     explained by that, with the pair's scores when the pair was scored; so is the
     record of its name, when no scored pair joins that one to its person (the first
     such join by record id). Only a record joined by neither is said to be confirmed by
-    clerical review."""
+    clerical review. `row_of`: each record id's row (worked out from `ids` if not given)."""
     best = [-1] * len(ids)
     left, right = edges.left, edges.right
     for index, a, b in zip(range(linkable), left, right, strict=False):  # the linking pairs
@@ -51,7 +104,6 @@ def links_for(
                 best[b] = index
     links: dict[str, Link] = {}
     pattern, patterns, probability = edges.pattern, edges.patterns, edges.probability
-    explained = explain.pattern
     if via:
         wanted = {(row, other) for row, (other, _) in via.items()}
         scored = {
@@ -62,7 +114,7 @@ def links_for(
 
         def through(row: int, other: int, why: str) -> Link:
             index = scored.get((row, other), scored.get((other, row)))
-            said = ([], []) if index is None else explained(pattern[index], patterns)
+            said = ([], []) if index is None else explain.pattern(pattern[index], patterns)
             reasons, explanation = said
             return Link(
                 person_of_root[roots[row]],
@@ -77,19 +129,9 @@ def links_for(
         for row, (other, why) in sorted(via.items(), key=lambda item: ids[item[0]]):
             if best[other] < 0 and ids[other] not in links:
                 links[ids[other]] = through(other, row, JOINED_BY_RELATIVE[why])
-    for row, (record_id, root, index) in enumerate(zip(ids, roots, best, strict=True)):
-        if record_id in links:
-            continue
-        if index < 0:
-            reasons = ONLY_RECORD if sizes[root] == 1 else DECIDED_SAME
-            links[record_id] = Link(person_of_root[root], 1.0, reasons, [])
-            continue
-        reasons, explanation = explained(pattern[index], patterns)
-        other = right[index] if left[index] == row else left[index]
-        links[record_id] = Link(
-            person_of_root[root], probability[index], reasons, explanation, ids[other]
-        )
-    return links
+    if row_of is None:
+        row_of = {record_id: row for row, record_id in enumerate(ids)}
+    return Links(ids, row_of, edges, best, roots, sizes, person_of_root, explain, links)
 
 
 def review_pairs(

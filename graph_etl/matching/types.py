@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,9 +59,11 @@ class MatchResult:
 
     `token` names the state this run kept for the next (None: none kept); `since`, the
     state of the run it compared against, and `changed_links` the records whose links
-    may differ from those that run gave (None: any may)."""
+    may differ from those that run gave (None: any may). `links` works each link out
+    when it is first asked for (`results.Links`): `person_ids` gives every record's
+    person id without them."""
 
-    links: dict[str, Link]
+    links: Mapping[str, Link]
     review_pairs: list[ReviewPair]
     events: list[dict[str, Any]]
     model_version: str
@@ -68,3 +71,12 @@ class MatchResult:
     token: str | None = None
     since: str | None = None
     changed_links: set[str] | None = None
+
+
+def person_ids(links: Mapping[str, Link]) -> Mapping[str, str]:
+    """Each record's person id, by record id: matching's `person_of` when it gives one,
+    so that asking does not work out every record's link and explanation."""
+    known = getattr(links, "person_of", None)
+    if known is not None:
+        return known
+    return {record_id: link.person_id for record_id, link in links.items()}

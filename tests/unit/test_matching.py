@@ -23,6 +23,7 @@ from graph_etl.matching.guards import (
 )
 from graph_etl.matching.ids import assign_ids, new_person_id
 from graph_etl.matching.train import finish_parameters
+from graph_etl.matching.types import person_ids
 
 HOME = {"line1": "14 Mill Lane", "postcode": "EX1 2AB"}
 
@@ -262,6 +263,23 @@ def test_match_end_to_end() -> None:
     ]
     assert link.reasons[0] == "UPN agrees"
     assert match(list(reversed(records))).links["health:p:2"].person_id == person["health:p:2"]
+
+
+def test_links_are_worked_out_when_asked_for_and_person_ids_need_none() -> None:
+    records = [
+        rec("a:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02", **HOME),
+        rec("b:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02", **HOME),
+        rec("c:p:1", given_name="Bob", family_name="Stone", dob="1970-05-05"),
+    ]
+    links = match(records).links
+    person = person_ids(links)
+    assert not links._made  # (none worked out yet: a refresh asks for few)
+    assert list(links) == list(person) == ["a:p:1", "b:p:1", "c:p:1"]
+    assert person == {ident: links[ident].person_id for ident in links}
+    assert person["a:p:1"] == person["b:p:1"] != person["c:p:1"]
+    assert links["a:p:1"].matched_with == "b:p:1" and links["a:p:1"] is links["a:p:1"]
+    assert links["c:p:1"].reasons == ["only record of this person"]
+    assert "d:p:1" not in links and links.get("d:p:1") is None
 
 
 def test_decisions_override_the_model() -> None:
