@@ -201,7 +201,8 @@ def input_digests(
     fresh = fresh_links or set()
     person_of = person_ids(links)
     for source, result in results.items():
-        salt = f"{source}\0{manifests[source]!r}"
+        # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
+        salt = _sha(f"{source}\0{manifests[source]!r}".encode())
         read = result.read_digest
         kept = last.digests if last is not None and read and last.reads.get(source) == read else {}
         for record in result.people():

@@ -307,3 +307,18 @@ def test_the_record_halves_of_an_extract_read_again_are_carried_over(county) -> 
     other = {**results, "health": copy.copy(results["health"])}
     other["health"].read_digest = "health extract 2"
     assert refresh_scope.input_digests(manifests, other, links, owned, marked) == inputs.digests
+
+
+def test_a_changed_manifest_changes_the_record_halves_of_its_source_only(county) -> None:  # type: ignore[no-untyped-def]
+    manifests, results, links, _ = county
+    owned = refresh_scope._owned(results)
+    before = refresh_scope.input_digests(manifests, results, links, owned)
+    health = manifests["health"]
+    governance = {**health.governance, "title": f"{health.title} (renamed)"}
+    renamed = dataclasses.replace(health, governance=governance)
+    changed = {**manifests, "health": renamed}
+    after = refresh_scope.input_digests(changed, results, links, owned)
+    ids = {record["id"] for record in results["health"].people()}
+    differ = {ident for ident, digest in after.items() if before[ident] != digest}
+    assert differ == ids
+    assert all(after[ident][16:] == before[ident][16:] for ident in ids)  # (link halves)
