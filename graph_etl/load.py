@@ -291,6 +291,7 @@ def load_rows(
     plans: dict[str, Plan] = {}
     times["steps"] = {}
     planning, building = time.perf_counter() - clock, 0.0
+    emptied: list[str] | None = None  # households to check for members (None: all)
 
     def plan_step(step: Step) -> None:
         nonlocal planning, building
@@ -327,6 +328,10 @@ def load_rows(
         for step in STEPS:
             plan_step(step)
         writes_from = time.perf_counter()
+        if saved:
+            # The graph holds the saved states: only the households of the persons that
+            # leave theirs (or go) in this run can be left with nobody.
+            emptied = _households_left(graph, plans, batch_size)
         if _changes(plans):
             # From here until the last write, the saved keys and hashes are not the graph's.
             graph.write("load/load_marker", digest=None)
@@ -347,7 +352,10 @@ def load_rows(
     for step in reversed(STEPS):  # relationships before the nodes they hang on
         for keys in batched(plans[step.name].retire, batch_size):
             graph.write(f"retire/{step.name}", keys=keys, now=now)
-    if changed or not saved:  # (after a killed run, whatever it left to do)
+    if emptied is not None:
+        for ids in batched(emptied, batch_size):
+            graph.write("retire/empty_households_among", ids=ids)
+    elif changed or not saved:  # (after a killed run, whatever it left to do)
         graph.write("retire/empty_households")
     if state_dir is not None and snapshots.load_state_digest(state_dir) != digest:
         # The person ids first: the load state's digest says whether both are saved.
@@ -361,6 +369,18 @@ def load_rows(
         for name, p in plans.items()
     }
     return Loaded(counts, digest)
+
+
+def _households_left(graph: Graph, plans: dict[str, Plan], batch_size: int) -> list[str]:
+    """The households, as the graph holds them before the writes, of the persons whose
+    household row changes or goes and of the persons retired: the only ones a load
+    from the held states can leave with nobody (a new row is a person with none)."""
+    leaving = {str(row["person_id"]) for row in plans["households"].update}
+    leaving.update(plans["households"].retire, plans["persons"].retire)
+    found: set[str] = set()
+    for ids in batched(sorted(leaving), batch_size):
+        found.update(row["id"] for row in graph.read("state/households_of", ids=ids))
+    return sorted(found)
 
 
 def _changes(plans: dict[str, Plan]) -> bool:

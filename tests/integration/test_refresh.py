@@ -96,8 +96,10 @@ def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
         report.model
     )
     # What the graph holds, and the person ids matching carries forward, came from
-    # the saved copies: only the marker was read (once for each).
+    # the saved copies: only the marker was read (once for each), and the households
+    # of the persons whose household rows change (which may be left with nobody).
     assert sorted(name for name in asked if name.startswith("state/")) == [
+        "state/households_of",
         "state/load_marker",
         "state/load_marker",
     ]
@@ -178,6 +180,43 @@ def test_failed_source_keeps_its_last_good_extract(graph, county: Path, tmp_path
     assert report.sources["schools"]["status"] == "failed"
     assert report.sources["schools"]["kept_previous_extract"]
     assert fingerprint.fingerprint(graph) == before
+
+
+def test_a_refresh_removes_the_households_its_persons_leave_empty(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A refresh from the saved state checks for members only the households of the
+    persons that move or go, not every household, and leaves none empty."""
+    refresh(graph, county, tmp_path)  # (keeps the state the next refresh plans from)
+    pupils = county / "schools" / "pupils.csv"
+    pupils.write_text(
+        "".join(
+            line for line in pupils.read_text().splitlines(keepends=True) if "Evans" not in line
+        )
+    )
+    households = households_held(graph)
+    written: list[str] = []
+    original = Graph.write
+
+    def write(self, name, **params):  # type: ignore[no-untyped-def]
+        written.append(name)
+        return original(self, name, **params)
+
+    monkeypatch.setattr(Graph, "write", write)
+    report = refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert report.loaded["persons"]["retired"] == 1
+    assert households_held(graph) == households - 1
+    assert "retire/empty_households_among" in written
+    assert "retire/empty_households" not in written
+    refreshed = fingerprint.fingerprint(graph)
+    graph.write("retire/empty_households")  # (a scan of every household finds no more)
+    assert fingerprint.fingerprint(graph) == refreshed
+
+
+def households_held(graph: Graph) -> int:
+    counts = graph.read("admin/graph_counts")
+    return next(row["count"] for row in counts if row["name"] == "Household")
 
 
 class Crash(Exception):
