@@ -77,14 +77,7 @@ def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
         "8 Quay Street,,Exeford,EX9 2CD",
         "2 Harbour View,,Exeford,EX9 3EF",
     )
-    asked: list[str] = []
-    original = Graph.read
-
-    def read(self, name, **params):  # type: ignore[no-untyped-def]
-        asked.append(name)
-        return original(self, name, **params)
-
-    monkeypatch.setattr(Graph, "read", read)
+    asked = names_of_calls(monkeypatch, "read")
     report = refresh(graph, county, tmp_path)
     monkeypatch.undo()
     unchanged = {name for name, source in report.sources.items() if source.get("unchanged")}
@@ -195,14 +188,7 @@ def test_a_refresh_removes_the_households_its_persons_leave_empty(
         )
     )
     households = households_held(graph)
-    written: list[str] = []
-    original = Graph.write
-
-    def write(self, name, **params):  # type: ignore[no-untyped-def]
-        written.append(name)
-        return original(self, name, **params)
-
-    monkeypatch.setattr(Graph, "write", write)
+    written = names_of_calls(monkeypatch, "write")
     report = refresh(graph, county, tmp_path)
     monkeypatch.undo()
     assert report.loaded["persons"]["retired"] == 1
@@ -212,6 +198,19 @@ def test_a_refresh_removes_the_households_its_persons_leave_empty(
     refreshed = fingerprint.fingerprint(graph)
     graph.write("retire/empty_households")  # (a scan of every household finds no more)
     assert fingerprint.fingerprint(graph) == refreshed
+
+
+def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names of the queries `Graph.<method>` runs from now on (until undone)."""
+    names: list[str] = []
+    original = getattr(Graph, method)
+
+    def spy(self, name, **params):  # type: ignore[no-untyped-def]
+        names.append(name)
+        return original(self, name, **params)
+
+    monkeypatch.setattr(Graph, method, spy)
+    return names
 
 
 def households_held(graph: Graph) -> int:
