@@ -198,14 +198,18 @@ def _match(
             verdict=verdicts,
             held=[index in held for index in range(len(edges))],
             blocked=decided_now.blocked,
-            root={ids[row]: ids[root] for row, root in enumerate(clustered_roots) if root != row},
-            signature={ids[row]: text for row, text in signature.items()},
-            final={ids[row]: ids[root] for row, root in enumerate(roots) if root != row},
-            via={ids[row]: ids[other] for row, (other, _) in joined.via.items()},
+        )
+        by_row = rescoring.ByRow(
+            root=clustered_roots,
+            signature=signature,
+            final=roots,
+            via={row: other for row, (other, _) in joined.via.items()},
         )
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
-        token = rescoring.save(scores_dir, key, scaled.records, ids, hashes, edges, kept, addresses)
+        token = rescoring.save(
+            scores_dir, key, scaled.records, ids, hashes, edges, (kept, by_row), addresses
+        )
     changed_links = None
     if saved is not None and plan is not None:
         changed_links = reuse.changed_links(saved, plan, ids, row_of, roots, joined.via)

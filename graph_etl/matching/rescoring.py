@@ -68,7 +68,7 @@ class Results:
     With them are kept, for `reuse.changed_links`, each record's person after the joins
     through relatives (`final`: its root record, left out as for `root`) and, for a
     record joined there, the record of its name (`via`); a loaded `Saved` gives these
-    two as `Saved.groups`."""
+    two as `Saved.groups`. (A run hands `save` the per-record parts by row: `ByRow`.)"""
 
     key: str  # see `reuse.results_key`
     decided: list[str]  # record ids named by the clerical decisions
@@ -79,6 +79,19 @@ class Results:
     signature: dict[str, str] = field(default_factory=dict)
     final: dict[str, str] = field(default_factory=dict, compare=False)
     via: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class ByRow:
+    """The per-record parts of `Results` as a run has them, by row: each row's root
+    row before and after the joins through relatives, the signatures (rows without one
+    left out) and, for each row joined through relatives, the row of its name. `save`
+    turns them into record-id columns in Arrow, not record by record."""
+
+    root: list[int]
+    signature: dict[int, str]
+    final: list[int]
+    via: dict[int, int]
 
 
 @dataclass
@@ -306,26 +319,24 @@ def save(
     ids: list[str],
     hashes: pa.Array,
     edges: Edges,
-    results: Results | None = None,
+    decided: tuple[Results, ByRow] | None = None,
     addresses: tuple[str, dict[Any, tuple[Any, ...]]] | None = None,
 ) -> str:
     """Keep this run's record hashes and scored pairs for the next run (and, with
-    `results`, what it decided from them: the per-record dicts by record id, the
-    per-pair lists in the order of `edges`; with `addresses`, the code's digest and
+    `decided`, what it decided from them: the per-pair lists of `Results` in the order
+    of `edges`, the per-record parts by row; with `addresses`, the code's digest and
     the standardised addresses, see `features.build`). Returns the token that names
     what was saved (`Saved.token`)."""
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
-    columns: dict[str, Any] = {"id": pa.array(ids, pa.string()), "h": hashes}
-    if results is not None:
-        columns["root"] = pa.array(list(map(results.root.get, ids)), pa.string())
-        columns["sig"] = pa.array(list(map(results.signature.get, ids)), pa.string())
-        columns["final"] = pa.array(list(map(results.final.get, ids)), pa.string())
-        columns["via"] = pa.array(list(map(results.via.get, ids)), pa.string())
+    names = pa.array(ids, pa.string())
+    results = decided[0] if decided is not None else None
+    columns: dict[str, Any] = {"id": names, "h": hashes}
+    if decided is not None:
+        columns.update(_record_columns(names, decided[1]))
     _write(pa.table(columns), folder / f"records-{token}.parquet")
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
-    names = pa.array(ids, pa.string())
     columns = {
         "left": pc.take(names, left),
         "right": pc.take(names, right),
@@ -358,6 +369,29 @@ def save(
         if token not in path.name:
             path.unlink(missing_ok=True)
     return token
+
+
+def _record_columns(names: pa.Array, by_row: ByRow) -> dict[str, pa.Array]:
+    """The records file's `root`, `sig`, `final` and `via` columns (by record id, null
+    where a record is its own root, has no signature or was not joined)."""
+    own = pa.array(range(len(names)), pa.int64())
+
+    def other_ids(rows: list[int]) -> pa.Array:
+        at = pa.array(rows, pa.int64())
+        return pc.if_else(pc.equal(at, own), pa.scalar(None, pa.string()), pc.take(names, at))
+
+    def spread(values: dict[int, Any], kind: pa.DataType) -> pa.Array:
+        positions: list[int | None] = [None] * len(names)
+        for position, row in enumerate(values):
+            positions[row] = position
+        return pc.take(pa.array(list(values.values()), kind), pa.array(positions, pa.int64()))
+
+    return {
+        "root": other_ids(by_row.root),
+        "sig": spread(by_row.signature, pa.string()),
+        "final": other_ids(by_row.final),
+        "via": pc.take(names, spread(by_row.via, pa.int64())),
+    }
 
 
 def _write(table: pa.Table, path: Path) -> None:

@@ -112,13 +112,20 @@ def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
         verdict=[None, "twins"],
         held=[False, True],
         blocked=[None, "twins"],
-        root={"b": "a"},
-        signature={"c": "([], None, None, None)"},
+    )
+    by_row = rescoring.ByRow(
+        root=[0, 0, 2], signature={2: "([], None, None, None)"}, final=[0, 0, 0], via={2: 1}
     )
     pairs = edges((0, 1, 30, (2, 1)), (1, 2, 20, (1, 1)))
-    rescoring.save(tmp_path, "k", 3, ids, pa.array([1, 2, 3], pa.uint64()), pairs, results)
+    hashes = pa.array([1, 2, 3], pa.uint64())
+    rescoring.save(tmp_path, "k", 3, ids, hashes, pairs, (results, by_row))
     saved = rescoring.load(tmp_path)
     assert saved is not None
+    assert saved.groups is not None and saved.groups.to_pylist() == [
+        {"id": "a", "final": None, "via": None},
+        {"id": "b", "final": "a", "via": None},
+        {"id": "c", "final": "a", "via": "b"},
+    ]
     assert saved.results == rescoring.Results(
         "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], {"b": "a"},
         {"c": "([], None, None, None)"},
