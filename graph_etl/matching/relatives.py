@@ -101,6 +101,7 @@ def join(
     apart = decided_apart(different)
     via: dict[int, tuple[int, str]] = {}
     refused: dict[str, int] = {}
+    gone: set[int] = set()  # roots of the people joined into others
     for _, row, other, said in sorted(wanted):
         a, b = clusters.find(row), clusters.find(other)
         if a == b:
@@ -113,11 +114,26 @@ def join(
         if why is not None:
             refused[why] = refused.get(why, 0) + 1
             continue
-        clusters.union(a, b)
+        clusters.union(a, b)  # (the smaller root is kept)
+        gone.add(max(a, b))
         via[row] = (other, said)
-    if not via:
-        return Joined(groups, roots, via, refused)
-    return Joined(*clusters.groups(), via, refused)
+    return Joined(*regrouped(clusters, groups, roots, gone), via, refused)
+
+
+def regrouped(
+    clusters: Clusters, groups: list[list[int]], roots: list[int], gone: set[int]
+) -> tuple[list[list[int]], list[int]]:
+    """`clusters.groups()` after joins into the clusters made of `groups` and `roots`
+    (`gone`: the roots joined into others), working out only the joined groups again."""
+    if not gone:
+        return groups, roots
+    roots = list(roots)
+    merged: dict[int, list[int]] = {}
+    for root in {clusters.find(row) for row in gone}:
+        members = merged[root] = sorted(clusters.group(root))
+        for row in members:
+            roots[row] = root
+    return [merged.get(group[0], group) for group in groups if group[0] not in gone], roots
 
 
 # For each record that names relatives (and has a given and a family name): the

@@ -10,6 +10,7 @@ import random
 from collections import Counter
 
 from graph_etl.matching import features
+from graph_etl.matching.clustering import Clusters
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import DIFFERENT_NHS, Guards
 from graph_etl.matching.relatives import (
@@ -18,6 +19,7 @@ from graph_etl.matching.relatives import (
     Joined,
     candidates,
     join,
+    regrouped,
 )
 from graph_etl.matching.results import DECIDED_SAME, JOINED_BY_RELATIVE, links_for
 from graph_etl.matching.scoring import Edges
@@ -229,3 +231,21 @@ def test_candidates_are_those_the_docstring_states_on_random_families() -> None:
         ]  # fmt: skip
         guards = Guards(built, relationships, row_of)
         assert candidates(guards, roots) == _candidates_one_by_one(guards, roots), seed
+
+
+def test_people_after_the_joins_are_those_clustering_would_give() -> None:
+    for seed in range(30):
+        chance = random.Random(seed)
+        size = chance.randint(1, 60)
+        clusters = Clusters(size)
+        for _ in range(chance.randint(0, size)):
+            clusters.union(chance.randrange(size), chance.randrange(size))
+        groups, roots = clusters.groups()
+        joined = Clusters.of(groups)
+        gone: set[int] = set()
+        for _ in range(chance.randint(0, 5)):
+            a, b = joined.find(chance.randrange(size)), joined.find(chance.randrange(size))
+            if a != b:
+                joined.union(a, b)
+                gone.add(max(a, b))
+        assert regrouped(joined, groups, roots, gone) == joined.groups(), seed
