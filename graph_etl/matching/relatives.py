@@ -153,7 +153,7 @@ WITH asking AS (
     FROM theirs AS t JOIN records AS r ON r.root = t.person
     WHERE r.address IS NOT NULL
 ), named AS (
-    SELECT a.row, a.mine, o.root AS person, o.row AS other, o.id,
+    SELECT a.row, o.root AS person, o.row AS other, o.id,
            o.family IS NOT DISTINCT FROM a.family AS same_family
     FROM asking AS a
     JOIN reached AS p ON p.row = a.row
