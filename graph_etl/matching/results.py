@@ -52,7 +52,15 @@ class Links(Mapping[str, Link]):
         link = self._made.get(record_id)
         if link is None:
             link = self._made[record_id] = self._link(self._row_of[record_id])
+            if len(self._made) == len(self._ids):
+                self._let_go()
         return link
+
+    def _let_go(self) -> None:
+        """Every link is made (a full build asks for them all): free what made them,
+        the scored pairs and the row numbers (about 0.4 GB at 1,000,000 records)."""
+        self._row_of = {}
+        del self._edges, self._best, self._roots, self._sizes, self._explain
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)

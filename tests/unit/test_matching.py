@@ -280,6 +280,9 @@ def test_links_are_worked_out_when_asked_for_and_person_ids_need_none() -> None:
     assert links["a:p:1"].matched_with == "b:p:1" and links["a:p:1"] is links["a:p:1"]
     assert links["c:p:1"].reasons == ["only record of this person"]
     assert "d:p:1" not in links and links.get("d:p:1") is None
+    made = dict(links.items())  # (all of them: what made them is let go)
+    assert not hasattr(links, "_edges") and links.get("d:p:1") is None
+    assert dict(links.items()) == made and links["c:p:1"] is made["c:p:1"]
 
 
 def test_decisions_override_the_model() -> None:
