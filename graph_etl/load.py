@@ -375,7 +375,8 @@ def _households_left(graph: Graph, plans: dict[str, Plan], batch_size: int) -> l
     """The households, as the graph holds them before the writes, of the persons whose
     household row changes or goes and of the persons retired: the only ones a load
     from the held states can leave with nobody (a new row is a person with none)."""
-    leaving = {str(row["person_id"]) for row in plans["households"].update}
+    key = next(step.key for step in STEPS if step.name == "households")
+    leaving = {key(row) for row in plans["households"].update}
     leaving.update(plans["households"].retire, plans["persons"].retire)
     found: set[str] = set()
     for ids in batched(sorted(leaving), batch_size):
