@@ -90,8 +90,9 @@ def read_all(
     Of an extract that has changed, rows the last good read held are not validated
     again (see `graph_etl.sources.reuse`). Large extracts are read in `processes`
     worker processes (default: `read_pool.processes_from_env`), while this one loads
-    the last good reads of those unchanged and runs `meanwhile` (the caller's work that
-    does not need the reads)."""
+    the last good reads of those unchanged (merging their person records, as matching
+    asks for them next) and runs `meanwhile` (the caller's work that does not need the
+    reads)."""
     results: dict[str, ReadResult] = {}
 
     def failed(source: str, folder: Path, exc: SourceFailedError) -> None:
@@ -123,6 +124,7 @@ def read_all(
             if kept is None:
                 damaged.append(job)
                 continue
+            kept.people()
             results[job.source] = kept
             report.sources[job.source] = {**kept.report(), "unchanged": True}
         if meanwhile is not None:

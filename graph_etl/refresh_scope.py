@@ -193,41 +193,100 @@ def input_digests(
     the very extract it was read from then (equal `read_digest`: equal records), so
     only changed extracts are serialised again; with `fresh_links`, the second half
     of every record not in it whose first half is as it was (the link half names the
-    persons of its relationships: see `_fresh_links`). Reasons and explanations are
-    shared among links (`Link`), so each is serialised once."""
-    digests: dict[str, str] = {}
-    explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
-    before = last.digests if last is not None and fresh_links is not None else {}
-    fresh = fresh_links or set()
-    person_of = person_ids(links)
-    for source, result in results.items():
+    persons of its relationships: see `_fresh_links`). With `fresh_links`, the digests
+    of the sources read from the same extracts are carried over whole, not record by
+    record, when the last load's name every one of their records. Reasons and
+    explanations are shared among links (`Link`), so each is serialised once."""
+    return _Digests(manifests, links, owned, last, fresh_links).of(results)
+
+
+class _Digests:
+    """`input_digests`, and which records' digests were worked out (`worked`): every
+    other record's is the last load's."""
+
+    def __init__(
+        self,
+        manifests: dict[str, Manifest],
+        links: Mapping[str, Link],
+        owned: dict[str, list[tuple[str, Row]]],
+        last: Inputs | None,
+        fresh_links: set[str] | None,
+    ) -> None:
+        self.manifests, self.links, self.owned, self.last = manifests, links, owned, last
+        self.before = last.digests if last is not None and fresh_links is not None else {}
+        self.fresh = fresh_links or set()
+        self.person_of = person_ids(links)
+        self.explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
+        self.worked: set[str] = set()
+
+    def of(self, results: dict[str, ReadResult]) -> dict[str, str]:
+        digests: dict[str, str] = {}
+        carried: list[str] = []  # sources read from the extracts the last load's were
+        for source, result in results.items():
+            if self._kept(source, result) and self.before:
+                carried.append(source)
+            else:
+                self._each(source, result, digests)
+        if carried and not self._carry(results, digests):
+            for source in carried:  # (the last load's digests do not name them all)
+                self._each(source, results[source], digests)
+        return digests
+
+    def _kept(self, source: str, result: ReadResult) -> dict[str, str]:
+        """The last load's digests, if it read `source` from the extract `result` was."""
+        last, read = self.last, result.read_digest
+        return last.digests if last is not None and read and last.reads.get(source) == read else {}
+
+    def _each(self, source: str, result: ReadResult, digests: dict[str, str]) -> None:
+        """Into `digests`, those of `source`'s records, looked at one by one."""
+        kept, before, owned = self._kept(source, result), self.before, self.owned
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
-        salt = _sha(f"{source}\0{manifests[source]!r}".encode())
-        read = result.read_digest
-        kept = last.digests if last is not None and read and last.reads.get(source) == read else {}
+        salt = _sha(f"{source}\0{self.manifests[source]!r}".encode())
         for record in result.people():
             ident = record["id"]
             held = kept.get(ident)
             mine = owned.get(ident)
             if held is None:
                 held = _sha(orjson.dumps((salt, record, mine), option=_SORTED, default=str))
-            said_before = None if ident in fresh else before.get(ident)
+            said_before = None if ident in self.fresh else before.get(ident)
             if said_before is not None and said_before.startswith(held[:_HALF]):
                 digests[ident] = said_before  # (the same items: the same relatives)
                 continue
-            link = links[ident]
-            why = (id(link.reasons), id(link.explanation) if link.explanation else 0)
-            if (said := explained.get(why)) is None:
-                text = orjson.dumps((link.reasons, link.explanation), option=_SORTED, default=str)
-                said = explained[why] = hashlib.sha1(text, usedforsecurity=False).digest()
-            related = mine and [
-                person_of.get(item.get("related") or "")
-                for kind, item in mine
-                if kind == "relationship"
-            ]
-            body = (link.person_id, link.probability, link.matched_with, related)
-            digests[ident] = held[:_HALF] + _sha(orjson.dumps(body, default=str) + said)[:_HALF]
-    return digests
+            digests[ident] = self.digest(ident, held, mine)
+
+    def _carry(self, results: dict[str, ReadResult], digests: dict[str, str]) -> bool:
+        """Into `digests` (those of the other sources' records), the last load's
+        digests of every record it does not hold, with the link halves of the fresh
+        ones worked out; False, changing nothing, unless that gives a digest for every
+        record of `results` and no other: with every record the same and no link
+        named, nothing about these records is looked at one by one."""
+        records = sum(len(result.people()) for result in results.values())
+        carried = {**self.before, **digests}
+        for ident in self.before.keys() - self.person_of.keys():
+            del carried[ident]  # (gone)
+        if len(carried) != records or len(self.person_of) != records:
+            return False
+        digests.update(carried)
+        for ident in self.fresh - self.worked:
+            if (held := digests.get(ident)) is not None:
+                digests[ident] = self.digest(ident, held, self.owned.get(ident))
+        return True
+
+    def digest(self, ident: str, held: str, mine: list[tuple[str, Row]] | None) -> str:
+        """Record `ident`'s digest: `held`'s record half, and its link half."""
+        self.worked.add(ident)
+        link = self.links[ident]
+        why = (id(link.reasons), id(link.explanation) if link.explanation else 0)
+        if (said := self.explained.get(why)) is None:
+            text = orjson.dumps((link.reasons, link.explanation), option=_SORTED, default=str)
+            said = self.explained[why] = hashlib.sha1(text, usedforsecurity=False).digest()
+        related = mine and [
+            self.person_of.get(item.get("related") or "")
+            for kind, item in mine
+            if kind == "relationship"
+        ]
+        body = (link.person_id, link.probability, link.matched_with, related)
+        return held[:_HALF] + _sha(orjson.dumps(body, default=str) + said)[:_HALF]
 
 
 def _fresh_links(
@@ -293,8 +352,10 @@ def build(
 
     owned = _owned(results)
     fresh_links = _fresh_links(results, matched, last, person_of)
-    digests = input_digests(manifests, results, links, owned, last, fresh_links)
-    changed = {ident for ident, digest in digests.items() if last.digests.get(ident) != digest}
+    found = _Digests(manifests, links, owned, last, fresh_links)
+    digests = found.of(results)
+    # (every digest not worked out is the last load's)
+    changed = {ident for ident in found.worked if last.digests.get(ident) != digests[ident]}
     gone = last.digests.keys() - digests.keys()
     now = person_ids(links)
     dirty = {now[ident] for ident in changed}

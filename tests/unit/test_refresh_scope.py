@@ -322,3 +322,26 @@ def test_a_changed_manifest_changes_the_record_halves_of_its_source_only(county)
     differ = {ident for ident, digest in after.items() if before[ident] != digest}
     assert differ == ids
     assert all(after[ident][16:] == before[ident][16:] for ident in ids)  # (link halves)
+
+
+def test_the_digests_of_extracts_read_again_are_carried_whole(county) -> None:  # type: ignore[no-untyped-def]
+    """With matching's hand-off, the digests of records whose extract is the last
+    load's and whose link is not named are carried over without looking at each
+    record; when the last load's digests do not name every such record, each is
+    looked at. Either way, the digests are those worked out afresh."""
+    manifests, results, links, review = county
+    _, inputs, _ = loaded(manifests, review, results, links)
+    owned = refresh_scope._owned(results)
+    named, other = (record["id"] for record in results["schools"].people()[:2])
+    moved = {**links, named: dataclasses.replace(links[named], probability=0.5)}
+    afresh = refresh_scope.input_digests(manifests, results, moved, owned)
+    assert afresh[named] != inputs.digests[named]
+    carried = refresh_scope._Digests(manifests, moved, owned, inputs, {named})
+    assert carried.of(results) == afresh
+    assert carried.worked == {named}
+    missing = dataclasses.replace(
+        inputs, digests={k: v for k, v in inputs.digests.items() if k != other}
+    )
+    looked = refresh_scope._Digests(manifests, moved, owned, missing, {named})
+    assert looked.of(results) == afresh
+    assert len(looked.worked) == 2  # (the one named, the one missing; no other)
