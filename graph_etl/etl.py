@@ -20,6 +20,7 @@ from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
 from graph_etl.matching import Decision, MatchSettings, match, rescoring
 from graph_etl.matching import decisions as decision_store
+from graph_etl.matching.feature_cache import Part
 from graph_etl.matching.types import person_ids
 from graph_etl.sources import (
     Manifest,
@@ -208,6 +209,10 @@ def run(
         relationships=[item for result in results.values() for item in result.relationships()],
         scores_dir=scores_dir,
         saved=kept.pop("scores"),
+        parts=[
+            Part(source, result.read_digest, len(result.people()))
+            for source, result in results.items()
+        ],
     )
     report.people = matched.stats["people"]
     report.matching = {

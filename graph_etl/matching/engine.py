@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_etl.gc_pauses import no_gc_pauses
-from graph_etl.matching import features, model_store, relatives, rescoring, reuse
+from graph_etl.matching import feature_cache, features, model_store, relatives, rescoring, reuse
 from graph_etl.matching.clustering import Clusters, cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
@@ -91,6 +91,7 @@ def match(
     relationships: Iterable[dict[str, Any]] = (),
     scores_dir: Path | None = None,
     saved: rescoring.Saved | None = None,
+    parts: Sequence[feature_cache.Part] = (),
 ) -> MatchResult:
     """Match canonical person records into people.
 
@@ -102,9 +103,13 @@ def match(
     decided from them, are kept between runs, so that only pairs with a changed record
     are scored (see `rescoring`) and only the parts a change reaches are decided
     afresh (see `reuse`); `saved`: what `rescoring.load(scores_dir)` gave, when the
-    caller loaded it already (while extracts were being read)."""
+    caller loaded it already (while extracts were being read); `parts`: which source
+    each run of `records` came from, and what it was read from, so that with
+    `scores_dir` only the sources read afresh are standardised (see `feature_cache`)."""
     with no_gc_pauses():
-        return _match(records, previous, decisions, settings, relationships, scores_dir, saved)
+        return _match(
+            records, previous, decisions, settings, relationships, scores_dir, saved, parts
+        )
 
 
 def _match(
@@ -115,6 +120,7 @@ def _match(
     relationships: Iterable[dict[str, Any]],
     scores_dir: Path | None,
     saved: rescoring.Saved | None,
+    parts: Sequence[feature_cache.Part],
 ) -> MatchResult:
     settings = settings or MatchSettings.from_env()
     clock = _Clock(settings.quiet)
@@ -122,11 +128,15 @@ def _match(
     scaled, saved = _with_saved_scores(model, len(records), settings, scores_dir, saved)
     code = reuse.code_digest()
     known = saved.addresses if saved is not None and saved.addresses_code == code else None
-    built = features.build(records, known)
+    standardised = len(records)
+    if scores_dir is not None and parts:
+        built, standardised = feature_cache.build(records, parts, known, scores_dir, code)
+    else:
+        built = features.build(records, known)
     row_of = {record_id: row for row, record_id in enumerate(built.ids)}
     if len(row_of) != len(built.ids):
         raise ValueError("record ids must be unique")
-    clock.lap("standardised", f"{len(records):,} records")
+    clock.lap("standardised", f"{len(records):,} records ({standardised:,} afresh)")
 
     names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
     rescored = len(records)
@@ -233,6 +243,7 @@ def _match(
         "records": len(ids),
         "people": len(groups),
         "scored_pairs": len(edges),
+        "standardised_records": standardised,
         "rescored_records": rescored,
         "linking_pairs": linkable,
         "ambiguous_pairs_held": len(held),

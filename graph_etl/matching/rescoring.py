@@ -24,8 +24,9 @@ guard verdict, whether it was held back for review or blocked from joining, each
 record's group and what the relationship records say about it. The next run reuses
 them for the parts of the graph no change reaches (see `reuse`).
 
-It also keeps each distinct address with its standardised parts, so the next run
-standardises only addresses it has not seen (see `features.build`).
+It also keeps each distinct address of the sources it standardised with its
+standardised parts, so the next run standardises only addresses it has not seen (see
+`features.build`; the other sources' features are kept whole, see `feature_cache`).
 
 The files: `records-<token>.parquet`, `pairs-<token>.parquet` and
 `addresses-<token>.parquet`, then

@@ -1,0 +1,135 @@
+"""Standardise only the sources read afresh: each source's features, kept between runs.
+
+Standardising every record is a pass over the whole county in Python (about 6 s at
+1,000,000 records), yet a refresh usually brings a new extract from one source or a
+few. A record's standardised values depend on nothing but its own raw values, so
+the features of a source's records can be worked out source by source and put
+together, and the features of a source read from the very extract it was read from
+last run (equal `ReadResult.read_digest`: equal records) are those of last run.
+
+So each run keeps, in the state folder beside matching's scores, the features of
+each source's records (`features-<source>-<read digest>-<code>.marshal`), and takes
+them from there for a source read from the same extract by the same matching code
+(`reuse.code_digest`, which also names Python's version: `marshal`'s format is
+Python's own). A file is named by what it holds, written atomically and checked
+against the records' ids when read: a damaged, missing or mismatched one is as none,
+and that source is standardised again.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from graph_etl.matching import features
+from graph_etl.matching.types import Record
+
+# The per-record lists `features.build` fills, as kept (besides the table).
+LISTS = (
+    "ids", "files", "given", "given_full", "given_tokens", "given_keys", "family",
+    "family_tokens", "dob", "nhs", "upn", "address", "uprn",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of consecutive records from one source: its name, what it was read from
+    (None: not known, so never kept) and how many records."""
+
+    source: str
+    read: str | None
+    records: int
+
+
+def build(
+    records: Sequence[Record],
+    parts: Sequence[Part],
+    addresses: dict[Any, tuple[Any, ...]] | None,
+    folder: Path,
+    code: str,
+) -> tuple[features.Features, int]:
+    """`features.build(records, addresses)`, with each part's features taken from
+    `folder` when kept there by `code` for what it was read from, else worked out
+    and kept. Returns the features and how many records were standardised afresh.
+    Parts that do not cover `records` exactly are ignored: everything is built."""
+    if sum(part.records for part in parts) != len(records):
+        return features.build(records, addresses), len(records)
+    built: list[features.Features] = []
+    afresh = start = 0
+    for part in parts:
+        mine = records[start : start + part.records]
+        start += part.records
+        path = _path(folder, part, code) if part.read else None
+        kept = _load(path, mine) if path is not None else None
+        if kept is None:
+            kept = features.build(mine, addresses)
+            afresh += len(mine)
+            if path is not None:
+                _save(path, kept)
+        built.append(kept)
+    return concatenate(built), afresh
+
+
+def concatenate(parts: Sequence[features.Features]) -> features.Features:
+    """The features of the parts' records, in order, as one `features.build` gives."""
+    joined = features.Features(ids=[])
+    for name in LISTS:
+        values: list[Any] = []
+        for part in parts:
+            values.extend(getattr(part, name))
+        setattr(joined, name, values)
+    tables = [part.table for part in parts if part.table is not None]
+    if tables:
+        table = pa.concat_tables(tables).combine_chunks()
+        rows = pa.array(range(len(joined.ids)), pa.int64())
+        joined.table = table.set_column(0, "unique_id", rows)
+    for part in parts:
+        joined.addresses.update(part.addresses)  # (those standardised in this run)
+    return joined
+
+
+def _path(folder: Path, part: Part, code: str) -> Path:
+    """Where a part's lists are kept; its table beside them, as `.arrow`."""
+    assert part.read is not None
+    return folder / f"features-{part.source}-{part.read[:16]}-{code[:16]}.marshal"
+
+
+def _load(path: Path, records: Sequence[Record]) -> features.Features | None:
+    """The features kept at `path`, if they are those of exactly these records."""
+    try:
+        # (our own file in the state folder, trusted as the extracts kept beside it are;
+        # `marshal` builds values and runs no code)
+        lists = marshal.loads(path.read_bytes())  # noqa: S302
+        kept = features.Features(ids=lists["ids"])
+        for name in LISTS[1:]:
+            setattr(kept, name, lists[name])
+        with pa.memory_map(str(path.with_suffix(".arrow"))) as source:
+            kept.table = pa.ipc.open_file(source).read_all()
+    except (OSError, EOFError, ValueError, TypeError, KeyError, pa.ArrowException):
+        return None
+    if kept.ids != [record["id"] for record in records] or kept.table.num_rows != len(records):
+        return None
+    return kept
+
+
+def _save(path: Path, built: features.Features) -> None:
+    """Keep `built` at `path` (atomically: the table first, as the lists name both),
+    and drop the source's other kept features."""
+    assert built.table is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table, partial = path.with_suffix(".arrow"), path.with_suffix(".partial")
+    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, built.table.schema) as out:
+        out.write_table(built.table)
+    os.replace(partial, table)
+    partial.write_bytes(marshal.dumps({name: getattr(built, name) for name in LISTS}))
+    os.replace(partial, path)
+    source = path.name.rsplit("-", 2)[0]  # features-<source>
+    for other in path.parent.glob(f"{source}-*-*.*"):
+        if other.stem != path.stem and other.name.rsplit("-", 2)[0] == source:
+            other.unlink(missing_ok=True)

@@ -1,0 +1,100 @@
+"""Features kept source by source are those of standardising every record at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_etl.matching import feature_cache, features
+from graph_etl.matching.feature_cache import Part
+from graph_etl.sources import load_manifests, read_source
+
+COUNTY = Path(__file__).resolve().parents[2] / "sample_data" / "county"
+CODE = "c0de" * 16
+
+
+@pytest.fixture(scope="module")
+def county() -> tuple[list[dict[str, Any]], list[Part]]:
+    records: list[dict[str, Any]] = []
+    parts = []
+    for name, manifest in load_manifests().items():
+        people = read_source(manifest, COUNTY / name).people()
+        records.extend(people)
+        parts.append(Part(name, f"{name} extract 1", len(people)))
+    return records, parts
+
+
+def assert_same(got: features.Features, expected: features.Features) -> None:
+    for name in feature_cache.LISTS:
+        assert getattr(got, name) == getattr(expected, name), name
+    assert got.table is not None and expected.table is not None
+    assert got.table.equals(expected.table)
+    # (the addresses standardised in this run: those of the sources not kept)
+    assert got.addresses.items() <= expected.addresses.items()
+
+
+def kept_files(folder: Path) -> list[str]:
+    return sorted(path.name.split("-")[1] for path in folder.glob("features-*.marshal"))
+
+
+def test_a_kept_table_without_its_lists_is_as_none(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A run killed between writing a source's table and its lists."""
+    records, parts = county
+    feature_cache.build(records, parts, None, tmp_path, CODE)
+    next(tmp_path.glob("features-police-*.marshal")).unlink()
+    got, afresh = feature_cache.build(records, parts, None, tmp_path, CODE)
+    assert afresh == next(part.records for part in parts if part.source == "police")
+    assert_same(got, features.build(records))
+
+
+def test_kept_features_are_those_of_every_record_at_once(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    records, parts = county
+    expected = features.build(records)
+    first, afresh = feature_cache.build(records, parts, None, tmp_path, CODE)
+    assert afresh == len(records)
+    assert_same(first, expected)
+    assert first.addresses == expected.addresses
+    assert kept_files(tmp_path) == sorted(part.source for part in parts)
+    again, afresh = feature_cache.build(records, parts, None, tmp_path, CODE)
+    assert afresh == 0
+    assert_same(again, expected)
+    assert again.addresses == {}
+
+
+def test_only_a_source_read_afresh_is_standardised_again(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    records, parts = county
+    feature_cache.build(records, parts, None, tmp_path, CODE)
+    health = next(part for part in parts if part.source == "health")
+    moved = [Part(p.source, "health extract 2", p.records) if p is health else p for p in parts]
+    got, afresh = feature_cache.build(records, moved, None, tmp_path, CODE)
+    assert afresh == health.records
+    assert_same(got, features.build(records))
+    assert len(list(tmp_path.glob("features-health-*"))) == 2  # (the others dropped)
+    _, afresh = feature_cache.build(records, parts, None, tmp_path, "another code" * 6)
+    assert afresh == len(records)
+
+
+def test_damaged_or_mismatched_kept_features_are_worked_out_again(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    records, parts = county
+    feature_cache.build(records, parts, None, tmp_path, CODE)
+    damaged = next(tmp_path.glob("features-schools-*.marshal"))
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    got, afresh = feature_cache.build(records, parts, None, tmp_path, CODE)
+    assert afresh == next(part.records for part in parts if part.source == "schools")
+    assert_same(got, features.build(records))
+    # The same extract said, but other records: their own features, not the kept ones.
+    start = sum(part.records for part in parts[: parts.index(parts[-1])])
+    other = records[:start] + list(reversed(records[start:]))
+    got, afresh = feature_cache.build(other, parts, None, tmp_path, CODE)
+    assert afresh == parts[-1].records
+    assert_same(got, features.build(other))
+
+
+def test_parts_that_do_not_cover_the_records_are_ignored(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    records, parts = county
+    got, afresh = feature_cache.build(records[:-1], parts, None, tmp_path, CODE)
+    assert afresh == len(records) - 1
+    assert_same(got, features.build(records[:-1]))
+    assert kept_files(tmp_path) == []
