@@ -86,7 +86,7 @@ def concatenate(parts: Sequence[features.Features]) -> features.Features:
         setattr(joined, name, values)
     tables = [part.table for part in parts if part.table is not None]
     if tables:
-        table = pa.concat_tables(tables).combine_chunks()
+        table = pa.concat_tables(tables)  # (a chunk per part: DuckDB scans them as one)
         rows = pa.array(range(len(joined.ids)), pa.int64())
         joined.table = table.set_column(0, "unique_id", rows)
     for part in parts:
