@@ -62,10 +62,11 @@ def build(
         return features.build(records, addresses), len(records)
     built: list[features.Features] = []
     afresh = start = 0
+    paths = {part: _path(folder, part, code) for part in parts if part.read}
     for part in parts:
         mine = records[start : start + part.records]
         start += part.records
-        path = _path(folder, part, code) if part.read else None
+        path = paths.get(part)
         kept = _load(path, mine) if path is not None else None
         if kept is None:
             kept = features.build(mine, addresses)
@@ -73,6 +74,10 @@ def build(
             if path is not None:
                 _save(path, kept)
         built.append(kept)
+    wanted = {path.stem for path in paths.values()}
+    for path in folder.glob("features-*"):  # (other extracts', other code's)
+        if path.stem not in wanted:
+            path.unlink(missing_ok=True)
     return concatenate(built), afresh
 
 
@@ -119,8 +124,7 @@ def _load(path: Path, records: Sequence[Record]) -> features.Features | None:
 
 
 def _save(path: Path, built: features.Features) -> None:
-    """Keep `built` at `path` (atomically: the table first, as the lists name both),
-    and drop the source's other kept features."""
+    """Keep `built` at `path` (atomically: the table first, as the lists name both)."""
     assert built.table is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     table, partial = path.with_suffix(".arrow"), path.with_suffix(".partial")
@@ -129,7 +133,3 @@ def _save(path: Path, built: features.Features) -> None:
     os.replace(partial, table)
     partial.write_bytes(marshal.dumps({name: getattr(built, name) for name in LISTS}))
     os.replace(partial, path)
-    source = path.name.rsplit("-", 2)[0]  # features-<source>
-    for other in path.parent.glob(f"{source}-*-*.*"):
-        if other.stem != path.stem and other.name.rsplit("-", 2)[0] == source:
-            other.unlink(missing_ok=True)

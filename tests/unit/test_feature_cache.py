@@ -74,6 +74,10 @@ def test_only_a_source_read_afresh_is_standardised_again(county, tmp_path: Path)
     assert len(list(tmp_path.glob("features-health-*"))) == 2  # (the others dropped)
     _, afresh = feature_cache.build(records, parts, None, tmp_path, "another code" * 6)
     assert afresh == len(records)
+    assert len(list(tmp_path.glob("features-*"))) == 2 * len(parts)  # (the others dropped)
+    fewer = [Part("all", "one extract", len(records))]
+    feature_cache.build(records, fewer, None, tmp_path, CODE)
+    assert kept_files(tmp_path) == ["all"]
 
 
 def test_damaged_or_mismatched_kept_features_are_worked_out_again(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
