@@ -93,7 +93,8 @@ def concatenate(parts: Sequence[features.Features]) -> features.Features:
     if tables:
         table = pa.concat_tables(tables)  # (a chunk per part: DuckDB scans them as one)
         rows = pa.array(range(len(joined.ids)), pa.int64())
-        joined.table = table.set_column(0, "unique_id", rows)
+        column = table.schema.get_field_index("unique_id")
+        joined.table = table.set_column(column, "unique_id", rows)
     for part in parts:
         joined.addresses.update(part.addresses)  # (those standardised in this run)
     return joined
