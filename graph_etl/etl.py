@@ -199,51 +199,54 @@ def run(
 
     results = read_all(manifests, extracts, report, state_dir, meanwhile=load_kept_state)
     person_of, held = kept["person_of"], kept["held"]
-    phase("read")
-    store = decision_store.make_engine() if decisions is None else None
-    matched = match(
-        [record for result in results.values() for record in result.people()],
-        previous=person_of,
-        decisions=decision_store.load_decisions(store) if store is not None else decisions,
-        settings=settings,
-        relationships=[item for result in results.values() for item in result.relationships()],
-        scores_dir=scores_dir,
-        saved=kept.pop("scores"),
-        parts=[
-            Part(source, result.read_digest, len(result.people()))
-            for source, result in results.items()
-        ],
-    )
-    report.people = matched.stats["people"]
-    report.matching = {
-        "model_version": matched.model_version,
-        "review_pairs": len(matched.review_pairs),
-        "events": dict(Counter(event["kind"] for event in matched.events)),
-        **matched.stats,
-    }
-    phase("match")
-    built = refresh_scope.build_rows(
-        manifests, results, matched, started, held, state_dir, person_of
-    )
-    report.model = built.report
-    phase("model")
-    load_times: dict[str, Any] = {}
-    loaded = load_rows(
-        graph,
-        built.rows,
-        person_ids(matched.links),
-        quiet=quiet,
-        state_dir=state_dir,
-        timings=load_times,
-        held=held,
-        scopes=built.scopes,
-        meanwhile=lambda: built.inputs,  # (a full build's, worked out while the server writes)
-    )
-    report.loaded = loaded.counts
-    if state_dir is not None and (built.inputs_changed or loaded.digest != held.digest):
-        refresh_scope.save(state_dir, loaded.digest, built.inputs)
-    if store is not None:
-        decision_store.record_events(store, matched.events)
+    try:
+        phase("read")
+        store = decision_store.make_engine() if decisions is None else None
+        matched = match(
+            [record for result in results.values() for record in result.people()],
+            previous=person_of,
+            decisions=decision_store.load_decisions(store) if store is not None else decisions,
+            settings=settings,
+            relationships=[item for result in results.values() for item in result.relationships()],
+            scores_dir=scores_dir,
+            saved=kept.pop("scores"),
+            parts=[
+                Part(source, result.read_digest, len(result.people()))
+                for source, result in results.items()
+            ],
+        )
+        report.people = matched.stats["people"]
+        report.matching = {
+            "model_version": matched.model_version,
+            "review_pairs": len(matched.review_pairs),
+            "events": dict(Counter(event["kind"] for event in matched.events)),
+            **matched.stats,
+        }
+        phase("match")
+        built = refresh_scope.build_rows(
+            manifests, results, matched, started, held, state_dir, person_of
+        )
+        report.model = built.report
+        phase("model")
+        load_times: dict[str, Any] = {}
+        loaded = load_rows(
+            graph,
+            built.rows,
+            person_ids(matched.links),
+            quiet=quiet,
+            state_dir=state_dir,
+            timings=load_times,
+            held=held,
+            scopes=built.scopes,
+            meanwhile=lambda: built.inputs,  # (a full build's, worked out while the server writes)
+        )
+        report.loaded = loaded.counts
+        if state_dir is not None and (built.inputs_changed or loaded.digest != held.digest):
+            refresh_scope.save(state_dir, loaded.digest, built.inputs)
+        if store is not None:
+            decision_store.record_events(store, matched.events)
+    finally:
+        held.close()  # (the saved state's file)
     phase("load")
     for part in ("build", "state", "write", "retire"):  # of which
         report.phases[f"load_{part}"] = load_times[part]

@@ -37,11 +37,11 @@ from typing import Any
 
 import orjson
 
-from graph_etl import snapshots
+from graph_etl import load_state, snapshots
 from graph_etl.graph import Graph, Row, batched
+from graph_etl.load_state import HeldInMemory, SavedState, StepState
 from graph_etl.model import FAMILY_TYPES, GraphRows, RowsOnDemand
 from graph_etl.progress import Progress
-from graph_etl.snapshots import StepState
 
 # Values that say when, not what: they do not make a row "changed".
 VOLATILE = frozenset({"loaded_at", "reported_at"})
@@ -129,7 +129,8 @@ def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = 
 
     `scope`: the rows are only those a refresh rebuilt (`graph_etl.refresh_scope`);
     of the keys held, only those in `scope` may be retired, and every other one is
-    carried over as it is (`held` is updated in place)."""
+    carried over as it is (`held` is updated in place). `held` may then be read for
+    the rows' keys and `scope` only (`StepState.size`): the state after is too."""
     latest: dict[str, Row] = {}
     for row in rows:
         if "h" not in row:
@@ -151,13 +152,25 @@ def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = 
         hashes, held.total = held.hashes, None  # (`held` is now what it becomes)
         for key in retire:
             del hashes[key]
+    elif held.size is not None:
+        raise ValueError("a state read for some keys only needs the plan's scope")
     hashes.update({key: row["h"] for key, row in latest.items()})
     dormant: set[str] = set()
     if step.keeps_retired:
         dormant = {key for key in (*held.dormant, *retire) if key not in latest}
         hashes.update(dict.fromkeys(dormant))
-    unchanged = len(hashes) - len(dormant) - len(create) - len(update)
-    return Plan(create, update, retire, unchanged, StepState(hashes, dormant, total))
+    after = StepState(hashes, dormant, total)
+    if held.size is not None:  # the counts of the whole step, from the change
+        keys, asleep = held.size
+        woken = sum(1 for key in held.dormant if key in latest)
+        if step.keeps_retired:
+            after.size = (keys + len(create), asleep - woken + len(retire))
+        else:
+            after.size = (keys + len(create) - len(retire), 0)
+            after.removed = set(retire)
+    keys, asleep = after.counts()
+    unchanged = keys - asleep - len(create) - len(update)
+    return Plan(create, update, retire, unchanged, after)
 
 
 def _value(key: str, h: str | None) -> int:
@@ -172,6 +185,8 @@ def state_total(state: StepState) -> int:
     it forward from the change alone: at 1,000,000 records, summing 4 million took a
     second or more)."""
     if state.total is None:
+        if state.size is not None:
+            raise ValueError("the sum of a state read for some keys only must be carried")
         state.total = sum(_value(key, h) for key, h in state.hashes.items())
     return state.total
 
@@ -204,7 +219,8 @@ def state_digest(states: dict[str, StepState]) -> str:
     for name in sorted(states):
         state = states[name]
         total = state_total(state)
-        line = f"{name}:{len(state.hashes)}:{len(state.dormant)}:{total % (1 << 192):x}\n"
+        keys, dormant = state.counts()
+        line = f"{name}:{keys}:{dormant}:{total % (1 << 192):x}\n"
         digest.update(line.encode())
     return digest.hexdigest()
 
@@ -218,23 +234,28 @@ def loaded_digest(graph: Graph) -> str | None:
 
 @dataclass
 class Held:
-    """What the graph holds for every step; the digest its `LoadState` marker gives
-    (None: none, or a load was interrupted); and whether the states are the saved copy
+    """What the graph holds for every step (`store`); the digest its `LoadState` marker
+    gives (None: none, or a load was interrupted); and whether that is the saved copy
     of the last load (used when the marker says that is what the graph holds; else
-    they are read from the graph)."""
+    it is read from the graph). Close it when done with it."""
 
-    states: dict[str, StepState]
+    store: HeldInMemory | SavedState
     digest: str | None
     saved: bool
+
+    def close(self) -> None:
+        if isinstance(self.store, SavedState):
+            self.store.close()
 
 
 def held_states(graph: Graph, state_dir: Path | None) -> Held:
     held_digest = loaded_digest(graph)
     if state_dir is not None and held_digest is not None:
-        saved = snapshots.load_load_state(state_dir, held_digest)
-        if saved is not None and set(saved) == set(LOAD_ORDER):
+        saved = load_state.open_saved(state_dir, held_digest, LOAD_ORDER)
+        if saved is not None:
             return Held(saved, held_digest, True)
-    return Held({step.name: read_state(graph, step) for step in STEPS}, held_digest, False)
+    states = {step.name: read_state(graph, step) for step in STEPS}
+    return Held(HeldInMemory(states), held_digest, False)
 
 
 def previous_person_ids(graph: Graph, state_dir: Path | None) -> dict[str, str]:
@@ -280,14 +301,20 @@ def load_rows(
     (`model.RowsOnDemand`), on the state and the plan (in a first load, both while
     the writes go on), the writes (from the first to the last; `steps`: per step) and
     the retirements."""
+    if held is None:
+        held = held_states(graph, state_dir)
+        try:
+            return load_rows(
+                graph, rows, person_of, batch_size, quiet, state_dir, timings, held, scopes,
+                meanwhile,
+            )  # fmt: skip
+        finally:
+            held.close()
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
-    if held is None:
-        held = held_states(graph, state_dir)
     held_digest, saved = held.digest, held.saved
     scopes = scopes or {}
-    states = held.states
     plans: dict[str, Plan] = {}
     times["steps"] = {}
     planning, building = time.perf_counter() - clock, 0.0
@@ -298,7 +325,11 @@ def load_rows(
         started = time.perf_counter()
         step_rows = getattr(rows, step.name)  # (built now, when the rows are built on demand)
         built = time.perf_counter()
-        plans[step.name] = plan(step, step_rows, states[step.name], scopes.get(step.name))
+        scope = scopes.get(step.name)
+        # With a scope, only the keys of the rows and of the scope are looked up.
+        keys = None if scope is None else {*map(step.key, step_rows), *scope}
+        state = held.store.state(step.name, keys)
+        plans[step.name] = plan(step, step_rows, state, scope)
         building += built - started
         planning += time.perf_counter() - built
 
@@ -357,10 +388,15 @@ def load_rows(
             graph.write("retire/empty_households_among", ids=ids)
     elif changed or not saved:  # (after a killed run, whatever it left to do)
         graph.write("retire/empty_households")
-    if state_dir is not None and snapshots.load_state_digest(state_dir) != digest:
+    base = held.store if isinstance(held.store, SavedState) else None
+    saved_digest = base.digest if base is not None else None
+    if state_dir is not None and saved_digest is None:
+        saved_digest = load_state.saved_digest(state_dir)
+    if state_dir is not None and saved_digest != digest:
         # The person ids first: the load state's digest says whether both are saved.
         snapshots.save_person_ids(state_dir, digest, person_of)
-        snapshots.save_load_state(state_dir, digest, after)
+        load_state.save(state_dir, digest, after, base)
+        (state_dir / "last_load" / "hashes.json").unlink(missing_ok=True)  # (older versions')
     if held_digest != digest:
         graph.write("load/load_marker", digest=digest)
     times["retire"] = round(time.perf_counter() - clock, 2)

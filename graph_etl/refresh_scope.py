@@ -39,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -51,9 +51,9 @@ import orjson
 from graph_etl import model, snapshots
 from graph_etl.code_digest import code_digest
 from graph_etl.load import Held, content_hash
+from graph_etl.load_state import HeldInMemory, SavedState, StepState
 from graph_etl.matching.types import Link, MatchResult, person_ids
 from graph_etl.model import GraphRows, Row
-from graph_etl.snapshots import StepState
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import ReadResult
 
@@ -128,7 +128,7 @@ def build_rows(
         report = {"only_what_changed": False, "persons_rebuilt": matched.stats["people"]}
         later = partial(inputs_of, manifests, results, matched, rows)
         return Built(rows, {}, later, True, {**report, "seconds": {}})
-    built = build(manifests, results, matched, loaded_at, held.states, last, person_of)
+    built = build(manifests, results, matched, loaded_at, held.store, last, person_of)
     built.report["seconds"] = {"last_inputs": inputs_seconds, **built.report["seconds"]}
     return built
 
@@ -333,13 +333,15 @@ def build(
     results: dict[str, ReadResult],
     matched: MatchResult,
     loaded_at: datetime,
-    held: dict[str, StepState],
+    held: HeldInMemory | SavedState | dict[str, StepState],
     last: Inputs,
     person_of: dict[str, str],
 ) -> Built:
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
     (`person_of`)."""
+    if isinstance(held, dict):
+        held = HeldInMemory(held)
     links, review = matched.links, matched.review_pairs
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
@@ -361,18 +363,20 @@ def build(
     dirty = {now[ident] for ident in changed}
     dirty |= {person_of[ident] for ident in changed | gone if ident in person_of}
     extracted = model.extract_times(results)
-    dirty |= _reordered_residents(last.extracted, extracted, held["lives_at"].hashes)
+    dirty |= _reordered_residents(last.extracted, extracted, lambda: held.keys("lives_at"))
     lap("digests")
     rows = model.shared_rows(manifests, results, links, loaded_at, review)
     family = model.FamilyEdges(results, links)
-    held_family = {key: key.split("|") for key in held["family"].hashes}  # from|to|type
     # Sibling links derived from a parent change with the parent: the parent's
     # children, now and at the last load, are rebuilt with it.
     kin = set(dirty)
     kin.update(child for parent in dirty for child in family.children_of.get(parent, ()))
-    kin.update(to for a, to, kind in held_family.values() if kind == "PARENT_OF" and a in dirty)
+    for key in held.keys_of("family", dirty):  # from|to|type
+        parent, child, kind = key.split("|")
+        if kind == "PARENT_OF" and parent in dirty:
+            kin.add(child)
     rows.family = model.family_rows(family.around(kin))
-    family_scope = {key for key, (a, b, _) in held_family.items() if a in kin or b in kin}
+    family_scope = held.keys_of("family", kin)
     lap("shared")
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
     for source, result in results.items():
@@ -398,12 +402,10 @@ def build(
 
     named: dict[str, list[Row]] = defaultdict(list)
     rows.lives_at = model.lives_rows(reports(dirty), extracted, named)
-    held_lives = held["lives_at"].hashes  # keys: person|address|source
-    lived = {key for key in held_lives if key.partition("|")[0] in dirty}
+    lived = held.keys_of("lives_at", dirty)  # keys: person|address|source
     addresses = {row["address_id"] for row in rows.lives_at}
     addresses |= {_lived_at(key) for key in lived}
-    neighbours = {key.partition("|")[0] for key in held_lives if _lived_at(key) in addresses}
-    neighbours -= dirty
+    neighbours = held.living_at(addresses) - dirty
     for source, result in results.items():  # (their records)
         for record in result.people():
             if (person := now[record["id"]]) in neighbours:
@@ -415,7 +417,7 @@ def build(
 
     current = {person: address for person, address in last.current.items() if person not in dirty}
     current.update({row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]})
-    ties_changed = _family_changed(rows.family, held["family"], family_scope)
+    ties_changed = _family_changed(rows.family, held, family_scope)
     homes = {
         address
         for person in dirty | ties_changed
@@ -447,7 +449,7 @@ def build(
         "addresses": addresses,
         "households": dirty | residents,
         "family": family_scope,
-        "involvements": held["involvements"].hashes.keys() - involvements,
+        "involvements": held.gone("involvements", involvements),
     }
     lap("involvements")
     inputs = Inputs(digests, current, extracted, read_digests(results), matched.token)
@@ -468,10 +470,11 @@ def _lived_at(key: str) -> str:
 
 
 def _reordered_residents(
-    before: dict[str, str], now: dict[str, str], lives: dict[str, str | None]
+    before: dict[str, str], now: dict[str, str], lives: Callable[[], Iterable[str]]
 ) -> set[str]:
-    """The persons with LIVES_AT rows (keys person|address|source) from two sources
-    whose extract times are now in another order (or no longer, or newly, equal)."""
+    """The persons with LIVES_AT rows (`lives`: their keys, person|address|source) from
+    two sources whose extract times are now in another order (or no longer, or newly,
+    equal)."""
     common = sorted(before.keys() & now.keys())
     pairs = {
         (a, b)
@@ -482,7 +485,7 @@ def _reordered_residents(
     if not pairs:
         return set()
     sources: dict[str, set[str]] = defaultdict(set)
-    for key in lives:
+    for key in lives():
         person, _, rest = key.partition("|")
         sources[person].add(rest.rpartition("|")[2])
     return {
@@ -496,17 +499,18 @@ def _order(a: str, b: str) -> int:
     return (a > b) - (a < b)
 
 
-def _family_changed(family: list[Row], held: StepState, scope: set[str]) -> set[str]:
+def _family_changed(
+    family: list[Row], held: HeldInMemory | SavedState, scope: set[str]
+) -> set[str]:
     """The persons at either end of a family relationship created, changed or gone
     (`family`: the rows rebuilt; `scope`: the keys held that they replace)."""
     persons: set[str] = set()
-    keys = set()
-    for row in family:
-        key = f"{row['from']}|{row['to']}|{row['type']}"
-        keys.add(key)
+    keys = [f"{row['from']}|{row['to']}|{row['type']}" for row in family]
+    hashes = held.state("family", keys).hashes
+    for key, row in zip(keys, family, strict=True):
         row["h"] = content_hash(row)  # (the plan uses it)
-        if held.hashes.get(key) != row["h"]:
+        if hashes.get(key) != row["h"]:
             persons.update((row["from"], row["to"]))
-    for key in scope - keys:
+    for key in scope.difference(keys):
         persons.update(key.split("|")[:2])
     return persons

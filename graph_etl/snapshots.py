@@ -10,16 +10,14 @@
   snapshot's row log (a short hash and an outcome per row, see
   `graph_etl.sources.reuse`) spares validating the rows it already held, provided
   the manifest and the reader's code are those it was read with.
-- The keys and content hashes the last complete load wrote (`last_load/hashes.json`,
-  see `graph_etl.load`): a refresh plans from them instead of reading every key and
-  hash back from the graph, but only when the graph says it holds exactly that state.
-  Beside them, which person each current source record was loaded into
-  (`last_load/person_ids.json`), from which person ids carry forward, on the same
-  terms.
+- Which person each current source record was loaded into
+  (`last_load/person_ids.json`), from which person ids carry forward, but only when
+  the graph says it holds exactly what the load that saved it wrote (as for the keys
+  and hashes beside it, `graph_etl.load_state`).
 
 None of these is compressed: a refresh reads and writes them whole, and at 1,000,000
-records compressing the keys and hashes took 3 s a run, and the last good reads (about
-500 MB) almost 4 s. A compressed last good read an earlier version kept is still read.
+records compressing the last good reads (about 500 MB) took almost 4 s a run. A
+compressed last good read an earlier version kept is still read.
 
 Every file is written atomically: a killed run leaves the previous one intact.
 """
@@ -31,7 +29,6 @@ import gzip
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -222,40 +219,9 @@ def _row_log(item: dict[str, Any]) -> RowLog:
     return RowLog(item["header"], decode(item["hashes"]), decode(item["outcomes"]), item["index"])
 
 
-# The keys and content hashes of the last complete load.
-
-
-@dataclass
-class StepState:
-    """What the graph holds for one load step: each key's content hash, and which keys
-    are held but dormant (retired source records: kept, never retired again; their
-    hash is None so a record that comes back counts as changed)."""
-
-    hashes: dict[str, str | None]
-    dormant: set[str]
-    # The sum of the hashes as numbers (see `graph_etl.load.state_total`), once known.
-    total: int | None = None
-
-
-def _state_path(state_dir: Path) -> Path:
-    return state_dir / "last_load" / "hashes.json"
-
-
-def save_load_state(state_dir: Path, digest: str, states: dict[str, StepState]) -> None:
-    body = {
-        name: {
-            "hashes": state.hashes,
-            "dormant": sorted(state.dormant),
-            "total": None if state.total is None else f"{state.total:x}",
-        }
-        for name, state in states.items()
-    }
-    save_for_load(_state_path(state_dir), digest, body)
-
-
-def load_state_digest(state_dir: Path) -> str | None:
-    """The digest of the saved load state (its first line only), if there is one."""
-    return _header_digest(_state_path(state_dir))
+# What the last complete load saved: which person each current source record was
+# loaded into (the keys and content hashes are kept beside it, `graph_etl.load_state`),
+# and the model's inputs (`graph_etl.refresh_scope`).
 
 
 def save_for_load(path: Path, digest: str, body: Any) -> None:
@@ -274,21 +240,6 @@ def body_if(path: Path, digest: str) -> Any | None:
             return orjson.loads(handle.read())
     except (OSError, EOFError, ValueError):
         return None
-
-
-def load_load_state(state_dir: Path, digest: str) -> dict[str, StepState] | None:
-    """The saved load state if its digest is `digest`, else None."""
-    body = body_if(_state_path(state_dir), digest)
-    if body is None:
-        return None
-    return {
-        name: StepState(
-            item["hashes"],
-            set(item["dormant"]),
-            None if item.get("total") is None else int(item["total"], 16),
-        )
-        for name, item in body.items()
-    }
 
 
 def _person_ids_path(state_dir: Path) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_etl import cypher_files, model, snapshots
+from graph_etl import cypher_files, load_state, model, snapshots
 from graph_etl.graph import estimated_bytes, sized_batches
 from graph_etl.load import (
     LOAD_ORDER,
@@ -24,8 +24,8 @@ from graph_etl.load import (
     state_digest,
     state_total,
 )
+from graph_etl.load_state import StepState
 from graph_etl.matching.types import Link
-from graph_etl.snapshots import StepState
 from graph_etl.sources import load_manifests, read_source
 from tests.conftest import MINI_COUNTY
 
@@ -155,20 +155,21 @@ def saved_state() -> dict[str, StepState]:
 def test_the_saved_state_is_used_only_when_the_graph_says_it_holds_it(tmp_path: Path) -> None:
     states = saved_state()
     digest = state_digest(states)
-    snapshots.save_load_state(tmp_path, digest, states)
-    assert snapshots.load_state_digest(tmp_path) == digest
+    load_state.save(tmp_path, digest, states)
+    assert load_state.saved_digest(tmp_path) == digest
 
     trusting = FakeGraph(digest)
     held = held_states(trusting, tmp_path)  # type: ignore[arg-type]
     assert held.digest == digest and held.saved and trusting.asked == []
-    assert held.states["persons"].hashes == {"persons-key": "ab"}
+    assert held.store.state("persons").hashes == {"persons-key": "ab"}
+    held.close()
 
     for other in (None, "another digest"):  # a run was killed, or another state
         graph = FakeGraph(other)
         held = held_states(graph, tmp_path)  # type: ignore[arg-type]
         assert held.digest == other and not held.saved
         assert graph.asked == [f"state/{name}" for name in LOAD_ORDER]
-        assert held.states["persons"].hashes == {"k": "1"}
+        assert held.store.state("persons").hashes == {"k": "1"}
 
     graph = FakeGraph(digest)  # no state folder: always the graph
     held_states(graph, None)  # type: ignore[arg-type]
@@ -190,10 +191,10 @@ def test_saved_person_ids_are_used_only_when_the_graph_says_it_holds_them(
 
 
 def test_an_unreadable_saved_state_means_reading_the_graph(tmp_path: Path) -> None:
-    path = tmp_path / "last_load" / "hashes.json"
+    path = tmp_path / "last_load" / "state.duckdb"
     path.parent.mkdir()
-    path.write_bytes(b"not JSON")
-    assert snapshots.load_state_digest(tmp_path) is None
+    path.write_bytes(b"not a database")
+    assert load_state.saved_digest(tmp_path) is None
     graph = FakeGraph("d")
     held_states(graph, tmp_path)  # type: ignore[arg-type]
     assert len(graph.asked) == len(LOAD_ORDER)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from graph_etl import model, refresh_scope
-from graph_etl.load import STEPS, plan, state_total
+from graph_etl import load_state, model, refresh_scope
+from graph_etl.load import STEPS, plan, state_digest, state_total
+from graph_etl.load_state import StepState
 from graph_etl.matching import Link, MatchResult, match
-from graph_etl.snapshots import StepState
 from graph_etl.sources import load_manifests, read_source
 
 COUNTY = Path(__file__).resolve().parents[2] / "sample_data" / "county"
@@ -47,6 +47,27 @@ def states_after(rows: model.GraphRows, held: dict[str, StepState], scopes=None)
             assert done.after.total == state_total(StepState(done.after.hashes, set()))
         written = sorted(step.key(row) for row in done.create + done.update)
         out[step.name] = (written, done.retire, done.after.hashes, done.after.dormant)
+    return out
+
+
+def states_after_saved(rows: model.GraphRows, saved: load_state.SavedState, scopes, folder: Path):  # type: ignore[no-untyped-def]
+    """`states_after`, planned from the saved state (reading the keys each plan needs)
+    and saved back into it: what is held afterwards is read back whole."""
+    out, after = {}, {}
+    for step in STEPS:
+        step_rows = copy.deepcopy(getattr(rows, step.name))
+        scope = scopes.get(step.name)
+        keys = None if scope is None else {*map(step.key, step_rows), *scope}
+        done = plan(step, step_rows, saved.state(step.name, keys), scope)
+        written = sorted(step.key(row) for row in done.create + done.update)
+        out[step.name] = (written, done.retire)
+        after[step.name] = done.after
+    load_state.save(folder, state_digest(after), after, saved)
+    for step in STEPS:
+        whole = saved.state(step.name)
+        assert whole.counts() == after[step.name].counts()
+        assert saved.sizes[step.name][2] == state_total(StepState(dict(whole.hashes), set()))
+        out[step.name] += (whole.hashes, whole.dormant)
     return out
 
 
@@ -152,11 +173,14 @@ def loaded(manifests, review, results, links):  # type: ignore[no-untyped-def]
     return held, inputs, {ident: link.person_id for ident, link in links.items()}
 
 
-def assert_scoped_equals_full(manifests, review, before, after, handed_on=True) -> None:  # type: ignore[no-untyped-def]
+def assert_scoped_equals_full(
+    manifests, review, before, after, handed_on=True, folder=None
+) -> None:  # type: ignore[no-untyped-def]
     """From the rows of `before` (results, links), a scoped refresh to `after` plans
     the writes, retirements and state a full build of `after` plans. With `handed_on`,
     matching compared against the run the last load wrote, and hands on the records
-    whose links changed; else against another run."""
+    whose links changed; else against another run. With `folder`, the held state is
+    saved there first (`load_state`) and the refresh reads it from there."""
     held, inputs, person_of = loaded(manifests, review, *before)
     new_results, new_links = after
     full_rows = model.build(manifests, new_results, new_links, NOW, review)
@@ -164,10 +188,22 @@ def assert_scoped_equals_full(manifests, review, before, after, handed_on=True) 
     scoped_held = {name: StepState(dict(s.hashes), set(s.dormant)) for name, s in held.items()}
     since = inputs.match_token if handed_on else "a run never loaded"
     matched = matching(new_links, review, since, before[1])
-    refresh = refresh_scope.build(
-        manifests, new_results, matched, NOW, scoped_held, inputs, person_of
-    )
-    got = states_after(refresh.rows, scoped_held, refresh.scopes)
+    if folder is not None:
+        load_state.save(folder, state_digest(scoped_held), scoped_held)
+        saved = load_state.open_saved(folder, state_digest(scoped_held), [s.name for s in STEPS])
+        assert saved is not None
+        try:
+            refresh = refresh_scope.build(
+                manifests, new_results, matched, NOW, saved, inputs, person_of
+            )
+            got = states_after_saved(refresh.rows, saved, refresh.scopes, folder)
+        finally:
+            saved.close()
+    else:
+        refresh = refresh_scope.build(
+            manifests, new_results, matched, NOW, scoped_held, inputs, person_of
+        )
+        got = states_after(refresh.rows, scoped_held, refresh.scopes)
     for step in STEPS:
         assert got[step.name] == expected[step.name], step.name
     assert refresh.inputs == refresh_scope.inputs_of(manifests, new_results, matched, full_rows)
@@ -182,6 +218,19 @@ def test_a_scoped_refresh_plans_what_a_full_build_plans(county, seed: int) -> No
     manifests, results, links, review = county
     after = change(results, links, random.Random(seed))
     assert_scoped_equals_full(manifests, review, (results, links), after, handed_on=seed % 3 > 0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_refresh_from_the_saved_state_plans_and_keeps_what_a_full_build_does(  # type: ignore[no-untyped-def]
+    county, seed: int, tmp_path: Path
+) -> None:
+    """As above, with the held state read key by key from its DuckDB file and the state
+    after saved back into it: read back whole, it is what a full build leaves."""
+    manifests, results, links, review = county
+    after = change(results, links, random.Random(100 + seed))
+    assert_scoped_equals_full(
+        manifests, review, (results, links), after, handed_on=seed % 3 > 0, folder=tmp_path
+    )
 
 
 def people_of(results: dict[str, Any], links: dict[str, Link]) -> list[tuple[Any, dict]]:

@@ -1,0 +1,108 @@
+"""The saved load state (`graph_etl.load_state`): asked about keys, it answers as the
+same state held in dicts does; a save that fails leaves the one before whole."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from graph_etl import load_state
+from graph_etl.load import state_digest
+from graph_etl.load_state import HeldInMemory, StepState
+
+STEPS = ("lives_at", "family", "involvements")
+
+
+def random_states(rng: random.Random) -> dict[str, StepState]:
+    persons = [f"P{n}" for n in range(40)]
+    addresses = [f"A{n}" for n in range(15)] + ["U1|2", "U1|3"]  # (UPRNs with a bar)
+    lives = {
+        f"{rng.choice(persons)}|{rng.choice(addresses)}|{rng.choice(['health', 'schools'])}"
+        for _ in range(120)
+    }
+    family = {
+        f"{rng.choice(persons)}|{rng.choice(persons)}|{rng.choice(['PARENT_OF', 'SIBLING_OF'])}"
+        for _ in range(80)
+    }
+    involvements = {f"health:services:{n}" for n in range(30)}
+    asleep = set(rng.sample(sorted(involvements), 5))
+    return {
+        "lives_at": StepState({key: f"{rng.getrandbits(64):x}" for key in lives}, set()),
+        "family": StepState({key: f"{rng.getrandbits(64):x}" for key in family}, set()),
+        "involvements": StepState(
+            {key: None if key in asleep else f"{rng.getrandbits(64):x}" for key in involvements},
+            asleep,
+        ),
+    }
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_saved_state_answers_as_the_state_in_dicts(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    states = random_states(rng)
+    digest = state_digest(states)
+    load_state.save(tmp_path, digest, states)
+    saved = load_state.open_saved(tmp_path, digest, STEPS)
+    assert saved is not None
+    in_memory = HeldInMemory(states)
+    try:
+        for step in STEPS:
+            whole = saved.state(step)
+            assert (whole.hashes, whole.dormant) == (states[step].hashes, states[step].dormant)
+            assert sorted(saved.keys(step)) == sorted(in_memory.keys(step))
+            some = [*rng.sample(sorted(states[step].hashes), 7), "not held"]
+            part = saved.state(step, some)
+            assert part.hashes == {k: states[step].hashes[k] for k in some[:-1]}
+            assert part.dormant == states[step].dormant & set(some)
+            assert part.counts() == (len(states[step].hashes), len(states[step].dormant))
+            assert part.total == whole.total
+            keep = set(rng.sample(sorted(states[step].hashes), 10))
+            assert saved.gone(step, keep) == in_memory.gone(step, keep)
+        for _ in range(10):
+            persons = {f"P{n}" for n in rng.sample(range(45), 6)}
+            for step in ("lives_at", "family"):
+                assert saved.keys_of(step, persons) == in_memory.keys_of(step, persons)
+            addresses = set(rng.sample(["A1", "A2", "A3", "U1|2", "U1", "2"], 3))
+            assert saved.living_at(addresses) == in_memory.living_at(addresses)
+    finally:
+        saved.close()
+
+
+def test_a_save_that_fails_leaves_the_state_before(tmp_path: Path) -> None:
+    states = random_states(random.Random(1))
+    digest = state_digest(states)
+    load_state.save(tmp_path, digest, states)
+    saved = load_state.open_saved(tmp_path, digest, STEPS)
+    assert saved is not None
+    part = saved.state("family", list(states["family"].hashes)[:3])
+    part.hashes[next(iter(part.hashes))] = 12345  # type: ignore[assignment]  # (not text)
+    after = {**states, "family": part}
+    after["family"].total = 1
+    with pytest.raises(Exception):  # noqa: B017  (Arrow's error)
+        load_state.save(tmp_path, "another digest", after, saved)
+    saved.close()
+    assert load_state.saved_digest(tmp_path) == digest
+    again = load_state.open_saved(tmp_path, digest, STEPS)
+    assert again is not None
+    for step in STEPS:  # (lives_at, replaced whole before the failure, too)
+        assert again.state(step).hashes == states[step].hashes
+    again.close()
+
+
+def test_states_of_some_keys_only_are_saved_only_onto_what_they_were_read_from(
+    tmp_path: Path,
+) -> None:
+    part = StepState({"a": "1"}, set(), 1, size=(10, 0))
+    with pytest.raises(ValueError, match="read from"):
+        load_state.save(tmp_path, "d", {"family": part})
+
+
+def test_another_loads_state_or_other_steps_are_not_opened(tmp_path: Path) -> None:
+    states = random_states(random.Random(2))
+    digest = state_digest(states)
+    assert load_state.open_saved(tmp_path, digest, STEPS) is None  # none saved
+    load_state.save(tmp_path, digest, states)
+    assert load_state.open_saved(tmp_path, "another digest", STEPS) is None
+    assert load_state.open_saved(tmp_path, digest, (*STEPS, "persons")) is None
