@@ -338,6 +338,19 @@ def load_rows(
         _write_step(graph, step, plans[step.name], batch_size, quiet)
         times["steps"][step.name] = round(time.perf_counter() - started, 2)
 
+    def keep(after: dict[str, StepState], digest: str) -> None:
+        """Save the person ids and the state the plans leave, unless saved already. (The
+        graph's marker, written last, says whether they are what the graph holds.)"""
+        if state_dir is None:
+            return
+        base = held.store if isinstance(held.store, SavedState) else None
+        saved_digest = base.digest if base is not None else load_state.saved_digest(state_dir)
+        if saved_digest != digest:
+            # The person ids first: the load state's digest says whether both are saved.
+            snapshots.save_person_ids(state_dir, digest, person_of)
+            load_state.save(state_dir, digest, after, base)
+            (state_dir / "last_load" / "hashes.json").unlink(missing_ok=True)  # (older versions')
+
     if held_digest is None:
         # No marker says the graph holds a complete load (a first load, or after a
         # killed run), so none is cleared before the first write: each step is planned
@@ -353,6 +366,9 @@ def load_rows(
                 pending = writer.submit(write, step)
             if meanwhile is not None:
                 meanwhile()
+            # Every step is planned: the state it leaves is saved while the last is written.
+            after = {name: p.after for name, p in plans.items()}
+            keep(after, state_digest(after))
             if pending is not None:
                 pending.result()
     else:
@@ -388,15 +404,7 @@ def load_rows(
             graph.write("retire/empty_households_among", ids=ids)
     elif changed or not saved:  # (after a killed run, whatever it left to do)
         graph.write("retire/empty_households")
-    base = held.store if isinstance(held.store, SavedState) else None
-    saved_digest = base.digest if base is not None else None
-    if state_dir is not None and saved_digest is None:
-        saved_digest = load_state.saved_digest(state_dir)
-    if state_dir is not None and saved_digest != digest:
-        # The person ids first: the load state's digest says whether both are saved.
-        snapshots.save_person_ids(state_dir, digest, person_of)
-        load_state.save(state_dir, digest, after, base)
-        (state_dir / "last_load" / "hashes.json").unlink(missing_ok=True)  # (older versions')
+    keep(after, digest)  # (in a first load, saved already)
     if held_digest != digest:
         graph.write("load/load_marker", digest=digest)
     times["retire"] = round(time.perf_counter() - clock, 2)
