@@ -241,7 +241,7 @@ class _Digests:
         """Into `digests`, those of `source`'s records, looked at one by one."""
         kept, before, owned = self._kept(source, result), self.before, self.owned
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
-        salt = _sha(f"{source}\0{self.manifests[source]!r}".encode())
+        salt = _sha(f"{source}\0{self.manifests[source].described()}".encode())
         for record in result.people():
             ident = record["id"]
             held = kept.get(ident)

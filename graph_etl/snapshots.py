@@ -97,7 +97,7 @@ def _reader_code_digest() -> str:
 
 def read_basis(manifest: Manifest) -> str:
     """A digest of how a source is read: its manifest and the reader's code."""
-    return hashlib.sha256(f"{_reader_code_digest()}\0{manifest!r}\0".encode()).hexdigest()
+    return hashlib.sha256(f"{_reader_code_digest()}\0{manifest.described()}\0".encode()).hexdigest()
 
 
 def extract_digest(manifest: Manifest, folder: Path) -> str:

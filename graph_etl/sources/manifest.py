@@ -8,7 +8,7 @@ Adding a tabular source needs a manifest only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,11 @@ class Manifest:
     @property
     def title(self) -> str:
         return self.governance["title"]
+
+    def described(self) -> str:
+        """The manifest as text, without the folder its file is in: what a read (and a
+        saved result made from one) depends on, the same wherever the code is installed."""
+        return repr(replace(self, path=Path(self.path.name)))
 
     def lookup_files(self) -> set[str]:
         """Files other rows look values up in: these are indexed before the rest."""

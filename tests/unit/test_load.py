@@ -27,6 +27,7 @@ from graph_etl.load import (
 from graph_etl.load_state import StepState
 from graph_etl.matching.types import Link
 from graph_etl.sources import load_manifests, read_source
+from graph_etl.sources.manifest import MANIFEST_DIR
 from tests.conftest import MINI_COUNTY
 
 NODE = Step("things", lambda row: str(row["id"]), create=True)
@@ -224,6 +225,19 @@ def test_snapshots_are_reused_only_for_the_same_extract(tmp_path: Path) -> None:
     assert changed != digest
     assert snapshots.load(tmp_path, "schools", changed) is None
     assert snapshots.load(tmp_path, "schools") is not None  # still the last good read
+
+
+def test_how_a_source_is_read_does_not_depend_on_where_the_code_is(tmp_path: Path) -> None:
+    """A copy of the manifests in another folder reads extracts as the original does,
+    so moving an installation does not make every saved read and result stale."""
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    for path in MANIFEST_DIR.glob("*.yaml"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    moved, original = load_manifests(copy)["health"], load_manifests()["health"]
+    assert moved.path != original.path
+    assert snapshots.read_basis(moved) == snapshots.read_basis(original)
+    assert moved.described() == original.described()
 
 
 def test_snapshots_from_before_digests_still_load(tmp_path: Path) -> None:
