@@ -18,7 +18,7 @@ from graph_etl import read_pool, refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
-from graph_etl.matching import Decision, MatchSettings, feature_cache, match, rescoring
+from graph_etl.matching import Decision, MatchSettings, match, rescoring
 from graph_etl.matching import decisions as decision_store
 from graph_etl.matching.feature_cache import Part
 from graph_etl.matching.types import person_ids
@@ -83,7 +83,7 @@ def read_all(
     report: EtlReport,
     state_dir: Path | None = None,
     processes: int | None = None,
-    meanwhile: Callable[[dict[str, ReadResult]], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, ReadResult]:
     """Read each source's folder. A source that fails (or is absent) is reported and,
     when a last good read of it is kept in `state_dir`, that is used instead; so is
@@ -93,7 +93,7 @@ def read_all(
     worker processes (default: `read_pool.processes_from_env`), while this one loads
     the last good reads of those unchanged (merging their person records, as matching
     asks for them next) and runs `meanwhile` (the caller's work that does not need the
-    reads), given those last good reads by source."""
+    reads)."""
     results: dict[str, ReadResult] = {}
 
     def failed(source: str, folder: Path, exc: SourceFailedError) -> None:
@@ -129,7 +129,7 @@ def read_all(
             results[job.source] = kept
             report.sources[job.source] = {**kept.report(), "unchanged": True}
         if meanwhile is not None:
-            meanwhile(dict(results))
+            meanwhile()
 
     workers = processes if processes is not None else read_pool.processes_from_env()
     outcomes = read_pool.read_each(jobs, workers, load_unchanged)
@@ -187,16 +187,14 @@ def run(
     settings = match_settings or MatchSettings.from_env(quiet=quiet)
     kept: dict[str, Any] = {"scores": None}
 
-    def load_kept_state(unchanged: dict[str, ReadResult]) -> None:
+    def load_kept_state() -> None:
         """What the last load and the last matching left (see `graph_etl.load` and
-        `graph_etl.matching.rescoring`), and the standardised features of the extracts
-        not read again (`unchanged`; see `feature_cache`): loaded while workers read."""
+        `graph_etl.matching.rescoring`): loaded while workers read extracts."""
         began = time.perf_counter()
         kept["person_of"] = previous_person_ids(graph, state_dir)
         kept["held"] = held_states(graph, state_dir)
         if scores_dir is not None and settings.backend == "duckdb":
             kept["scores"] = rescoring.load(scores_dir)
-            kept["features"] = feature_cache.preload(scores_dir, _parts(unchanged))
         report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
 
     results = read_all(manifests, extracts, report, state_dir, meanwhile=load_kept_state)
@@ -212,8 +210,10 @@ def run(
             relationships=[item for result in results.values() for item in result.relationships()],
             scores_dir=scores_dir,
             saved=kept.pop("scores"),
-            parts=_parts(results),
-            preloaded=kept.pop("features", None),
+            parts=[
+                Part(source, result.read_digest, len(result.people()))
+                for source, result in results.items()
+            ],
         )
         report.people = matched.stats["people"]
         report.matching = {
@@ -255,11 +255,6 @@ def run(
     if report_path is not None:
         write_report(report, results, report_path)
     return report
-
-
-def _parts(results: dict[str, ReadResult]) -> list[Part]:
-    """Which source each run of matching's records comes from (`feature_cache`)."""
-    return [Part(source, r.read_digest, len(r.people())) for source, r in results.items()]
 
 
 def write_report(report: EtlReport, results: dict[str, ReadResult], path: Path) -> None:

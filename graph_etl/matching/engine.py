@@ -92,7 +92,6 @@ def match(
     scores_dir: Path | None = None,
     saved: rescoring.Saved | None = None,
     parts: Sequence[feature_cache.Part] = (),
-    preloaded: feature_cache.Preloaded | None = None,
 ) -> MatchResult:
     """Match canonical person records into people.
 
@@ -106,14 +105,11 @@ def match(
     afresh (see `reuse`); `saved`: what `rescoring.load(scores_dir)` gave, when the
     caller loaded it already (while extracts were being read); `parts`: which source
     each run of `records` came from, and what it was read from, so that with
-    `scores_dir` only the sources read afresh are standardised (see `feature_cache`);
-    `preloaded`: what `feature_cache.preload` gave, if the caller loaded kept features
-    already."""
+    `scores_dir` only the sources read afresh are standardised (see `feature_cache`)."""
     with no_gc_pauses():
         return _match(
-            records, previous, decisions, settings, relationships, scores_dir, saved, parts,
-            preloaded,
-        )  # fmt: skip
+            records, previous, decisions, settings, relationships, scores_dir, saved, parts
+        )
 
 
 def _match(
@@ -125,7 +121,6 @@ def _match(
     scores_dir: Path | None,
     saved: rescoring.Saved | None,
     parts: Sequence[feature_cache.Part],
-    preloaded: feature_cache.Preloaded | None,
 ) -> MatchResult:
     settings = settings or MatchSettings.from_env()
     clock = _Clock(settings.quiet)
@@ -135,9 +130,7 @@ def _match(
     known = saved.addresses if saved is not None and saved.addresses_code == code else None
     standardised = len(records)
     if scores_dir is not None and parts:
-        built, standardised = feature_cache.build(
-            records, parts, known, scores_dir, code, preloaded
-        )
+        built, standardised = feature_cache.build(records, parts, known, scores_dir, code)
     else:
         built = features.build(records, known)
     row_of = {record_id: row for row, record_id in enumerate(built.ids)}

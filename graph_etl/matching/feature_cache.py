@@ -27,11 +27,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph_etl.matching import features, reuse
+from graph_etl.matching import features
 from graph_etl.matching.types import Record
-
-# Kept features read ahead (`preload`), by file: checked against the records when used.
-Preloaded = dict[Path, features.Features]
 
 # The per-record lists `features.build` fills, as kept (besides the table).
 LISTS = (
@@ -56,14 +53,11 @@ def build(
     addresses: dict[Any, tuple[Any, ...]] | None,
     folder: Path,
     code: str,
-    preloaded: Preloaded | None = None,
 ) -> tuple[features.Features, int]:
     """`features.build(records, addresses)`, with each part's features taken from
-    `folder` when kept there by `code` for what it was read from (or from `preloaded`,
-    as `preload` read them), else worked out and kept. Returns the features and how
-    many records were standardised afresh. Parts that do not cover `records` exactly
-    are ignored: everything is built."""
-    preloaded = preloaded or {}
+    `folder` when kept there by `code` for what it was read from, else worked out
+    and kept. Returns the features and how many records were standardised afresh.
+    Parts that do not cover `records` exactly are ignored: everything is built."""
     if sum(part.records for part in parts) != len(records):
         return features.build(records, addresses), len(records)
     built: list[features.Features] = []
@@ -73,13 +67,7 @@ def build(
         mine = records[start : start + part.records]
         start += part.records
         path = paths.get(part)
-        kept = None
-        if path is not None:
-            kept = preloaded.pop(path, None)
-            if kept is None:
-                kept = _read(path)
-            if kept is not None and not _holds(kept, mine):
-                kept = None
+        kept = _load(path, mine) if path is not None else None
         if kept is None:
             kept = features.build(mine, addresses)
             afresh += len(mine)
@@ -112,21 +100,14 @@ def concatenate(parts: Sequence[features.Features]) -> features.Features:
     return joined
 
 
-def preload(folder: Path, parts: Sequence[Part]) -> Preloaded:
-    """The kept features of `parts`, read ahead (by this matching code): `build` checks
-    each against its records. Missing or unreadable files are left out."""
-    paths = [_path(folder, part, reuse.code_digest()) for part in parts if part.read]
-    return {path: kept for path in paths if (kept := _read(path)) is not None}
-
-
 def _path(folder: Path, part: Part, code: str) -> Path:
     """Where a part's lists are kept; its table beside them, as `.arrow`."""
     assert part.read is not None
     return folder / f"features-{part.source}-{part.read[:16]}-{code[:16]}.marshal"
 
 
-def _read(path: Path) -> features.Features | None:
-    """The features kept at `path`, if it holds any (see `_holds`)."""
+def _load(path: Path, records: Sequence[Record]) -> features.Features | None:
+    """The features kept at `path`, if they are those of exactly these records."""
     try:
         # (our own file in the state folder, trusted as the extracts kept beside it are;
         # `marshal` builds values and runs no code)
@@ -138,13 +119,9 @@ def _read(path: Path) -> features.Features | None:
             kept.table = pa.ipc.open_file(source).read_all()
     except (OSError, EOFError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
+    if kept.ids != [record["id"] for record in records] or kept.table.num_rows != len(records):
+        return None
     return kept
-
-
-def _holds(kept: features.Features, records: Sequence[Record]) -> bool:
-    """Whether `kept` are the features of exactly these records."""
-    assert kept.table is not None
-    return kept.ids == [record["id"] for record in records] and kept.table.num_rows == len(records)
 
 
 def _save(path: Path, built: features.Features) -> None:

@@ -102,25 +102,3 @@ def test_parts_that_do_not_cover_the_records_are_ignored(county, tmp_path: Path)
     assert afresh == len(records) - 1
     assert_same(got, features.build(records[:-1]))
     assert kept_files(tmp_path) == []
-
-
-def test_features_read_ahead_are_used_only_for_their_records(  # type: ignore[no-untyped-def]
-    county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What `preload` read while extracts were read is used, and checked as a file is:
-    features read ahead that are not those of the part's records are as none."""
-    records, parts = county
-    monkeypatch.setattr(feature_cache.reuse, "code_digest", lambda: CODE)
-    feature_cache.build(records, parts, None, tmp_path, CODE)
-    preloaded = feature_cache.preload(tmp_path, [*parts, Part("gone", "never kept", 1)])
-    assert len(preloaded) == len(parts)
-    for path in tmp_path.glob("features-*"):  # (so only what was read ahead can be used)
-        path.unlink()
-    police, health = (next(p for p in parts if p.source == s) for s in ("police", "health"))
-    swapped = dict(preloaded)
-    swapped[feature_cache._path(tmp_path, police, CODE)] = preloaded[
-        feature_cache._path(tmp_path, health, CODE)
-    ]
-    got, afresh = feature_cache.build(records, parts, None, tmp_path, CODE, swapped)
-    assert afresh == police.records
-    assert_same(got, features.build(records))

@@ -493,7 +493,7 @@ def test_one_changed_extract_is_read_in_a_worker_while_this_process_loads_the_re
     reads = {
         processes: etl.read_all(
             MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, processes,
-            meanwhile=lambda _: ran.append(1),
+            meanwhile=lambda: ran.append(1),
         )
         for processes, state in states.items()
     }  # fmt: skip
@@ -534,7 +534,7 @@ def test_a_daemonic_process_reads_in_itself(county: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(read_pool, "_in_workers", lambda *_: started.append(1) or {})
     ran: list[int] = []
     report = etl.EtlReport(datetime.now().astimezone())
-    got = etl.read_all(MANIFESTS, county, report, None, 2, meanwhile=lambda _: ran.append(1))
+    got = etl.read_all(MANIFESTS, county, report, None, 2, meanwhile=lambda: ran.append(1))
     assert started == [] and ran == [1]
     assert list(got) == list(MANIFESTS)
 
