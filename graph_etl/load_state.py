@@ -51,7 +51,7 @@ def _person(key: str) -> str:
     return key.partition("|")[0]
 
 
-def _middle(key: str) -> str:
+def key_middle(key: str) -> str:
     """The middle of a three-part key: the address of person|address|source (an
     address id made from a source's UPRN may have a bar), the `to` of from|to|type."""
     return key.partition("|")[2].rpartition("|")[0]
@@ -75,12 +75,12 @@ class HeldInMemory:
         whose middle part is."""
         found = {key for key in self.keys(step) if _person(key) in persons}
         if step == "family":
-            found.update(key for key in self.keys(step) if _middle(key) in persons)
+            found.update(key for key in self.keys(step) if key_middle(key) in persons)
         return found
 
     def living_at(self, addresses: set[str]) -> set[str]:
         """The persons with a `lives_at` key at one of `addresses`."""
-        return {_person(key) for key in self.keys("lives_at") if _middle(key) in addresses}
+        return {_person(key) for key in self.keys("lives_at") if key_middle(key) in addresses}
 
     def gone(self, step: str, keys: set[str]) -> set[str]:
         """The held keys of `step` that are not in `keys`."""
@@ -245,21 +245,18 @@ def save(
             parts = _PARTS if name in _WITH_PARTS else "NULL::VARCHAR, NULL::VARCHAR"
             columns = f"key, h, dormant, {parts}"
             if state.size is None:
-                rows = _rows(state)
-                connection.register("rows", rows)
                 connection.execute(
                     f"CREATE OR REPLACE TABLE {_table(name)} (key VARCHAR, h VARCHAR, "
                     "dormant BOOLEAN, a VARCHAR, b VARCHAR)"
                 )
             else:
-                rows = _rows(state)
                 gone = pa.table({"key": pa.array([*state.removed, *state.hashes], pa.string())})
                 connection.register("gone", gone)
                 connection.execute(
                     f"DELETE FROM {_table(name)} WHERE key IN (SELECT key FROM gone)"  # noqa: S608
                 )
                 connection.unregister("gone")
-                connection.register("rows", rows)
+            connection.register("rows", _rows(state))
             connection.execute(f"INSERT INTO {_table(name)} SELECT {columns} FROM rows")  # noqa: S608
             connection.unregister("rows")
             size, dormant = state.counts()
@@ -270,9 +267,7 @@ def save(
         connection.execute("COMMIT")
         if base is not None:
             base.digest = digest
-            base.sizes = {
-                name: (*state.counts(), state.total or 0) for name, state in states.items()
-            }
+            base.sizes = {name: (*state.counts(), state.total) for name, state in states.items()}
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             connection.execute("ROLLBACK")

@@ -51,7 +51,7 @@ import orjson
 from graph_etl import model, snapshots
 from graph_etl.code_digest import code_digest
 from graph_etl.load import Held, content_hash
-from graph_etl.load_state import HeldInMemory, SavedState, StepState
+from graph_etl.load_state import HeldInMemory, SavedState, StepState, key_middle
 from graph_etl.matching.types import Link, MatchResult, person_ids
 from graph_etl.model import GraphRows, Row
 from graph_etl.sources.manifest import Manifest
@@ -404,7 +404,7 @@ def build(
     rows.lives_at = model.lives_rows(reports(dirty), extracted, named)
     lived = held.keys_of("lives_at", dirty)  # keys: person|address|source
     addresses = {row["address_id"] for row in rows.lives_at}
-    addresses |= {_lived_at(key) for key in lived}
+    addresses |= {key_middle(key) for key in lived}  # (person|address|source)
     neighbours = held.living_at(addresses) - dirty
     for source, result in results.items():  # (their records)
         for record in result.people():
@@ -461,12 +461,6 @@ def build(
         "seconds": seconds,
     }
     return Built(rows, scopes, inputs, inputs != last, report)
-
-
-def _lived_at(key: str) -> str:
-    """The address of a LIVES_AT key, person|address|source (person ids and source
-    names have no bar; an address id made from a source's UPRN might)."""
-    return key.partition("|")[2].rpartition("|")[0]
 
 
 def _reordered_residents(
