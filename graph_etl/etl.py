@@ -211,7 +211,7 @@ def run(
             scores_dir=scores_dir,
             saved=kept.pop("scores"),
             parts=[
-                Part(source, result.read_digest, len(result.people()))
+                Part(source, result.read_digest, len(result.people()), result.same_as)
                 for source, result in results.items()
             ],
         )

@@ -56,6 +56,7 @@ from graph_etl.matching.types import Link, MatchResult, person_ids
 from graph_etl.model import GraphRows, Row
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import ReadResult
+from graph_etl.sources.reuse import items_by_person
 
 _PACKAGE = Path(model.__file__).parent
 # The code the rows are made by (names are standardised, and addresses keyed, there).
@@ -161,12 +162,9 @@ def load(state_dir: Path, load_digest: str) -> Inputs | None:
 def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
     """The items each source record has (address history, relationships, groups,
     identifiers, involvements), by record id: (kind, item)."""
-    owned: dict[str, list[tuple[str, Row]]] = defaultdict(list)
+    owned: dict[str, list[tuple[str, Row]]] = {}
     for result in results.values():
-        for kind, items in result.records.items():
-            if kind not in ("person", "professional"):
-                for item in items:
-                    owned[item.get("person")].append((kind, item))
+        owned.update(items_by_person(result))  # (record ids name their source)
     return owned
 
 
@@ -240,6 +238,17 @@ class _Digests:
     def _each(self, source: str, result: ReadResult, digests: dict[str, str]) -> None:
         """Into `digests`, those of `source`'s records, looked at one by one."""
         kept, before, owned = self._kept(source, result), self.before, self.owned
+        last, same = self.last, result.same_as
+        if (
+            not kept
+            and last is not None
+            and same is not None
+            and last.reads.get(source) == same.read
+        ):
+            # Read afresh, reusing the rows of the read the last load's was: the record
+            # halves of the records (and items) as that read held them are the last load's.
+            alike = same.ids(result.people())
+            kept = {ident: last.digests[ident] for ident in alike if ident in last.digests}
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
         salt = _sha(f"{source}\0{self.manifests[source].described()}".encode())
         for record in result.people():

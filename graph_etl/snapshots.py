@@ -28,6 +28,7 @@ import base64
 import gzip
 import hashlib
 import os
+from array import array
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -39,7 +40,7 @@ import orjson
 from graph_etl.code_digest import code_digest
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import FileReport, Quarantined, ReadResult
-from graph_etl.sources.reuse import RowLog
+from graph_etl.sources.reuse import RowLog, SameAs
 
 FORMAT = 2  # snapshot header: {"format": 2, "digest": ...} on the first line
 # Last good reads have their own: 3 added the row logs and what they were read by
@@ -130,6 +131,9 @@ def save(
         "quarantine": [[item.file, item.line, item.reason] for item in result.quarantine],
         "rows": {name: _row_log_body(log) for name, log in result.rows.items()},
     }
+    if result.same_as is not None:
+        places = base64.b64encode(result.same_as.places.tobytes()).decode("ascii")
+        body["same_as"] = {"read": result.same_as.read, "places": places}
     header = {"format": LAST_GOOD_FORMAT, "digest": digest, "basis": basis}
     _write_atomically(_path(state_dir, result.source), header, body)
 
@@ -191,6 +195,8 @@ def _load_if(
         result = _read_result(source, body)
         if header is not None and header.get("format") == LAST_GOOD_FORMAT:
             result.rows = {name: _row_log(item) for name, item in body["rows"].items()}
+            if (same := body.get("same_as")) is not None:
+                result.same_as = SameAs(same["read"], array("i", base64.b64decode(same["places"])))
     except (OSError, EOFError, ValueError, KeyError, TypeError):
         return None
     result.read_digest = header.get("digest") if header is not None else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import marshal
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from graph_etl.matching import features
 from graph_etl.matching.types import Record
+from graph_etl.sources.reuse import SameAs
 
 # The per-record lists `features.build` fills, as kept (besides the table).
 LISTS = (
@@ -40,11 +41,13 @@ LISTS = (
 @dataclass(frozen=True)
 class Part:
     """A run of consecutive records from one source: its name, what it was read from
-    (None: not known, so never kept) and how many records."""
+    (None: not known, so never kept), how many records and, when it was read reusing
+    the read before, which records are as that read held them (`SameAs`)."""
 
     source: str
     read: str | None
     records: int
+    same: SameAs | None = field(default=None, compare=False)
 
 
 def build(
@@ -69,8 +72,8 @@ def build(
         path = paths.get(part)
         kept = _load(path, mine) if path is not None else None
         if kept is None:
-            kept = features.build(mine, addresses)
-            afresh += len(mine)
+            kept, worked = _carried(folder, part, mine, addresses, code)
+            afresh += worked
             if path is not None:
                 _save(path, kept)
         built.append(kept)
@@ -79,6 +82,43 @@ def build(
         if path.stem not in wanted:
             path.unlink(missing_ok=True)
     return concatenate(built), afresh
+
+
+def _carried(
+    folder: Path,
+    part: Part,
+    records: Sequence[Record],
+    addresses: dict[Any, tuple[Any, ...]] | None,
+    code: str,
+) -> tuple[features.Features, int]:
+    """The features of a part read afresh: those of its records that are as the read
+    before held them taken from that read's kept features (when kept), the others
+    standardised. Returns them and how many records were standardised."""
+    same = part.same
+    earlier = None
+    if same is not None:
+        earlier = _load(_path(folder, Part(part.source, same.read, 0), code), None)
+    if same is None or earlier is None or len(same.places) != len(records):
+        return features.build(records, addresses), len(records)
+    ids, places = earlier.ids, same.places
+    fresh = [row for row, place in enumerate(places) if place < 0]
+    if any(ids[place] != record["id"] for record, place in zip(records, places, strict=True)
+           if place >= 0):  # fmt: skip
+        return features.build(records, addresses), len(records)
+    new = features.build([records[row] for row in fresh], addresses)
+    # Where each record's features are among the earlier read's, then the new ones.
+    at = list(places)
+    for number, row in enumerate(fresh, start=len(ids)):
+        at[row] = number
+    carried = features.Features(ids=[])
+    for name in LISTS:
+        values = getattr(earlier, name) + getattr(new, name)
+        setattr(carried, name, list(map(values.__getitem__, at)))
+    assert earlier.table is not None and new.table is not None
+    both = pa.concat_tables([earlier.table, new.table.cast(earlier.table.schema)])
+    carried.table = both.take(pa.array(at, pa.int64()))
+    carried.addresses = new.addresses
+    return carried, len(fresh)
 
 
 def concatenate(parts: Sequence[features.Features]) -> features.Features:
@@ -106,8 +146,9 @@ def _path(folder: Path, part: Part, code: str) -> Path:
     return folder / f"features-{part.source}-{part.read[:16]}-{code[:16]}.marshal"
 
 
-def _load(path: Path, records: Sequence[Record]) -> features.Features | None:
-    """The features kept at `path`, if they are those of exactly these records."""
+def _load(path: Path, records: Sequence[Record] | None) -> features.Features | None:
+    """The features kept at `path`, if they are those of exactly these records (None:
+    of whichever records they are)."""
     try:
         # (our own file in the state folder, trusted as the extracts kept beside it are;
         # `marshal` builds values and runs no code)
@@ -119,7 +160,9 @@ def _load(path: Path, records: Sequence[Record]) -> features.Features | None:
             kept.table = pa.ipc.open_file(source).read_all()
     except (OSError, EOFError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
-    if kept.ids != [record["id"] for record in records] or kept.table.num_rows != len(records):
+    if kept.table.num_rows != len(kept.ids):
+        return None
+    if records is not None and kept.ids != [record["id"] for record in records]:
         return None
     return kept
 

@@ -38,6 +38,7 @@ from graph_etl.sources.reuse import (
     Earlier,
     Outcome,
     RowLog,
+    SameAs,
     index_digest,
     row_hash,
 )
@@ -79,6 +80,8 @@ class ReadResult:
     # What it was read from (`snapshots.extract_digest`), when known: equal digests,
     # equal records.
     read_digest: str | None = field(default=None, repr=False, compare=False)
+    # Its person records as the read before held them, when read reusing that read's rows.
+    same_as: SameAs | None = field(default=None, repr=False, compare=False)
     _people: list[Record] | None = field(default=None, repr=False, compare=False)
 
     @property

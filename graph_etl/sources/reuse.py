@@ -249,3 +249,53 @@ def _file_rows(
             bases[kind] = bases.get(kind, 0) + _count(log.outcomes, mask)
         quarantined += len(held)
     return files
+
+
+@dataclass(frozen=True)
+class SameAs:
+    """Which person records a read holds exactly as the read before it held them (the
+    read of `read`, its `read_digest`): each person record's place among that read's,
+    in order, or -1 where the record, or anything its source says about it (its
+    items: addresses, identifiers, relationships...), is new or not as it was.
+
+    What is worked out from a record and its items alone (standardised features, the
+    record half of its input digest) need not be worked out again for the others."""
+
+    read: str
+    places: array  # array("i")
+
+    def ids(self, people: list[Record]) -> set[str]:
+        """The ids of those of `people` (the read's, in order) that are as they were."""
+        pairs = zip(people, self.places, strict=True)
+        return {record["id"] for record, place in pairs if place >= 0}
+
+
+def items_by_person(result: ReadResult) -> dict[Any, list[tuple[str, Record]]]:
+    """The items a read gives about each person record, in read order: (kind, item)."""
+    items: dict[Any, list[tuple[str, Record]]] = {}
+    for kind, records in result.records.items():
+        if kind not in ("person", "professional"):
+            for item in records:
+                items.setdefault(item.get("person"), []).append((kind, item))
+    return items
+
+
+def same_people(previous: ReadResult, result: ReadResult) -> SameAs | None:
+    """`result`'s person records that are as `previous` held them (see `SameAs`); None
+    when it is not known what `previous` was read from."""
+    if previous.read_digest is None:
+        return None
+    before = previous.records.get("person", [])
+    place_of = {record["id"]: place for place, record in enumerate(before)}
+    items_now, items_then = items_by_person(result), items_by_person(previous)
+    places = array("i")
+    for record in result.records.get("person", []):
+        ident = record["id"]
+        place = place_of.get(ident, -1)
+        if place >= 0:
+            old = before[place]  # (a reused row gives the very record it gave then)
+            same = old is record or old == record
+            if not same or items_now.get(ident) != items_then.get(ident):
+                place = -1
+        places.append(place)
+    return SameAs(previous.read_digest, places)

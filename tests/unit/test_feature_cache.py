@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from graph_etl.matching import feature_cache, features
 from graph_etl.matching.feature_cache import Part
 from graph_etl.sources import load_manifests, read_source
+from graph_etl.sources.reuse import SameAs
 
 COUNTY = Path(__file__).resolve().parents[2] / "sample_data" / "county"
 CODE = "c0de" * 16
@@ -102,3 +104,35 @@ def test_parts_that_do_not_cover_the_records_are_ignored(county, tmp_path: Path)
     assert afresh == len(records) - 1
     assert_same(got, features.build(records[:-1]))
     assert kept_files(tmp_path) == []
+
+
+def test_a_source_read_again_takes_the_features_of_its_records_as_they_were(  # type: ignore[no-untyped-def]
+    county, tmp_path: Path
+) -> None:
+    """Of a source read afresh, reusing the rows of the read before, only the records
+    not as that read held them (`SameAs`) are standardised; wherever they now are, in
+    any order, the features are those of standardising every record at once."""
+    records, parts = county
+    feature_cache.build(records, parts, None, tmp_path, CODE)
+    start = sum(part.records for part in parts[: [p.source for p in parts].index("health")])
+    health = next(part for part in parts if part.source == "health")
+    before = records[start : start + health.records]
+    now = [dict(record) for record in reversed(before[2:])]  # (two gone, the rest moved)
+    now[0]["given_name"] = "Zebedee"
+    now.append({**before[0], "id": "health:patients:NEW1"})
+    places = array("i", [len(before) - 1 - row for row in range(len(now) - 1)] + [-1])
+    places[0] = -1
+    same = SameAs("health extract 1", places)
+    again = [*records[:start], *now, *records[start + health.records :]]
+    moved = [
+        Part(p.source, "health extract 2", len(now), same) if p is health else p for p in parts
+    ]
+    got, afresh = feature_cache.build(again, moved, None, tmp_path, CODE)
+    assert afresh == 2
+    assert_same(got, features.build(again))
+    # Without the earlier read's features (another read's), every record is standardised.
+    other = SameAs("health extract 0", places)
+    moved = [Part(p.source, "health extract 3", p.records, other) if p.same else p for p in moved]
+    got, afresh = feature_cache.build(again, moved, None, tmp_path, CODE)
+    assert afresh == len(now)
+    assert_same(got, features.build(again))

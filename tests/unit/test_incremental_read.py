@@ -21,7 +21,7 @@ import pytest
 
 from graph_etl import etl, read_pool, snapshots
 from graph_etl.settings import REPO_ROOT
-from graph_etl.sources import Manifest, ReadResult, load_manifests, read_source
+from graph_etl.sources import Manifest, ReadResult, load_manifests, read_source, reuse
 from graph_etl.sources import reader as reader_module
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
@@ -211,18 +211,52 @@ class Editor:
         return next(name for name, spec in self.manifest.files.items() if spec.path == path.name)
 
 
+def edit_some(rng: random.Random, county: Path) -> None:
+    """A few random edits of three extracts."""
+    for source in rng.sample(sorted(MANIFESTS), 3):
+        editor = Editor(rng, county / source, MANIFESTS[source])
+        for _ in range(rng.randint(1, 6)):
+            editor.edit()
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_an_edited_extract_reads_as_a_full_read_does(seed: int, county: Path, state: Path) -> None:
     """Two rounds of random edits; the second builds on the first's incremental read."""
     rng = random.Random(seed)
     for _ in range(2):
-        for source in rng.sample(sorted(MANIFESTS), 3):
-            editor = Editor(rng, county / source, MANIFESTS[source])
-            for _ in range(rng.randint(1, 6)):
-                editor.edit()
+        edit_some(rng, county)
         for source, manifest in MANIFESTS.items():
             got = reread(state, county / source)
             assert_same(got, read_source(manifest, county / source))
+            save(state, got)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_reread_says_which_person_records_are_as_the_read_before_held_them(
+    seed: int, county: Path, state: Path
+) -> None:
+    """After random edits, a person record is said to be as it was (with its place in
+    the read before) exactly when it is there, equal, with equal items in equal order."""
+    rng = random.Random(seed)
+    for round_ in range(2):
+        edit_some(rng, county)
+        for source, manifest in MANIFESTS.items():
+            snapshots.save(state, snapshots.load(state, source), f"{source} read {round_}",
+                           snapshots.read_basis(manifest))  # fmt: skip
+            previous = snapshots.load_reusable(state, manifest)
+            assert previous is not None
+            got = read_source(manifest, county / source, previous)
+            same = reuse.same_people(previous, got)
+            assert same is not None and same.read == f"{source} read {round_}"
+            then = previous.records.get("person", [])
+            place_of = {record["id"]: place for place, record in enumerate(then)}
+            items_now, items_then = reuse.items_by_person(got), reuse.items_by_person(previous)
+            for record, place in zip(got.records.get("person", []), same.places, strict=True):
+                ident = record["id"]
+                was = place_of.get(ident, -1)
+                alike = was >= 0 and then[was] == record
+                alike = alike and items_now.get(ident) == items_then.get(ident)
+                assert place == (was if alike else -1), ident
             save(state, got)
 
 
@@ -425,6 +459,12 @@ def test_each_read_says_what_it_was_read_from(county: Path, tmp_path: Path) -> N
         assert again[source].read_digest == snapshots.extract_digest(manifest, county / source)
     changed = [s for s in MANIFESTS if first[s].read_digest != again[s].read_digest]
     assert changed == ["health"]
+    # The source read afresh says which person records are as the read before held them.
+    same = again["health"].same_as
+    assert same is not None and same.read == first["health"].read_digest
+    assert 0 < len(same.ids(again["health"].people())) < len(again["health"].people())
+    kept_again = snapshots.load(state, "health")
+    assert kept_again is not None and kept_again.same_as == same
     shutil.rmtree(county / "police")  # failed: the last good read, and what it was read from
     kept = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
     assert kept["police"].read_digest == first["police"].read_digest is not None
