@@ -187,6 +187,13 @@ def open_saved(state_dir: Path, digest: str, steps: Iterable[str]) -> SavedState
     try:
         found = connection.execute("SELECT digest FROM saved").fetchone()
         rows = connection.execute("SELECT step, size, dormant, total FROM sizes").fetchall()
+        # The changes the last save left in the write-ahead log go into the file now (a
+        # refresh opens it while workers read extracts); this run's save stays in the
+        # log, committed, until the next run opens it, instead of going into the file
+        # when the connection closes, after the graph writes.
+        connection.execute("CHECKPOINT")
+        connection.execute("SET checkpoint_threshold = '1GB'")
+        connection.execute("PRAGMA disable_checkpoint_on_shutdown")
     except duckdb.Error:
         found, rows = None, []
     sizes = {step: (size, dormant, int(total, 16)) for step, size, dormant, total in rows}
