@@ -27,7 +27,6 @@ from pathlib import Path
 from graph_etl import snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.sources import Manifest, ReadResult, SourceFailedError, read_source
-from graph_etl.sources.reuse import same_people
 
 # Below this many bytes of extracts to read, workers cost more than they save.
 MIN_PARALLEL_BYTES = 32 * 1024 * 1024
@@ -59,8 +58,6 @@ def read_one(job: ReadJob) -> ReadResult:
         previous = snapshots.load_reusable(job.state_dir, job.manifest) if job.state_dir else None
         result = read_source(job.manifest, job.folder, previous)
         result.read_digest = job.digest
-        if previous is not None:
-            result.same_as = same_people(previous, result)
         if job.state_dir is not None:
             snapshots.save(job.state_dir, result, job.digest, snapshots.read_basis(job.manifest))
         return result

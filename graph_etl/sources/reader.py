@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ from graph_etl.sources.values import BadValueError, parse
 
 Record = dict[str, Any]
 RELATIONSHIP_TYPES = frozenset(FAMILY_TYPES) | frozenset(INVERSE_TYPES)
+_NOT_ITEMS = ("person", "professional")  # the kinds that are not items about a person
 
 
 class SourceFailedError(RuntimeError):
@@ -431,11 +433,13 @@ class _File:
             self.key_output = keyed[0] if keyed else None
             self.id_prefix = len(f"{self.source}:{self.name}:")
 
-    def reused_key(self, values: list[str], made: tuple[tuple[int, Record], ...]) -> str | None:
+    def reused_key(
+        self, values: list[str], made: tuple[tuple[int, Record, int], ...]
+    ) -> str | None:
         """The key of a row accepted last time: as its record's id ends (`_Resolver.ref`
         formats the same typed value as `_row_key`), else parsed again; None when it
         cannot be had without validating the row."""
-        for number, record in made:
+        for number, record, _ in made:
             if number == self.key_output:
                 return record["id"][self.id_prefix :]
         try:
@@ -456,8 +460,12 @@ class _SourceReader:
         self.result = ReadResult(manifest.id, extracted_at)
         self.lookups: dict[str, dict[str, Record]] = {}
         self.resolver = _Resolver(manifest, self.lookups)
+        self.previous = previous
         self.earlier = Earlier.of(manifest, previous, extracted_at)
         self.origins: dict[str, list[tuple[str, int]]] = {}  # per kind: each record's row
+        # Per kind: each record's place among the last read's, when it is that very
+        # record (given again by a reused row), else -1.
+        self.places: dict[str, array] = {}
         self.logs: dict[str, tuple[list[str], bytes, bytearray, list[int]]] = {}
         self.indexes: dict[str, str] = {}  # lookup file -> digest of its index
 
@@ -536,21 +544,25 @@ class _SourceReader:
                 return None
             file.keys[key] = start
         file.report.rows_accepted += 1
-        for number, record in made:
+        for number, record, place in made:
             output = file.outputs[number]
             if output.key is None:  # keyed by its line
-                record = {**record, "id": self.resolver.ref(file.name, start)}
+                ident = self.resolver.ref(file.name, start)
+                place = place if ident == record["id"] else -1
+                record = {**record, "id": ident}
             elif file.key_at is None:  # rows with equal values may each be accepted
                 record = dict(record)
-            self._emit(output.kind, record, file.name, start)
+            self._emit(output.kind, record, file.name, start, place)
         return code
 
-    def _emit(self, kind: str, record: Record, name: str, line: int) -> None:
+    def _emit(self, kind: str, record: Record, name: str, line: int, place: int = -1) -> None:
         if kind not in self.origins:  # kinds come in the order first emitted
             self.result.records[kind] = []
             self.origins[kind] = []
+            self.places[kind] = array("i")
         self.result.records[kind].append(record)
         self.origins[kind].append((name, line))
+        self.places[kind].append(place)
 
     def _quarantine(self, file: _File, line: int, reason: str, code: int) -> int:
         file.report.rows_quarantined += 1
@@ -560,7 +572,7 @@ class _SourceReader:
     def finish(self) -> ReadResult:
         """The checks across files, and the row logs."""
         result = self.result
-        for name, line in _quarantine_dangling(result, self.origins):
+        for name, line in _quarantine_dangling(result, self.origins, self.places):
             _, _, outcomes, starts = self.logs[name]
             outcomes[bisect_left(starts, line)] = DANGLING
         for report in result.files.values():
@@ -570,7 +582,39 @@ class _SourceReader:
             name: RowLog(header, hashes, bytes(outcomes), self.indexes.get(name))
             for name, (header, hashes, outcomes, _) in self.logs.items()
         }
+        result.same_as = self._same_as()
         return result
+
+    def _same_as(self) -> SameAs | None:
+        """Which person records are as the last read held them (`SameAs`): given again
+        by a reused row, with every item about them given again, in the same order, and
+        none gone. None without a last read (or not knowing what it was read from), or
+        when the items come in another order (rows moved: a record's may be reordered)."""
+        previous, result = self.previous, self.result
+        if previous is None or previous.read_digest is None:
+            return None
+        kinds = [kind for kind in result.records if kind not in _NOT_ITEMS]
+        if kinds != [kind for kind in previous.records if kind not in _NOT_ITEMS]:
+            return None
+        touched: set[Any] = set()  # persons with an item new, changed or gone
+        for kind in kinds:
+            items, then, last = result.records[kind], previous.records[kind], -1
+            for item, place in zip(items, self.places[kind], strict=True):
+                if place < 0:
+                    touched.add(item.get("person"))
+                elif place <= last:
+                    return None
+                else:
+                    last = place
+            if len(items) - self.places[kind].count(-1) < len(then):  # some gone
+                kept = set(self.places[kind])
+                touched.update(item.get("person") for at, item in enumerate(then) if at not in kept)
+        people = result.records.get("person", [])
+        places = self.places.get("person", array("i"))
+        if touched:
+            pairs = zip(people, places, strict=True)
+            places = array("i", (-1 if r["id"] in touched else at for r, at in pairs))
+        return SameAs(previous.read_digest, places)
 
 
 def _row_key(spec: FileSpec, typed: Record, seen: dict[str, int]) -> str | None:
@@ -588,10 +632,11 @@ def _row_key(spec: FileSpec, typed: Record, seen: dict[str, int]) -> str | None:
 
 
 def _quarantine_dangling(
-    result: ReadResult, origins: dict[str, list[tuple[str, int]]]
+    result: ReadResult, origins: dict[str, list[tuple[str, int]]], places: dict[str, array]
 ) -> list[tuple[str, int]]:
     """Rows that name a person record the extract does not hold are quarantined too
-    (`origins`: each record's file and line); returns those rows."""
+    (`origins`: each record's file and line; `places`, beside them, dropped with them);
+    returns those rows."""
     known = {
         "person": {record["id"] for record in result.records.get("person", [])},
         "professional": {record["id"] for record in result.records.get("professional", [])},
@@ -610,9 +655,9 @@ def _quarantine_dangling(
     if not bad:
         return []
     for kind, rows in result.records.items():
-        result.records[kind] = [
-            record for record, origin in zip(rows, origins[kind], strict=True) if origin not in bad
-        ]
+        kept = [number for number, origin in enumerate(origins[kind]) if origin not in bad]
+        result.records[kind] = [rows[number] for number in kept]
+        places[kind] = array("i", (places[kind][number] for number in kept))
     for (file_name, line), reason in sorted(bad.items()):
         report = result.files[file_name]
         report.rows_accepted -= 1

@@ -39,8 +39,9 @@ BAD_VALUES = 254  # for its values alone: the same values give the same reason
 DANGLING = 255  # accepted, then quarantined for naming a record the extract lacks
 MAX_OUTPUTS = 7  # outputs per file that an outcome byte can say
 
-# The records (output index, record) or the quarantine reason a row gave.
-Outcome = tuple[int, tuple[tuple[int, Record], ...] | str]
+# The records (output index, record, its place among the last read's records of its
+# kind) or the quarantine reason a row gave.
+Outcome = tuple[int, tuple[tuple[int, Record, int], ...] | str]
 
 
 @dataclass
@@ -143,11 +144,12 @@ class FileRows:
         if code <= ACCEPTED_MAX:
             if len(self.places) == 1:  # most files: one output, at most one record a row
                 _, _, held, first, _ = self.places[0]
-                return code, ((0, held[first[row]]),) if code else ()
+                return code, ((0, held[first[row]], first[row]),) if code else ()
             return code, tuple(
-                (number, held[first[row] + (code & before).bit_count()])
+                (number, held[at], at)
                 for number, bit, held, first, before in self.places
                 if code & bit
+                for at in [first[row] + (code & before).bit_count()]
             )
         reason = self.reasons.get(row)
         return None if reason is None else (code, reason)
@@ -278,24 +280,3 @@ def items_by_person(result: ReadResult) -> dict[Any, list[tuple[str, Record]]]:
             for item in records:
                 items.setdefault(item.get("person"), []).append((kind, item))
     return items
-
-
-def same_people(previous: ReadResult, result: ReadResult) -> SameAs | None:
-    """`result`'s person records that are as `previous` held them (see `SameAs`); None
-    when it is not known what `previous` was read from."""
-    if previous.read_digest is None:
-        return None
-    before = previous.records.get("person", [])
-    place_of = {record["id"]: place for place, record in enumerate(before)}
-    items_now, items_then = items_by_person(result), items_by_person(previous)
-    places = array("i")
-    for record in result.records.get("person", []):
-        ident = record["id"]
-        place = place_of.get(ident, -1)
-        if place >= 0:
-            old = before[place]  # (a reused row gives the very record it gave then)
-            same = old is record or old == record
-            if not same or items_now.get(ident) != items_then.get(ident):
-                place = -1
-        places.append(place)
-    return SameAs(previous.read_digest, places)

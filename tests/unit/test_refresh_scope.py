@@ -153,8 +153,23 @@ def change(results: dict[str, Any], links: dict[str, Link], rng: random.Random, 
                 items[:] = [item for item in items if item.get("related") in links]
     for name, result in results.items():
         if reused and result.read_digest != before[name].read_digest:
-            result.same_as = reuse.same_people(before[name], result)
+            result.same_as = same_as(before[name], result)
     return results, links
+
+
+def same_as(before: Any, after: Any) -> reuse.SameAs:
+    """What a read of `after` reusing the rows of `before` says (`SameAs`): each person
+    record equal to one of `before`'s, with equal items in equal order, is as it was."""
+    then = before.records.get("person", [])
+    place_of = {record["id"]: place for place, record in enumerate(then)}
+    items_then, items_now = reuse.items_by_person(before), reuse.items_by_person(after)
+    places = array("i")
+    for record in after.records.get("person", []):
+        ident = record["id"]
+        place = place_of.get(ident, -1)
+        alike = place >= 0 and then[place] == record
+        places.append(place if alike and items_now.get(ident) == items_then.get(ident) else -1)
+    return reuse.SameAs(before.read_digest, places)
 
 
 def matching(links, review, since=None, before=None) -> MatchResult:  # type: ignore[no-untyped-def]
