@@ -10,8 +10,11 @@ keys it touches and asks for the keys around a change (the rows at an address, t
 family links of a person) instead of reading every key of the county: at 1,000,000
 records, reading the whole state as JSON took about 5 s a run and saving it 1 s.
 
-Each save is one transaction: a killed run leaves the previous state whole. A state
-read from the graph (`HeldInMemory`) answers the same questions from dicts.
+Each save is one transaction: a killed run leaves the previous state whole. A save
+onto the state a refresh opened stays in DuckDB's write-ahead log (committed) when the
+file is closed, and goes into the file when the next run opens it, while its workers
+read extracts. A state read from the graph (`HeldInMemory`) answers the same questions
+from dicts.
 """
 
 from __future__ import annotations
