@@ -102,9 +102,9 @@ def _carried(
         return features.build(records, addresses), len(records)
     ids, places = earlier.ids, same.places
     fresh = [row for row, place in enumerate(places) if place < 0]
-    if any(ids[place] != record["id"] for record, place in zip(records, places, strict=True)
-           if place >= 0):  # fmt: skip
-        return features.build(records, addresses), len(records)
+    named = [(record["id"], place) for record, place in zip(records, places, strict=True)]
+    if any(place >= len(ids) or ids[place] != ident for ident, place in named if place >= 0):
+        return features.build(records, addresses), len(records)  # (another read's)
     new = features.build([records[row] for row in fresh], addresses)
     # Where each record's features are among the earlier read's, then the new ones.
     at = list(places)

@@ -136,3 +136,18 @@ def test_a_source_read_again_takes_the_features_of_its_records_as_they_were(  # 
     got, afresh = feature_cache.build(again, moved, None, tmp_path, CODE)
     assert afresh == len(now)
     assert_same(got, features.build(again))
+
+
+def test_places_that_do_not_fit_the_earlier_reads_features_mean_standardising_all(  # type: ignore[no-untyped-def]
+    county, tmp_path: Path
+) -> None:
+    records, parts = county
+    feature_cache.build(records, parts, None, tmp_path, CODE)
+    health = next(part for part in parts if part.source == "health")
+    wrong = SameAs("health extract 1", array("i", [health.records] * health.records))
+    moved = [
+        Part(p.source, "health extract 2", p.records, wrong) if p is health else p for p in parts
+    ]
+    got, afresh = feature_cache.build(records, moved, None, tmp_path, CODE)
+    assert afresh == health.records
+    assert_same(got, features.build(records))
