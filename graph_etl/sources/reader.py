@@ -35,6 +35,7 @@ from graph_etl.sources.reuse import (
     BAD_VALUES,
     DANGLING,
     NO_HASH,
+    NOT_ITEMS,
     QUARANTINED,
     Earlier,
     Outcome,
@@ -47,7 +48,6 @@ from graph_etl.sources.values import BadValueError, parse
 
 Record = dict[str, Any]
 RELATIONSHIP_TYPES = frozenset(FAMILY_TYPES) | frozenset(INVERSE_TYPES)
-_NOT_ITEMS = ("person", "professional")  # the kinds that are not items about a person
 
 
 class SourceFailedError(RuntimeError):
@@ -593,8 +593,8 @@ class _SourceReader:
         previous, result = self.previous, self.result
         if previous is None or previous.read_digest is None:
             return None
-        kinds = [kind for kind in result.records if kind not in _NOT_ITEMS]
-        if kinds != [kind for kind in previous.records if kind not in _NOT_ITEMS]:
+        kinds = [kind for kind in result.records if kind not in NOT_ITEMS]
+        if kinds != [kind for kind in previous.records if kind not in NOT_ITEMS]:
             return None
         touched: set[Any] = set()  # persons with an item new, changed or gone
         for kind in kinds:

@@ -38,6 +38,7 @@ QUARANTINED = 253  # while read, for a reason that may not hold again (a duplica
 BAD_VALUES = 254  # for its values alone: the same values give the same reason
 DANGLING = 255  # accepted, then quarantined for naming a record the extract lacks
 MAX_OUTPUTS = 7  # outputs per file that an outcome byte can say
+NOT_ITEMS = ("person", "professional")  # the record kinds that are not items about a person
 
 # The records (output index, record, its place among the last read's records of its
 # kind) or the quarantine reason a row gave.
@@ -276,7 +277,7 @@ def items_by_person(result: ReadResult) -> dict[Any, list[tuple[str, Record]]]:
     """The items a read gives about each person record, in read order: (kind, item)."""
     items: dict[Any, list[tuple[str, Record]]] = {}
     for kind, records in result.records.items():
-        if kind not in ("person", "professional"):
+        if kind not in NOT_ITEMS:
             for item in records:
                 items.setdefault(item.get("person"), []).append((kind, item))
     return items
