@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -239,21 +240,23 @@ class _Digests:
         """Into `digests`, those of `source`'s records, looked at one by one."""
         kept, before, owned = self._kept(source, result), self.before, self.owned
         last, same = self.last, result.same_as
+        people = result.people()
+        places: Iterable[int] = repeat(0, len(people))  # (any record's half may be kept)
         if (
             not kept
             and last is not None
             and same is not None
             and last.reads.get(source) == same.read
+            and len(same.places) == len(people)
         ):
             # Read afresh, reusing the rows of the read the last load's was: the record
             # halves of the records (and items) as that read held them are the last load's.
-            alike = same.ids(result.people())
-            kept = {ident: last.digests[ident] for ident in alike if ident in last.digests}
+            kept, places = last.digests, same.places
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
         salt = _sha(f"{source}\0{self.manifests[source].described()}".encode())
-        for record in result.people():
+        for record, place in zip(people, places, strict=True):
             ident = record["id"]
-            held = kept.get(ident)
+            held = kept.get(ident) if place >= 0 else None
             mine = owned.get(ident)
             if held is None:
                 held = _sha(orjson.dumps((salt, record, mine), option=_SORTED, default=str))

@@ -267,11 +267,6 @@ class SameAs:
     read: str
     places: array  # array("i")
 
-    def ids(self, people: list[Record]) -> set[str]:
-        """The ids of those of `people` (the read's, in order) that are as they were."""
-        pairs = zip(people, self.places, strict=True)
-        return {record["id"] for record, place in pairs if place >= 0}
-
 
 def items_by_person(result: ReadResult) -> dict[Any, list[tuple[str, Record]]]:
     """The items a read gives about each person record, in read order: (kind, item)."""
