@@ -8,8 +8,9 @@ above the review threshold (record ids, weight, probability, comparison levels).
 The next run hashes its records the same way. A record whose hash is new or differs
 is *changed*. Pairs of two unchanged records are taken from the saved pairs; only
 pairs with a changed record are scored, with the same blocking rules narrowed to
-them (`scoring.narrowed`), on the whole table (so name frequencies are those
-of the current records). Pairs of a record that has gone are dropped.
+them (`scoring.narrowed`), on the records within their reach, with the name
+frequencies of the whole table (those of the current records). Pairs of a record
+that has gone are dropped.
 
 The result is the pairs a full scoring gives, except that a kept pair keeps the
 term-frequency adjustment it was scored with; and the model is scaled (see

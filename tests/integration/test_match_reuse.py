@@ -196,6 +196,28 @@ def test_rules_split_by_changed_side_find_the_pairs_of_changed_records(
     assert len(split) > 50 and all(changed[a] or changed[b] for a, b, *_ in split)
 
 
+def test_changed_records_score_as_in_the_whole_table(county) -> None:  # type: ignore[no-untyped-def]
+    """Scoring only the records a changed one can reach, with the whole table's name
+    frequencies, gives exactly the pairs of scoring everything that have a changed
+    record, with the same weights and comparison levels."""
+    records, _ = county
+    built = features.build(records)
+    model = model_store.load(MatchSettings().model_path).for_records(len(records))
+    changed = [row % 41 == 3 for row in range(len(records))]
+
+    def pairs(edges: scoring.Edges) -> list[tuple[Any, ...]]:
+        return [
+            (edges.left[i], edges.right[i], edges.weight[i], edges.probability[i],
+             edges.patterns[edges.pattern[i]])
+            for i in range(len(edges))
+            if changed[edges.left[i]] or changed[edges.right[i]]
+        ]  # fmt: skip
+
+    everything = pairs(scoring.score_duckdb(built.table, model, 0.5, "1GB"))
+    assert len(everything) > 50
+    assert pairs(scoring.score_duckdb(built.table, model, 0.5, "1GB", changed)) == everything
+
+
 def test_records_in_another_order_or_another_link_threshold_decide_everything_afresh(
     county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
