@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.matching import feature_cache, features, model_store, relatives, rescoring, reuse
 from graph_etl.matching.clustering import Clusters, cluster
@@ -261,10 +263,10 @@ def _guards(
     relationships: Iterable[dict[str, Any]],
     row_of: dict[str, int],
     keeping: bool,
-) -> tuple[Guards, dict[int, str]]:
+) -> tuple[Guards, pa.Array | None]:
     """The guards, and (when results are kept) each record's signature (`reuse`)."""
     guards = Guards(built, relationships, row_of)
-    return guards, reuse.signatures(guards, built.ids) if keeping else {}
+    return guards, reuse.signatures(guards, built.ids) if keeping else None
 
 
 @dataclass

@@ -55,11 +55,13 @@ words have six letters or more and a Jaro-Winkler similarity of at least 0.9
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import duckdb
 import jellyfish
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph_etl.matching.features import Features
 from graph_etl.matching.given_names import is_given, is_known
@@ -122,6 +124,32 @@ DOB_CONFLICT = "conflicting dates of birth"
 ONE_LIST_APART = "one list names them differently at different addresses"
 
 
+# Guard 5's lists: the rows of one household group of a file, and the relatives of one
+# record recorded in one file; two rows of one list of at most $most rows, and the two
+# rows of a relationship, are kept apart (each pair both ways round, once).
+_PAIRS_APART = """
+CREATE TEMP TABLE apart AS
+WITH member AS (
+    SELECT 0 AS kind, list AS anchor, '' AS file, row FROM grouped
+    UNION ALL SELECT 1, b, file_a, a FROM relationship
+    UNION ALL SELECT 1, a, file_b, b FROM relationship
+), listed AS (
+    SELECT kind, anchor, file, row FROM member
+    QUALIFY count(*) OVER (PARTITION BY kind, anchor, file) BETWEEN 2 AND $most
+)
+SELECT l.row, r.row AS other FROM listed AS l JOIN listed AS r USING (kind, anchor, file)
+WHERE l.row <> r.row
+UNION SELECT a, b FROM relationship
+UNION SELECT b, a FROM relationship
+"""
+# For each row (0 to $rows - 1), how many pairs of `apart` have it or an earlier row.
+_ENDS = """
+SELECT CAST(sum(coalesce(n, 0)) OVER (ORDER BY r) AS BIGINT)
+FROM range($rows) AS t(r) LEFT JOIN (SELECT row, count(*) AS n FROM apart GROUP BY row) ON row = r
+ORDER BY r
+"""
+
+
 class Guards:
     """Pairwise guard checks over standardised features (by row number).
 
@@ -143,15 +171,35 @@ class Guards:
             features.dob,
             features.files,
         )
-        self.distinct: dict[int, set[int]] = {}
         self.group_of: dict[int, tuple[str, ...]] = {}  # a row's household group
         self.grouped_files: set[str] = set()  # files whose records have such groups
         self.born_by: dict[int, Dob] = {}  # latest possible date of birth
         self.born_after: dict[int, Dob] = {}  # earliest possible date of birth
-        self.related: dict[int, list[int]] = {}  # rows a source records as relatives
+        # Rows a source records as relatives, one pair per relationship record.
+        self.relatives: tuple[list[int], list[int]] = ([], [])
         self.partners: dict[int, list[int]] = {}  # ... as partners (PARTNER_OF)
+        # Every pair of rows the relationship records keep apart (row, other), both
+        # ways round and sorted; the rows kept apart from row r, in plain lists, are
+        # `_others[_starts[r]:_starts[r + 1]]`.
+        self.apart_pairs: pa.Table
+        self._starts: list[int] = []
+        self._others: list[int] = []
         self._read_relationships(relationships, row_of)
-        self.constrained = set(self.distinct) | set(self.born_by) | set(self.born_after)
+        constrained = bytearray(len(features.ids))  # 1 for a row with any of the above
+        for row in (*self.born_by, *self.born_after):
+            constrained[row] = 1
+        for row in pc.unique(self.apart_pairs.column("row")).to_pylist():
+            constrained[row] = 1
+        self.constrained = constrained
+
+    @property
+    def related(self) -> dict[int, list[int]]:
+        """The rows each row's relationship records name, or are named by."""
+        related: dict[int, list[int]] = {}
+        for a, b in zip(*self.relatives, strict=True):
+            related.setdefault(a, []).append(b)
+            related.setdefault(b, []).append(a)
+        return related
 
     def _read_relationships(
         self, relationships: Iterable[dict[str, Any]], row_of: dict[str, int] | None
@@ -160,10 +208,9 @@ class Guards:
         if row_of is None:
             row_of = {record_id: row for row, record_id in enumerate(features.ids)}
         row_for = row_of.get
-        lists: dict[tuple[Any, ...], list[int]] = {}
-        listed = lists.setdefault
-        pairs: list[tuple[int, int]] = []
-        born_by, born_after, related = self.born_by, self.born_after, self.related
+        grouped: list[tuple[int, Any]] = []
+        left, right = self.relatives
+        kinds: list[Any] = []
         for relation in relationships:
             get = relation.get
             a = row_for(get("person") or "")
@@ -171,23 +218,27 @@ class Guards:
                 continue
             group = get("group")
             if group is not None:
-                key = ("group", files[a].partition(":")[0], str(group))
-                listed(key, []).append(a)
-                self.group_of[a] = key
-                self.grouped_files.add(files[a])
+                grouped.append((a, group))
                 continue
             b = row_for(get("related") or "")
             if b is None or a == b:
                 continue
-            pairs.append((a, b))
-            related.setdefault(a, []).append(b)
-            related.setdefault(b, []).append(a)
-            listed(("relatives of", b, files[a]), []).append(a)
-            listed(("relatives of", a, files[b]), []).append(b)
-            kind = get("type")
+            left.append(a)
+            right.append(b)
+            kinds.append(get("type"))
+        lists: dict[tuple[str, ...], int] = {}  # each household group's number
+        group_rows, group_numbers = [], []
+        for a, group in grouped:
+            key = ("group", files[a].partition(":")[0], str(group))
+            self.group_of[a] = key
+            self.grouped_files.add(files[a])
+            group_rows.append(a)
+            group_numbers.append(lists.setdefault(key, len(lists)))
+        born_by, born_after, partners = self.born_by, self.born_after, self.partners
+        for a, b, kind in zip(left, right, kinds, strict=True):
             if kind == "PARTNER_OF":
-                self.partners.setdefault(a, []).append(b)
-                self.partners.setdefault(b, []).append(a)
+                partners.setdefault(a, []).append(b)
+                partners.setdefault(b, []).append(a)
             if kind in OLDER:
                 older, younger = a, b
             elif kind in YOUNGER:
@@ -202,18 +253,54 @@ class Guards:
                 bound = (date[0] + GAP_YEARS, date[1], date[2])
                 if younger not in born_after or bound > born_after[younger]:
                     born_after[younger] = bound
-        for rows in lists.values():
-            if 1 < len(rows) <= MAX_LIST:
-                pairs.extend((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if a != b)
-        apart: defaultdict[int, set[int]] = defaultdict(set)
-        for a, b in pairs:
-            apart[a].add(b)
-            apart[b].add(a)
-        self.distinct = dict(apart)
+        self._pairs_apart(
+            group_rows, group_numbers, [files[a] for a in left], [files[b] for b in right]
+        )
+
+    def _pairs_apart(
+        self,
+        group_rows: list[int],
+        groups: list[int],
+        left_files: list[str],
+        right_files: list[str],
+    ) -> None:
+        """The pairs of rows the relationship records keep apart: each relationship's
+        two rows, and two rows of one list (one household group of a file, or the
+        relatives of one record recorded in one file) of at most `MAX_LIST` entries."""
+        left, right = self.relatives
+        tables = {
+            "grouped": pa.table(
+                {"row": pa.array(group_rows, pa.int64()), "list": pa.array(groups, pa.int64())}
+            ),
+            "relationship": pa.table(
+                {
+                    "a": pa.array(left, pa.int64()),
+                    "b": pa.array(right, pa.int64()),
+                    "file_a": pa.array(left_files, pa.string()),
+                    "file_b": pa.array(right_files, pa.string()),
+                }
+            ),
+        }
+        connection = duckdb.connect()
+        try:
+            for name, table in tables.items():
+                connection.register(name, table)
+            connection.execute(_PAIRS_APART, {"most": MAX_LIST})
+            pairs = connection.sql("SELECT row, other FROM apart ORDER BY row, other")
+            self.apart_pairs = pairs.to_arrow_table()
+            ends = connection.sql(_ENDS, params={"rows": len(self.f.ids)}).to_arrow_table()
+        finally:
+            connection.close()
+        self._others = self.apart_pairs.column("other").to_pylist()
+        self._starts = [0, *ends.column(0).to_pylist()]
+
+    def _apart(self, a: int, b: int) -> bool:
+        """Whether the relationship records keep rows a and b apart (`apart_pairs`)."""
+        start, end = self._starts[a], self._starts[a + 1]
+        return start != end and b in self._others[start:end]
 
     def _relatives_conflict(self, a: int, b: int) -> str | None:
-        apart = self.distinct.get(a)
-        if apart is not None and b in apart:
+        if self._apart(a, b):
             return RELATIVES
         for x, y in ((a, b), (b, a)):
             date = self.dob[y]
@@ -306,7 +393,7 @@ class Guards:
         if upn_a is not None and upn_b is not None:
             return DIFFERENT_UPN if upn_a != upn_b else None
         constrained = self.constrained
-        if (a in constrained or b in constrained) and (why := self._relatives_conflict(a, b)):
+        if (constrained[a] or constrained[b]) and (why := self._relatives_conflict(a, b)):
             return why
         dob_a, dob_b = self.dob[a], self.dob[b]
         file = self.files[a]

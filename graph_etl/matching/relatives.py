@@ -175,7 +175,7 @@ def candidates(guards: Guards, roots: list[int]) -> dict[int, tuple[dict[int, in
     addresses, and why): people with a record of both its names when there are any,
     else of its given name under any family name. Rows with neither are left out."""
     f = guards.f
-    related = [(row, other) for row, others in guards.related.items() for other in others]
+    left, right = guards.relatives
     records = pa.table(
         {
             "row": pa.array(range(len(f.ids)), pa.int64()),
@@ -188,8 +188,8 @@ def candidates(guards: Guards, roots: list[int]) -> dict[int, tuple[dict[int, in
     )
     pairs = pa.table(
         {
-            "row": pa.array([row for row, _ in related], pa.int64()),
-            "relative": pa.array([relative for _, relative in related], pa.int64()),
+            "row": pa.array(left + right, pa.int64()),
+            "relative": pa.array(right + left, pa.int64()),
         }
     )
     connection = duckdb.connect()

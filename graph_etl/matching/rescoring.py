@@ -78,7 +78,7 @@ class Results:
     held: list[bool] = field(default_factory=list)
     blocked: list[str | None] = field(default_factory=list)
     root: dict[str, str] = field(default_factory=dict)
-    signature: dict[str, str] = field(default_factory=dict)
+    signature: pa.Array | None = None  # in the order of the saved records
     final: dict[str, str] = field(default_factory=dict, compare=False)
     via: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -91,7 +91,7 @@ class ByRow:
     turns them into record-id columns in Arrow, not record by record."""
 
     root: list[int]
-    signature: dict[int, str]
+    signature: pa.Array | None
     final: list[int]
     via: dict[int, int]
 
@@ -295,6 +295,8 @@ def _read_results(
 ) -> Results | None:
     if not header or "root" not in records.column_names or "held" not in pairs.column_names:
         return None
+    if records.schema.field("sig").type != pa.uint64():
+        return None  # (an older version's)
     return Results(
         key=header["key"],
         decided=list(header["decided"]),
@@ -302,7 +304,7 @@ def _read_results(
         held=pairs.column("held").to_pylist(),
         blocked=pairs.column("blocked").to_pylist(),
         root=_by_id(records, "root"),
-        signature=_by_id(records, "sig"),
+        signature=records.column("sig").combine_chunks(),
     )
 
 
@@ -390,7 +392,9 @@ def _record_columns(names: pa.Array, by_row: ByRow) -> dict[str, pa.Array]:
 
     return {
         "root": other_ids(by_row.root),
-        "sig": spread(by_row.signature, pa.string()),
+        "sig": by_row.signature
+        if by_row.signature is not None
+        else pa.nulls(len(names), pa.uint64()),
         "final": other_ids(by_row.final),
         "via": pc.take(names, spread(by_row.via, pa.int64())),
     }

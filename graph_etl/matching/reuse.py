@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -70,21 +71,67 @@ def results_key(link_threshold: float, grouped_files: set[str]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def signatures(guards: Guards, ids: list[str]) -> dict[int, str]:
-    """For each row the relationship records say anything about: what they say (the
-    records it must differ from, its household group, its bounds on date of birth).
-    Equal text means equal facts; the records are listed by row, so a renumbering can
-    only make a signature differ, never hide a difference."""
-    out: dict[int, str] = {}
-    for row, others in guards.distinct.items():
-        out[row] = "\x1f".join([ids[other] for other in sorted(others)])
-    group_of, born_by, born_after = guards.group_of, guards.born_by, guards.born_after
-    for row in group_of.keys() | born_by.keys() | born_after.keys():
-        out[row] = (
-            f"{out.get(row, '')}\x1e{group_of.get(row)}\x1e{born_by.get(row)}"
-            f"\x1e{born_after.get(row)}"
+# For each row, a hash of what the relationship records say about it (null when they
+# say nothing): the ids of the records kept apart from it (as a set: the sum of their
+# hashes), its household group and the bounds on its date of birth.
+_SIGNATURES = """
+WITH others AS (
+    SELECT p.row, sum(hash(i.id)) AS ids
+    FROM apart AS p JOIN records AS i ON i.row = p.other
+    GROUP BY p.row
+), said AS (
+    SELECT row FROM others UNION SELECT row FROM groups
+    UNION SELECT row FROM born_by UNION SELECT row FROM born_after
+), signed AS (
+    SELECT s.row, hash(o.ids, g.name, b.y, b.m, b.d, a.y, a.m, a.d) AS signature
+    FROM said AS s
+    LEFT JOIN others AS o ON o.row = s.row
+    LEFT JOIN groups AS g ON g.row = s.row
+    LEFT JOIN born_by AS b ON b.row = s.row
+    LEFT JOIN born_after AS a ON a.row = s.row
+)
+SELECT s.signature FROM range($rows) AS t(r) LEFT JOIN signed AS s ON s.row = t.r ORDER BY t.r
+"""
+
+
+def signatures(guards: Guards, ids: list[str]) -> pa.Array:
+    """For each row, a 64-bit hash of what the relationship records say about it (the
+    records it must differ from, by id, its household group, its bounds on date of
+    birth), null where they say nothing. Equal hashes are taken as equal facts, as for
+    the records' own hashes (`rescoring.record_hashes`)."""
+
+    def bounds(found: dict[int, tuple[int, int, int]]) -> pa.Table:
+        parts = list(zip(*found.values(), strict=True)) or [(), (), ()]
+        columns = {"row": pa.array(list(found), pa.int64())}
+        columns.update(
+            {name: pa.array(part, pa.int64()) for name, part in zip("ymd", parts, strict=True)}
         )
-    return out
+        return pa.table(columns)
+
+    tables = {
+        "apart": guards.apart_pairs,
+        "records": pa.table(
+            {"row": pa.array(range(len(ids)), pa.int64()), "id": pa.array(ids, pa.string())}
+        ),
+        "groups": pa.table(
+            {
+                "row": pa.array(list(guards.group_of), pa.int64()),
+                "name": pa.array(
+                    ["\x1f".join(key) for key in guards.group_of.values()], pa.string()
+                ),
+            }
+        ),
+        "born_by": bounds(guards.born_by),
+        "born_after": bounds(guards.born_after),
+    }
+    connection = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            connection.register(name, table)
+        found = connection.sql(_SIGNATURES, params={"rows": len(ids)}).to_arrow_table()
+    finally:
+        connection.close()
+    return found.column(0).combine_chunks()
 
 
 def _same_order(saved: Saved, ids: list[str], changed: list[bool]) -> bool:
@@ -101,18 +148,21 @@ def _seeds(
     row_of: dict[str, int],
     changed: list[bool],
     trace: Trace,
-    signature: dict[int, str],
+    signature: pa.Array,
+    before: pa.Array,
     decided: set[str],
 ) -> set[int]:
-    """Rows whose components must be decided afresh."""
+    """Rows whose components must be decided afresh (`signature`: each row's, from
+    `signatures`; `before`: its record's last run, null for a new record)."""
     seeds = set(trace.dropped)
     seeds.update(row for row, change in enumerate(changed) if change)
-    before = results.signature
-    seeds.update(row for row, text in signature.items() if before.get(ids[row]) != text)
-    for record_id, text in before.items():
-        row = row_of.get(record_id)
-        if row is not None and signature.get(row) != text:
-            seeds.add(row)
+    same = pc.fill_null(
+        pc.or_kleene(
+            pc.equal(signature, before), pc.and_(pc.is_null(signature), pc.is_null(before))
+        ),
+        False,
+    )
+    seeds.update(pc.indices_nonzero(pc.invert(same)).to_pylist())
     for record_id in (*decided, *results.decided):
         row = row_of.get(record_id)
         if row is not None:
@@ -172,7 +222,7 @@ def plan(
     changed: list[bool],
     edges: Edges,
     trace: Trace,
-    signature: dict[int, str],
+    signature: pa.Array | None,
     decided: set[str],
 ) -> Plan | None:
     """Which edges to decide afresh and last run's answers for the others; None when
@@ -180,9 +230,14 @@ def plan(
     results = saved.results if saved is not None else None
     if saved is None or results is None or results.key != key:
         return None
+    if signature is None or results.signature is None:
+        return None
     if not _same_order(saved, ids, changed):
         return None
-    dirty_rows = _reached(edges, _seeds(results, ids, row_of, changed, trace, signature, decided))
+    at = pc.index_in(pa.array(ids, pa.string()), value_set=saved.record_hashes.column("id"))
+    before = pc.take(results.signature, at)
+    seeds = _seeds(results, ids, row_of, changed, trace, signature, before, decided)
+    dirty_rows = _reached(edges, seeds)
     dirty = [a in dirty_rows for a in edges.left]
     # Each clean edge's row in last run's pairs (-1 for dirty ones, which keep None).
     origin = [-1 if d else o for d, o in zip(dirty, trace.origin, strict=True)]

@@ -3,6 +3,7 @@ real Splink model end to end (DuckDB, in memory; a second or two)."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from graph_etl.matching.decisions import load_decisions, record_decision, record
 from graph_etl.matching.guards import (
     DIFFERENT_NHS,
     DOB_CONFLICT,
+    MAX_LIST,
     ONE_LIST_APART,
     RELATIVES,
     SIBLINGS,
@@ -118,6 +120,55 @@ def test_recorded_relatives_and_ages() -> None:
     assert g.conflict(1, 2) == RELATIVES  # two children of one contact: twins
     assert g.conflict(0, 3) is not None  # six when his son was born: not the father
     assert g.conflict(1, 3) == DOB_CONFLICT
+
+
+def _kept_apart(built: features.Features, relationships: list[dict]) -> set[tuple[int, int]]:
+    """Guard 5's pairs as its docstring states them, list by list: the reference the
+    pairs worked out in DuckDB are checked against."""
+    row_of = {ident: row for row, ident in enumerate(built.ids)}
+    lists: dict[tuple, list[int]] = {}
+    pairs: set[tuple[int, int]] = set()
+    for relation in relationships:
+        a = row_of[relation["person"]]
+        if "group" in relation:
+            key = ("group", built.files[a].partition(":")[0], str(relation["group"]))
+            lists.setdefault(key, []).append(a)
+            continue
+        b = row_of[relation["related"]]
+        if a != b:
+            pairs.update(((a, b), (b, a)))
+            lists.setdefault(("relatives of", b, built.files[a]), []).append(a)
+            lists.setdefault(("relatives of", a, built.files[b]), []).append(b)
+    for rows in lists.values():
+        if 1 < len(rows) <= MAX_LIST:
+            pairs.update((a, b) for a in rows for b in rows if a != b)
+    return pairs
+
+
+def test_pairs_kept_apart_are_those_guard_5_states_on_random_relationships() -> None:
+    files = ["schools:pupils", "schools:contacts", "housing:tenants", "health:patients"]
+    for seed in range(30):
+        chance = random.Random(seed)
+        records = [
+            rec(f"{chance.choice(files)}:{number}", given_name="Sam", family_name="Reed")
+            for number in range(chance.randint(1, 70))
+        ]
+        built = features.build(records)
+        ids = built.ids
+        relationships: list[dict] = [
+            {"person": chance.choice(ids), "related": chance.choice(ids), "type": "PARENT_OF"}
+            for _ in range(chance.randint(0, 60))
+        ]
+        groups = [1] if seed % 3 == 0 else [1, 2, "1"]  # (some lists longer than MAX_LIST)
+        relationships += [
+            {"person": chance.choice(ids), "group": chance.choice(groups)}
+            for _ in range(chance.randint(0, 4 * MAX_LIST))
+        ]
+        chance.shuffle(relationships)
+        g = Guards(built, relationships)
+        found = {(a, b) for a in range(len(ids)) for b in range(len(ids)) if g._apart(a, b)}
+        assert found == _kept_apart(built, relationships), seed
+        assert set(zip(*g.apart_pairs.to_pydict().values(), strict=True)) == found
 
 
 def test_a_chain_of_links_never_joins_twins() -> None:

@@ -113,9 +113,8 @@ def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
         held=[False, True],
         blocked=[None, "twins"],
     )
-    by_row = rescoring.ByRow(
-        root=[0, 0, 2], signature={2: "([], None, None, None)"}, final=[0, 0, 0], via={2: 1}
-    )
+    signature = pa.array([None, None, 7], pa.uint64())
+    by_row = rescoring.ByRow(root=[0, 0, 2], signature=signature, final=[0, 0, 0], via={2: 1})
     pairs = edges((0, 1, 30, (2, 1)), (1, 2, 20, (1, 1)))
     hashes = pa.array([1, 2, 3], pa.uint64())
     rescoring.save(tmp_path, "k", 3, ids, hashes, pairs, (results, by_row))
@@ -127,8 +126,7 @@ def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
         {"id": "c", "final": "a", "via": "b"},
     ]
     assert saved.results == rescoring.Results(
-        "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], {"b": "a"},
-        {"c": "([], None, None, None)"},
+        "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], {"b": "a"}, signature
     )  # fmt: skip
 
 
