@@ -138,6 +138,7 @@ def _match(
     row_of = {record_id: row for row, record_id in enumerate(built.ids)}
     if len(row_of) != len(built.ids):
         raise ValueError("record ids must be unique")
+    id_array = built.id_array  # (made here, before the guards' thread asks for it)
     clock.lap("standardised", f"{len(records):,} records ({standardised:,} afresh)")
 
     names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
@@ -155,12 +156,12 @@ def _match(
         changed: list[bool] | None = None
         trace: rescoring.Trace | None = None
         if saved is not None and hashes is not None:
-            changed = rescoring.changed_rows(built.ids, hashes, saved)
+            changed = rescoring.changed_rows(id_array, hashes, saved)
             rescored = sum(changed)
             fresh = Edges.empty(names)
             if rescored:
                 fresh = score(built.table, scaled, settings, changed)
-            edges, trace = rescoring.merge_traced(saved, built.ids, changed, fresh)
+            edges, trace = rescoring.merge_traced(saved, id_array, changed, fresh)
         elif len(records) > 1:
             edges = score(built.table, scaled, settings)
         else:
@@ -183,7 +184,7 @@ def _match(
     plan: reuse.Plan | None = None
     if changed is not None and trace is not None:
         plan = reuse.plan(
-            saved, results_key, built.ids, row_of, changed, edges, trace, signature, set(named)
+            saved, results_key, id_array, row_of, changed, edges, trace, signature, set(named)
         )
     decided_now = _decide(edges, linkable, guards, settings.link_threshold, same, different, plan)
     verdicts, held, clusters = decided_now.verdict, decided_now.held, decided_now.clusters
@@ -220,11 +221,11 @@ def _match(
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
         token = rescoring.save(
-            scores_dir, key, scaled.records, ids, hashes, edges, (kept, by_row), addresses
+            scores_dir, key, scaled.records, id_array, hashes, edges, (kept, by_row), addresses
         )
     changed_links = None
     if saved is not None and plan is not None:
-        changed_links = reuse.changed_links(saved, plan, ids, row_of, roots, joined.via)
+        changed_links = reuse.changed_links(saved, plan, id_array, row_of, roots, joined.via)
     afresh = "all" if changed_links is None else f"{len(changed_links):,}"
     clock.lap("kept", f"{afresh} links to describe afresh")
     person_of_root = {
@@ -266,7 +267,7 @@ def _guards(
 ) -> tuple[Guards, pa.Array | None]:
     """The guards, and (when results are kept) each record's signature (`reuse`)."""
     guards = Guards(built, relationships, row_of)
-    return guards, reuse.signatures(guards, built.ids) if keeping else None
+    return guards, reuse.signatures(guards, built.id_array) if keeping else None
 
 
 @dataclass

@@ -179,7 +179,7 @@ def candidates(guards: Guards, roots: list[int]) -> dict[int, tuple[dict[int, in
     records = pa.table(
         {
             "row": pa.array(range(len(f.ids)), pa.int64()),
-            "id": pa.array(f.ids, pa.string()),
+            "id": f.id_array,
             "address": pa.array(f.address, pa.string()),
             "given": pa.array(f.given_full, pa.string()),
             "family": pa.array(f.family, pa.string()),

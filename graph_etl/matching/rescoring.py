@@ -112,6 +112,14 @@ class Saved:
     addresses_code: str | None = None  # the code that standardised them
     token: str | None = None  # names the run that saved it
     groups: pa.Table | None = None  # id, final, via: see `Results`
+    _places: tuple[pa.Array, pa.Array] | None = field(default=None, compare=False, repr=False)
+
+    def places(self, ids: pa.Array) -> pa.Array:
+        """Each of `ids`' place among the saved records (null for a record not saved),
+        worked out once for the same array (a hash of a million ids each time)."""
+        if self._places is None or self._places[0] is not ids:
+            self._places = (ids, pc.index_in(ids, value_set=self.record_hashes.column("id")))
+        return self._places[1]
 
     @property
     def hashes(self) -> dict[str, int]:
@@ -164,34 +172,38 @@ def record_hashes(table: pa.Table) -> pa.Array:
         connection.close()
 
 
-def changed_rows(ids: list[str], hashes: pa.Array, saved: Saved) -> list[bool]:
+def id_array(ids: list[str] | pa.Array) -> pa.Array:
+    """Record ids as an Arrow array (`Features.id_array`, when the caller has it)."""
+    return ids if isinstance(ids, pa.Array) else pa.array(ids, pa.string())
+
+
+def changed_rows(ids: list[str] | pa.Array, hashes: pa.Array, saved: Saved) -> list[bool]:
     """For each row: is its record new, or are its standardised values different?"""
-    return changed_mask(pa.array(ids, pa.string()), hashes, saved).to_pylist()
+    return changed_mask(id_array(ids), hashes, saved).to_pylist()
 
 
 def changed_mask(ids: pa.Array, hashes: pa.Array, saved: Saved) -> pa.Array:
     """`changed_rows` as an Arrow array."""
-    table = saved.record_hashes
-    before = pc.take(table.column("h"), pc.index_in(ids, value_set=table.column("id")))
+    before = pc.take(saved.record_hashes.column("h"), saved.places(ids))
     return pc.fill_null(pc.not_equal(before, hashes), True)
 
 
-def merge(saved: Saved, ids: list[str], changed: list[bool], fresh: Edges) -> Edges:
+def merge(saved: Saved, ids: list[str] | pa.Array, changed: list[bool], fresh: Edges) -> Edges:
     """The saved pairs of two unchanged records still here, and the `fresh` pairs
     (each with a changed record), sorted as scoring sorts them."""
     return merge_traced(saved, ids, changed, fresh)[0]
 
 
 def merge_traced(
-    saved: Saved, ids: list[str], changed: list[bool], fresh: Edges
+    saved: Saved, ids: list[str] | pa.Array, changed: list[bool], fresh: Edges
 ) -> tuple[Edges, Trace]:
     """`merge`, and where each merged pair came from (in Arrow: one pass per column)."""
     columns = ("left", "right", "weight", "probability", "pattern")
     pairs = {name: saved.pairs.column(name).combine_chunks() for name in columns}
-    now = pa.array(ids, pa.string())
     flags = pa.array(changed, pa.bool_())
-    a = pc.index_in(pairs["left"], value_set=now)
-    b = pc.index_in(pairs["right"], value_set=now)
+    # (both ends looked up at once: one hash of the ids)
+    ends = pc.index_in(pa.concat_arrays([pairs["left"], pairs["right"]]), value_set=id_array(ids))
+    a, b = ends[: len(pairs["left"])], ends[len(pairs["left"]) :]
     gone = pc.or_(pc.fill_null(pc.take(flags, a), True), pc.fill_null(pc.take(flags, b), True))
     dropped = set(pc.drop_null(pa.concat_arrays([a.filter(gone), b.filter(gone)])).to_pylist())
     keep = pc.invert(gone)
@@ -320,7 +332,7 @@ def save(
     folder: Path,
     key_: str,
     records: int,
-    ids: list[str],
+    ids: list[str] | pa.Array,
     hashes: pa.Array,
     edges: Edges,
     decided: tuple[Results, ByRow] | None = None,
@@ -333,7 +345,7 @@ def save(
     what was saved (`Saved.token`)."""
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
-    names = pa.array(ids, pa.string())
+    names = id_array(ids)
     results = decided[0] if decided is not None else None
     columns: dict[str, Any] = {"id": names, "h": hashes}
     if decided is not None:

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from graph_etl import code_digest as digests
 from graph_etl.matching.guards import Guards
-from graph_etl.matching.rescoring import Results, Saved, Trace
+from graph_etl.matching.rescoring import Results, Saved, Trace, id_array
 from graph_etl.matching.scoring import Edges
 
 
@@ -94,7 +94,7 @@ SELECT s.signature FROM range($rows) AS t(r) LEFT JOIN signed AS s ON s.row = t.
 """
 
 
-def signatures(guards: Guards, ids: list[str]) -> pa.Array:
+def signatures(guards: Guards, ids: list[str] | pa.Array) -> pa.Array:
     """For each row, a 64-bit hash of what the relationship records say about it (the
     records it must differ from, by id, its household group, its bounds on date of
     birth), null where they say nothing. Equal hashes are taken as equal facts, as for
@@ -110,9 +110,7 @@ def signatures(guards: Guards, ids: list[str]) -> pa.Array:
 
     tables = {
         "apart": guards.apart_pairs,
-        "records": pa.table(
-            {"row": pa.array(range(len(ids)), pa.int64()), "id": pa.array(ids, pa.string())}
-        ),
+        "records": pa.table({"row": pa.array(range(len(ids)), pa.int64()), "id": id_array(ids)}),
         "groups": pa.table(
             {
                 "row": pa.array(list(guards.group_of), pa.int64()),
@@ -134,9 +132,9 @@ def signatures(guards: Guards, ids: list[str]) -> pa.Array:
     return found.column(0).combine_chunks()
 
 
-def _same_order(saved: Saved, ids: list[str], changed: list[bool]) -> bool:
+def _same_order(saved: Saved, ids: pa.Array, changed: list[bool]) -> bool:
     """Do the unchanged records come in the order they came last run?"""
-    rows = pc.index_in(saved.record_hashes.column("id"), value_set=pa.array(ids, pa.string()))
+    rows = pc.index_in(saved.record_hashes.column("id"), value_set=ids)
     unchanged = pc.invert(pc.fill_null(pc.take(pa.array(changed, pa.bool_()), rows), True))
     rows = rows.filter(unchanged)  # now, in last run's order
     return len(rows) < 2 or pc.all(pc.greater(rows[1:], rows[:-1])).as_py()
@@ -144,7 +142,6 @@ def _same_order(saved: Saved, ids: list[str], changed: list[bool]) -> bool:
 
 def _seeds(
     results: Results,
-    ids: list[str],
     row_of: dict[str, int],
     changed: list[bool],
     trace: Trace,
@@ -217,7 +214,7 @@ def _taken(values: list[str | None], origin: list[int]) -> list[str | None]:
 def plan(
     saved: Saved | None,
     key: str,
-    ids: list[str],
+    ids: list[str] | pa.Array,
     row_of: dict[str, int],
     changed: list[bool],
     edges: Edges,
@@ -232,11 +229,10 @@ def plan(
         return None
     if signature is None or results.signature is None:
         return None
-    if not _same_order(saved, ids, changed):
+    if not _same_order(saved, id_array(ids), changed):
         return None
-    at = pc.index_in(pa.array(ids, pa.string()), value_set=saved.record_hashes.column("id"))
-    before = pc.take(results.signature, at)
-    seeds = _seeds(results, ids, row_of, changed, trace, signature, before, decided)
+    before = pc.take(results.signature, saved.places(id_array(ids)))
+    seeds = _seeds(results, row_of, changed, trace, signature, before, decided)
     dirty_rows = _reached(edges, seeds)
     dirty = [a in dirty_rows for a in edges.left]
     # Each clean edge's row in last run's pairs (-1 for dirty ones, which keep None).
@@ -262,7 +258,7 @@ def plan(
 def changed_links(
     saved: Saved,
     plan: Plan,
-    ids: list[str],
+    ids: list[str] | pa.Array,
     row_of: dict[str, int],
     roots: list[int],
     via: dict[int, tuple[int, str]],
@@ -281,13 +277,13 @@ def changed_links(
     table = saved.groups
     if table is None:
         return None
-    now = pa.array(ids, pa.string())
+    now = id_array(ids)
     root_rows = pa.array(roots, pa.int64())
     saved_ids, final, via_before = (
         table.column(name).combine_chunks() for name in ("id", "final", "via")
     )
     before = pc.coalesce(final, saved_ids)  # each saved record's person
-    at = pc.index_in(now, value_set=saved_ids)
+    at = saved.places(now)  # (`groups` holds the saved records, in their order)
     before_now = pc.take(before, at)  # (null for new records)
     moved = pc.fill_null(pc.not_equal(pc.take(now, root_rows), before_now), True)
     seeds = set(plan.rows)
