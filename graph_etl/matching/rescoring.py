@@ -307,7 +307,7 @@ def _read_results(
 ) -> Results | None:
     if not header or "root" not in records.column_names or "held" not in pairs.column_names:
         return None
-    if records.schema.field("sig").type != pa.uint64():
+    if "sig" not in records.column_names or records.schema.field("sig").type != pa.uint64():
         return None  # (an older version's)
     return Results(
         key=header["key"],
