@@ -192,15 +192,6 @@ class Guards:
             constrained[row] = 1
         self.constrained = constrained
 
-    @property
-    def related(self) -> dict[int, list[int]]:
-        """The rows each row's relationship records name, or are named by."""
-        related: dict[int, list[int]] = {}
-        for a, b in zip(*self.relatives, strict=True):
-            related.setdefault(a, []).append(b)
-            related.setdefault(b, []).append(a)
-        return related
-
     def _read_relationships(
         self, relationships: Iterable[dict[str, Any]], row_of: dict[str, int] | None
     ) -> None:

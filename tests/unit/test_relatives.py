@@ -179,9 +179,13 @@ def _candidates_one_by_one(guards: Guards, roots: list[int]) -> dict[int, tuple[
     by_person: dict[int, list[int]] = {}
     for row, root in enumerate(roots):
         by_person.setdefault(root, []).append(row)
+    related: dict[int, list[int]] = {}  # the rows each row names, or is named by
+    for a, b in zip(*guards.relatives, strict=True):
+        related.setdefault(a, []).append(b)
+        related.setdefault(b, []).append(a)
 
     def search(row: int, same_family: bool) -> dict[int, int]:
-        theirs = {roots[relative] for relative in guards.related[row]}
+        theirs = {roots[relative] for relative in related[row]}
         places = {f.address[r] for person in theirs for r in by_person[person]} - {None}
         found: dict[int, int] = {}
         for other, where in enumerate(f.address):
@@ -197,7 +201,7 @@ def _candidates_one_by_one(guards: Guards, roots: list[int]) -> dict[int, tuple[
         return found
 
     expected = {}
-    for row in guards.related:
+    for row in related:
         if f.given_full[row] and f.family[row]:
             if found := search(row, True):
                 expected[row] = (found, JOINED_THROUGH_RELATIVE)
