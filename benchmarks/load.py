@@ -181,7 +181,6 @@ def main() -> int:
             changed = change_one_percent(county, records, args.new_extract_time)
         waited = wait_for_idle_server(settings)
         loads["refresh_start"] = load_average()
-        # (Not a `multiprocessing.Pool`: its daemonic worker could not start readers.)
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
             job = pool.submit(refresh_figures, settings, county, work / "etl-state")

@@ -84,6 +84,9 @@ class ReadResult:
     read_digest: str | None = field(default=None, repr=False, compare=False)
     # Its person records as the read before held them, when read reusing that read's rows.
     same_as: SameAs | None = field(default=None, repr=False, compare=False)
+    # Per kind, each record's place among the last read's records when it is that very
+    # record (given again by a reused row), else -1 (only when read reusing rows).
+    places: dict[str, array] | None = field(default=None, repr=False, compare=False)
     _people: list[Record] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -583,6 +586,8 @@ class _SourceReader:
             for name, (header, hashes, outcomes, _) in self.logs.items()
         }
         result.same_as = self._same_as()
+        if self.earlier is not None:
+            result.places = self.places
         return result
 
     def _same_as(self) -> SameAs | None:

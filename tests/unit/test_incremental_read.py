@@ -9,7 +9,6 @@ import dataclasses
 import gzip
 import io
 import json
-import multiprocessing
 import random
 import shutil
 from collections.abc import Callable
@@ -505,32 +504,21 @@ def test_reads_in_worker_processes_equal_reads_in_this_one(
         assert_same(again[1][source], again[0][source])
 
 
-def test_one_changed_extract_is_read_in_a_worker_while_this_process_loads_the_rest(
+def test_one_changed_extract_is_read_in_a_worker_which_hands_back_only_what_is_new(
     county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With other work to do here (the unchanged extracts' last good reads, the
-    caller's `meanwhile`), a single changed extract is read in a worker, which hands
-    back only that it saved its read; the results equal a read in this process, and
-    `meanwhile` runs once."""
+    caller's `meanwhile`), a single changed extract is read in a worker. Reusing the
+    rows of the last good read, it hands back only the records that read did not hold
+    (the patient edited), and this process puts the result together with the last
+    good read it loaded meanwhile: the results equal a read in this process, the
+    worker saved its read, and `meanwhile` runs once."""
     monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
     states = {processes: tmp_path / f"state-{processes}" for processes in (1, 2)}
     for state in states.values():
         etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 1)
     _edit_one_value(county)
-    in_workers: list[list[str]] = []
-    answers: list[Any] = []
-    real_in_workers, real_settled = read_pool._in_workers, read_pool._settled
-
-    def spy_in_workers(jobs: list[read_pool.ReadJob], *rest: Any) -> Any:
-        in_workers.append([job.source for job in jobs])
-        return real_in_workers(jobs, *rest)
-
-    def spy_settled(job: read_pool.ReadJob, outcome: Any) -> Any:
-        answers.append(outcome)
-        return real_settled(job, outcome)
-
-    monkeypatch.setattr(read_pool, "_in_workers", spy_in_workers)
-    monkeypatch.setattr(read_pool, "_settled", spy_settled)
+    answers = _spy_on_answers(monkeypatch)
     ran: list[int] = []
     reads = {
         processes: etl.read_all(
@@ -539,13 +527,59 @@ def test_one_changed_extract_is_read_in_a_worker_while_this_process_loads_the_re
         )
         for processes, state in states.items()
     }  # fmt: skip
-    assert in_workers == [["health"]]
-    assert answers == [read_pool.Saved("health")]
+    assert [(worker.job.source, type(answer)) for worker, answer in answers] == [
+        ("health", read_pool.Delta)
+    ]
+    delta = answers[0][1]
+    assert {kind: len(given) for kind, given in delta.result.records.items() if given} == {
+        "person": 1
+    }
     assert ran == [1, 1]
     assert list(reads[2]) == list(reads[1])
     for source in reads[1]:
         assert_same(reads[2][source], reads[1][source])
         assert reads[2][source].read_digest == reads[1][source].read_digest
+    saved = snapshots.load(states[2], "health", reads[2]["health"].read_digest)
+    assert saved is not None
+    assert_same(saved, reads[1]["health"])
+
+
+def _spy_on_answers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
+    """Each worker's first answer, as this process settles it."""
+    answers: list[tuple[Any, Any]] = []
+    real = read_pool._settled
+
+    def spy(worker: Any, previous: Any) -> Any:
+        answers.append((worker, worker.first.result()))
+        return real(worker, previous)
+
+    monkeypatch.setattr(read_pool, "_settled", spy)
+    return answers
+
+
+def test_a_worker_answer_of_what_is_new_against_another_read_is_not_used(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the last good read this process loaded is not the one the worker read from
+    (here: none), the worker's saved read is loaded instead."""
+    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
+    state = tmp_path / "state"
+    etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 1)
+    _edit_one_value(county)
+    want = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), None, 1)
+    answers = _spy_on_answers(monkeypatch)
+    monkeypatch.setattr(read_pool, "_previous", lambda job: None)  # (in this process only)
+    got = etl.read_all(
+        MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 2,
+        meanwhile=lambda: None,
+    )  # fmt: skip
+    assert [type(answer) for _, answer in answers] == [read_pool.Delta]
+    assert answers[0][0].last.result() == read_pool.Saved("health")
+    for source in want:
+        assert_same(got[source], want[source])
+    previous = snapshots.load_reusable(state, MANIFESTS["health"])
+    assert previous is not None
+    assert answers[0][1].applied(previous) is None  # (the new read: another digest)
 
 
 def test_an_unchanged_extract_whose_last_good_read_is_damaged_is_read_again(
@@ -565,20 +599,6 @@ def test_an_unchanged_extract_whose_last_good_read_is_damaged_is_read_again(
     assert list(again) == list(MANIFESTS)
     assert_same(again["police"], first["police"])
     assert snapshots.load(state, "police") is not None  # kept again
-
-
-def test_a_daemonic_process_reads_in_itself(county: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A `multiprocessing.Pool` worker may not start processes: it reads every extract
-    itself."""
-    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
-    started: list[int] = []
-    monkeypatch.setattr(read_pool, "_in_workers", lambda *_: started.append(1) or {})
-    ran: list[int] = []
-    report = etl.EtlReport(datetime.now().astimezone())
-    got = etl.read_all(MANIFESTS, county, report, None, 2, meanwhile=lambda: ran.append(1))
-    assert started == [] and ran == [1]
-    assert list(got) == list(MANIFESTS)
 
 
 def test_a_source_whose_worker_died_is_read_in_this_process(
