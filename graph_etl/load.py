@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -42,6 +42,9 @@ from graph_etl.graph import Graph, Row, batched
 from graph_etl.load_state import HeldInMemory, SavedState, StepState
 from graph_etl.model import FAMILY_TYPES, GraphRows, RowsOnDemand
 from graph_etl.progress import Progress
+
+if TYPE_CHECKING:
+    from graph_etl.refresh_scope import StagedRows
 
 # Values that say when, not what: they do not make a row "changed".
 VOLATILE = frozenset({"loaded_at", "reported_at"})
@@ -64,22 +67,25 @@ def _id(row: Row) -> str:
     return str(row["id"])
 
 
+# In the order a refresh builds them (`graph_etl.refresh_scope`: the persons and their
+# source records, then the addresses, households and involvements), each after the
+# nodes it links.
 STEPS = (
     Step("organisations", _id),
     Step("sources", _id),
-    Step("addresses", _id, create=True, writers=2),
     Step("persons", _id, create=True, writers=2),
     Step("source_records", _id, create=True, keeps_retired=True),
     Step("review_pairs", lambda r: f"{r['record_a']}|{r['record_b']}"),
+    Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}", create=True),
+    Step("services", _id),
+    Step("professionals", _id),
+    Step("addresses", _id, create=True, writers=2),
     Step(
         "lives_at",
         lambda r: f"{r['person_id']}|{r['address_id']}|{r['source']}",
         create=True,
     ),
     Step("households", lambda r: str(r["person_id"]), create=True),
-    Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}", create=True),
-    Step("services", _id),
-    Step("professionals", _id),
     Step("involvements", _id, create=True),
 )
 LOAD_ORDER = tuple(step.name for step in STEPS)
@@ -278,14 +284,14 @@ class Loaded:
 
 def load_rows(
     graph: Graph,
-    rows: GraphRows | RowsOnDemand,
+    rows: GraphRows | RowsOnDemand | StagedRows,
     person_of: dict[str, str],
     batch_size: int = 5000,
     quiet: bool = False,
     state_dir: Path | None = None,
     timings: dict[str, Any] | None = None,
     held: Held | None = None,
-    scopes: dict[str, set[str]] | None = None,
+    scopes: Mapping[str, set[str]] | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> Loaded:
     """Bring the graph to exactly `rows`, with each current source record in the
@@ -314,7 +320,7 @@ def load_rows(
     clock = time.perf_counter()
     graph.apply_schema()
     held_digest, saved = held.digest, held.saved
-    scopes = scopes or {}
+    scopes = scopes if scopes is not None else {}  # (not `or`: a refresh's are built as asked for)
     plans: dict[str, Plan] = {}
     times["steps"] = {}
     planning, building = time.perf_counter() - clock, 0.0
@@ -372,21 +378,44 @@ def load_rows(
             if pending is not None:
                 pending.result()
     else:
-        for step in STEPS:
-            plan_step(step)
+        # The steps are written in order by one writer while the later ones are planned
+        # (and a refresh's rows built: `refresh_scope.StagedRows`); the marker is cleared
+        # before the first change is written, and from there until the last write the
+        # saved keys and hashes are not the graph's.
         writes_from = time.perf_counter()
-        if saved:
-            # The graph holds the saved states: only the households of the persons that
-            # leave theirs (or go) in this run can be left with nobody.
-            emptied = _households_left(graph, plans, batch_size)
-        if _changes(plans):
-            # From here until the last write, the saved keys and hashes are not the graph's.
-            graph.write("load/load_marker", digest=None)
-            held_digest = None
-        for step in STEPS:
-            write(step)
-        if meanwhile is not None:
-            meanwhile()
+        stopped = False  # (a step that fails, or a failure here, stops the steps after it)
+
+        def write_in_turn(step: Step) -> None:
+            nonlocal stopped
+            if stopped:
+                return
+            try:
+                write(step)
+            except BaseException:
+                stopped = True
+                raise
+
+        with ThreadPoolExecutor(1, thread_name_prefix="graph-load") as writer:
+            queued: list[Future[None]] = []
+            try:
+                for step in STEPS:
+                    plan_step(step)
+                    if step.name == "households" and saved:
+                        # The graph holds the saved states: only the households of the
+                        # persons that leave theirs (or go) in this run can be left with
+                        # nobody (read before this step's writes move anyone).
+                        emptied = _households_left(graph, plans, batch_size)
+                    if held_digest is not None and _changes({step.name: plans[step.name]}):
+                        graph.write("load/load_marker", digest=None)  # (nothing written yet)
+                        held_digest = None
+                    queued.append(writer.submit(write_in_turn, step))
+                if meanwhile is not None:
+                    meanwhile()
+            except BaseException:
+                stopped = True
+                raise
+            for done in queued:
+                done.result()
     times["build"] = round(building, 2)
     times["state"] = round(planning, 2)
     times["write"] = round(time.perf_counter() - writes_from, 2)

@@ -87,23 +87,75 @@ class Inputs:
 class Built:
     """The rows for the load, and what the report and the next refresh need."""
 
-    # All (each part built when first asked for), or those rebuilt (and every row of
-    # the steps built in full).
-    rows: GraphRows | model.RowsOnDemand
-    scopes: dict[str, set[str]]  # per rebuilt step: the held keys it may retire
-    # The inputs to keep for the next refresh, or (a full build) how to work them out:
-    # only needed once the load is done, so that is left for while the server writes.
+    # All (each part built when first asked for), or those a refresh rebuilds (and
+    # every row of the steps built in full: each step's built when first asked for).
+    rows: GraphRows | model.RowsOnDemand | StagedRows
+    scopes: Mapping[str, set[str]]  # per rebuilt step: the held keys it may retire
+    # The inputs to keep for the next refresh, or how to work them out: only needed
+    # once the load is done, so that is left for while the server writes.
     pending: Inputs | Callable[[], Inputs]
-    inputs_changed: bool
     report: dict[str, Any]
+    last: Inputs | None = None  # a refresh's: the inputs of the load the graph holds
 
     @property
     def inputs(self) -> Inputs:
         if callable(self.pending):
             started = time.perf_counter()
             self.pending = self.pending()
-            self.report["seconds"]["inputs"] = round(time.perf_counter() - started, 2)
+            if self.last is None:  # (a refresh's are worked out with its rows)
+                self.report["seconds"]["inputs"] = round(time.perf_counter() - started, 2)
         return self.pending
+
+    @property
+    def inputs_changed(self) -> bool:
+        return self.last is None or self.inputs != self.last
+
+
+class StagedRows:
+    """A refresh's rows, built a part at a time as the load first asks for a step of
+    it (`rows.persons`), so that the server writes the steps before meanwhile: the
+    parts come in a fixed order (`_laps`), each needing those before it."""
+
+    def __init__(self, laps: Iterator[tuple[str, ...]], rows: GraphRows) -> None:
+        self._laps, self._rows = laps, rows
+        self._ready: set[str] = set()
+
+    def __getattr__(self, name: str) -> list[Row]:
+        if name.startswith("_") or name not in GraphRows.__dataclass_fields__:
+            raise AttributeError(name)
+        while name not in self._ready:
+            self._ready.update(next(self._laps))
+        rows: list[Row] = getattr(self._rows, name)
+        return rows
+
+    def all(self) -> GraphRows:
+        """Every step's rows, built now."""
+        for ready in self._laps:
+            self._ready.update(ready)
+        return self._rows
+
+
+class StagedScopes(Mapping[str, set[str]]):
+    """The scopes of `StagedRows`' steps: each known once its step's rows are built,
+    so asking for one builds them first."""
+
+    def __init__(self, rows: StagedRows, scopes: dict[str, set[str]]) -> None:
+        self._rows, self._scopes = rows, scopes
+
+    def __getitem__(self, step: str) -> set[str]:
+        try:
+            getattr(self._rows, step)
+        except AttributeError:
+            raise KeyError(step) from None
+        return self._scopes[step]
+
+    def __iter__(self) -> Iterator[str]:
+        self._rows.all()
+        return iter(self._scopes)
+
+    def __len__(self) -> int:
+        self._rows.all()
+        return len(self._scopes)
 
 
 def build_rows(
@@ -129,10 +181,11 @@ def build_rows(
         rows = model.RowsOnDemand(manifests, results, links, loaded_at, review)
         report = {"only_what_changed": False, "persons_rebuilt": matched.stats["people"]}
         later = partial(inputs_of, manifests, results, matched, rows)
-        return Built(rows, {}, later, True, {**report, "seconds": {}})
-    built = build(manifests, results, matched, loaded_at, held.store, last, person_of)
-    built.report["seconds"] = {"last_inputs": inputs_seconds, **built.report["seconds"]}
-    return built
+        return Built(rows, {}, later, {**report, "seconds": {}})
+    return build(
+        manifests, results, matched, loaded_at, held.store, last, person_of,
+        {"last_inputs": inputs_seconds},
+    )  # fmt: skip
 
 
 @cache
@@ -348,14 +401,47 @@ def build(
     held: HeldInMemory | SavedState | dict[str, StepState],
     last: Inputs,
     person_of: dict[str, str],
+    seconds: dict[str, float] | None = None,
 ) -> Built:
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
-    (`person_of`)."""
+    (`person_of`). The digests, and the rows of the steps built in full, are worked
+    out now; the persons, addresses, households and involvements each when first asked
+    for (`StagedRows`). `seconds`: the report's timings so far."""
     if isinstance(held, dict):
         held = HeldInMemory(held)
+    rows, scopes = GraphRows(), {}
+    report: dict[str, Any] = {"only_what_changed": True, "seconds": dict(seconds or {})}
+    laps = _laps(
+        manifests, results, matched, loaded_at, held, last, person_of, rows, scopes, report
+    )
+    staged = StagedRows(laps, rows)
+
+    def finished() -> Inputs:
+        staged.all()
+        inputs: Inputs = report.pop("inputs")
+        return inputs
+
+    staged.family  # noqa: B018 (the digests, and the rows built in full, now)
+    return Built(staged, StagedScopes(staged, scopes), finished, report, last)
+
+
+def _laps(
+    manifests: dict[str, Manifest],
+    results: dict[str, ReadResult],
+    matched: MatchResult,
+    loaded_at: datetime,
+    held: HeldInMemory | SavedState,
+    last: Inputs,
+    person_of: dict[str, str],
+    rows: GraphRows,
+    scopes: dict[str, set[str]],
+    report: dict[str, Any],
+) -> Iterator[tuple[str, ...]]:
+    """`build`'s parts, in order: each fills `rows` (and `scopes`) for some
+    steps, and yields their names."""
     links, review = matched.links, matched.review_pairs
-    seconds: dict[str, float] = {}
+    seconds: dict[str, float] = report["seconds"]
     clock = time.perf_counter()
 
     def lap(part: str) -> None:
@@ -377,7 +463,14 @@ def build(
     extracted = model.extract_times(results)
     dirty |= _reordered_residents(last.extracted, extracted, lambda: held.keys("lives_at"))
     lap("digests")
-    rows = model.shared_rows(manifests, results, links, loaded_at, review)
+    report.update(
+        links_described_afresh=None if fresh_links is None else len(fresh_links),
+        records_changed=len(changed) + len(gone),
+        persons_rebuilt=len(dirty),
+    )
+    shared = model.shared_rows(manifests, results, links, loaded_at, review)
+    for name in ("sources", "organisations", "services", "professionals", "review_pairs"):
+        setattr(rows, name, getattr(shared, name))
     family = model.FamilyEdges(results, links)
     # Sibling links derived from a parent change with the parent: the parent's
     # children, now and at the last load, are rebuilt with it.
@@ -388,8 +481,9 @@ def build(
         if kind == "PARENT_OF" and parent in dirty:
             kin.add(child)
     rows.family = model.family_rows(family.around(kin))
-    family_scope = held.keys_of("family", kin)
+    family_scope = scopes["family"] = held.keys_of("family", kin)
     lap("shared")
+    yield ("sources", "organisations", "services", "professionals", "review_pairs", "family")
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
     for source, result in results.items():
         deep_link = manifests[source].governance["deep_link"]
@@ -403,7 +497,9 @@ def build(
         model.person_row(person, [record for _, record in found])
         for person, found in sorted(records_of.items())
     ]
+    scopes.update(persons=dirty, source_records=changed | gone)
     lap("persons")
+    yield ("persons", "source_records")
 
     def reports(persons: set[str]) -> Iterator[model.Report]:
         for person in persons:
@@ -425,7 +521,9 @@ def build(
     model.lives_rows(reports(neighbours), extracted, named)
     rebuilt = sorted(addresses & named.keys())
     rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]
+    scopes.update(lives_at=lived, addresses=addresses)
     lap("addresses")
+    yield ("addresses", "lives_at")
 
     current = {person: address for person, address in last.current.items() if person not in dirty}
     current.update({row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]})
@@ -440,7 +538,9 @@ def build(
     at_home = [{"person_id": p, "address_id": current[p], "current": True} for p in residents]
     ties = model.family_rows(family.around(residents))
     rows.households = model.households(at_home, ties, model.family_groups(results, links))
+    scopes["households"] = dirty | residents
     lap("households")
+    yield ("households",)
 
     def wanted(source: str, item: Row) -> bool:
         if item["person"] in changed:
@@ -454,25 +554,10 @@ def build(
     involvements = {
         item["id"] for result in results.values() for item in result.records.get("involvement", [])
     }
-    scopes = {
-        "persons": dirty,
-        "source_records": changed | gone,
-        "lives_at": lived,
-        "addresses": addresses,
-        "households": dirty | residents,
-        "family": family_scope,
-        "involvements": held.gone("involvements", involvements),
-    }
+    scopes["involvements"] = held.gone("involvements", involvements)
     lap("involvements")
-    inputs = Inputs(digests, current, extracted, read_digests(results), matched.token)
-    report = {
-        "only_what_changed": True,
-        "links_described_afresh": None if fresh_links is None else len(fresh_links),
-        "records_changed": len(changed) + len(gone),
-        "persons_rebuilt": len(dirty),
-        "seconds": seconds,
-    }
-    return Built(rows, scopes, inputs, inputs != last, report)
+    report["inputs"] = Inputs(digests, current, extracted, read_digests(results), matched.token)
+    yield ("involvements",)
 
 
 def _reordered_residents(

@@ -443,3 +443,23 @@ def test_the_record_halves_of_records_as_the_read_before_held_them_are_carried_o
     assert got[edited] == inputs.digests[edited]
     health.same_as = reuse.SameAs("health extract 0", places)  # not the last load's read
     assert refresh_scope.input_digests(manifests, again, links, owned, marked) == inputs.digests
+
+
+def test_a_refresh_builds_each_part_when_the_load_first_asks_for_it(county) -> None:  # type: ignore[no-untyped-def]
+    """So that the server writes the steps before while the rest is built: `build`
+    works out the digests and the rows built in full; each later part is built when
+    one of its steps' rows, or scopes, is first asked for, and the inputs once all are."""
+    manifests, results, links, review = county
+    held, inputs, person_of = loaded(manifests, review, results, links)
+    matched = matching(links, review, inputs.match_token, links)
+    refresh = refresh_scope.build(manifests, results, matched, NOW, held, inputs, person_of)
+    laps = refresh.report["seconds"]
+    assert list(laps) == ["digests", "shared"]
+    assert refresh.scopes.get("organisations") is None  # (built in full: no scope)
+    assert refresh.scopes.get("persons") == set()
+    assert list(laps) == ["digests", "shared", "persons"]
+    assert refresh.rows.lives_at == []
+    assert list(laps) == ["digests", "shared", "persons", "addresses"]
+    assert refresh.inputs == dataclasses.replace(inputs, match_token=matched.token)
+    assert list(laps) == ["digests", "shared", "persons", "addresses", "households", "involvements"]
+    assert refresh.rows.households == []
