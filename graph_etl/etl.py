@@ -214,6 +214,7 @@ def run(
                 Part(source, result.read_digest, len(result.people()), result.same_as)
                 for source, result in results.items()
             ],
+            keep_later=True,
         )
         report.people = matched.stats["people"]
         report.matching = {
@@ -229,6 +230,16 @@ def run(
         report.model = built.report
         phase("model")
         load_times: dict[str, Any] = {}
+
+        def keep_for_next_run(digest: str) -> None:
+            """While the server writes: what matching keeps, and the inputs the next
+            refresh needs (a full build's worked out now; kept, as the load's state,
+            for the load of `digest`)."""
+            if matched.keep is not None:
+                matched.keep()
+            if state_dir is not None and (built.inputs_changed or digest != held.digest):
+                refresh_scope.save(state_dir, digest, built.inputs)
+
         loaded = load_rows(
             graph,
             built.rows,
@@ -238,11 +249,9 @@ def run(
             timings=load_times,
             held=held,
             scopes=built.scopes,
-            meanwhile=lambda: built.inputs,  # (a full build's, worked out while the server writes)
+            meanwhile=keep_for_next_run,
         )
         report.loaded = loaded.counts
-        if state_dir is not None and (built.inputs_changed or loaded.digest != held.digest):
-            refresh_scope.save(state_dir, loaded.digest, built.inputs)
         if store is not None:
             decision_store.record_events(store, matched.events)
     finally:

@@ -292,7 +292,7 @@ def load_rows(
     timings: dict[str, Any] | None = None,
     held: Held | None = None,
     scopes: Mapping[str, set[str]] | None = None,
-    meanwhile: Callable[[], object] | None = None,
+    meanwhile: Callable[[str], object] | None = None,
 ) -> Loaded:
     """Bring the graph to exactly `rows`, with each current source record in the
     person `person_of` says (kept with the load state, for carrying ids forward; the
@@ -301,8 +301,9 @@ def load_rows(
     `state_dir` keeps the keys and hashes of the last complete load (see the module's
     docstring); `held`, when given, is what `held_states` gave (else it is read);
     `scopes`: for the steps whose rows are only those a refresh rebuilt, the keys
-    each may retire (see `plan`). `meanwhile`: other work of this process, done while
-    the last step is written in a first load (else after the writes). `timings`, when
+    each may retire (see `plan`). `meanwhile`: other work of this process, given the
+    digest the load leaves (`state_digest`), done once every step is planned while the
+    server writes. `timings`, when
     given, receives the seconds spent building rows asked for on demand
     (`model.RowsOnDemand`), on the state and the plan (in a first load, both while
     the writes go on), the writes (from the first to the last; `steps`: per step) and
@@ -357,6 +358,16 @@ def load_rows(
             load_state.save(state_dir, digest, after, base)
             (state_dir / "last_load" / "hashes.json").unlink(missing_ok=True)  # (older versions')
 
+    def settled() -> str:
+        """Once every step is planned: the digest of what the load leaves, that state
+        saved (as not yet the graph's: see `keep`), and the caller's `meanwhile` done."""
+        after = {name: p.after for name, p in plans.items()}
+        digest = state_digest(after)
+        if meanwhile is not None:
+            meanwhile(digest)
+        keep(after, digest)
+        return digest
+
     if held_digest is None:
         # No marker says the graph holds a complete load (a first load, or after a
         # killed run), so none is cleared before the first write: each step is planned
@@ -370,11 +381,8 @@ def load_rows(
                 else:
                     pending.result()  # (a step that fails stops the load here)
                 pending = writer.submit(write, step)
-            if meanwhile is not None:
-                meanwhile()
             # Every step is planned: the state it leaves is saved while the last is written.
-            after = {name: p.after for name, p in plans.items()}
-            keep(after, state_digest(after))
+            digest = settled()
             if pending is not None:
                 pending.result()
     else:
@@ -409,8 +417,7 @@ def load_rows(
                         graph.write("load/load_marker", digest=None)  # (nothing written yet)
                         held_digest = None
                     queued.append(writer.submit(write_in_turn, step))
-                if meanwhile is not None:
-                    meanwhile()
+                digest = settled()  # (while the server writes)
             except BaseException:
                 stopped = True
                 raise
@@ -419,8 +426,6 @@ def load_rows(
     times["build"] = round(building, 2)
     times["state"] = round(planning, 2)
     times["write"] = round(time.perf_counter() - writes_from, 2)
-    after = {name: p.after for name, p in plans.items()}
-    digest = state_digest(after)
     changed = _changes(plans)
 
     clock = time.perf_counter()
@@ -433,7 +438,6 @@ def load_rows(
             graph.write("retire/empty_households_among", ids=ids)
     elif changed or not saved:  # (after a killed run, whatever it left to do)
         graph.write("retire/empty_households")
-    keep(after, digest)  # (in a first load, saved already)
     if held_digest != digest:
         graph.write("load/load_marker", digest=digest)
     times["retire"] = round(time.perf_counter() - clock, 2)

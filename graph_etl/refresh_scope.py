@@ -484,6 +484,7 @@ def _laps(
     family_scope = scopes["family"] = held.keys_of("family", kin)
     lap("shared")
     yield ("sources", "organisations", "services", "professionals", "review_pairs", "family")
+    clock = time.perf_counter()  # (the time between laps is the load's)
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
     for source, result in results.items():
         deep_link = manifests[source].governance["deep_link"]
@@ -500,6 +501,7 @@ def _laps(
     scopes.update(persons=dirty, source_records=changed | gone)
     lap("persons")
     yield ("persons", "source_records")
+    clock = time.perf_counter()
 
     def reports(persons: set[str]) -> Iterator[model.Report]:
         for person in persons:
@@ -524,6 +526,7 @@ def _laps(
     scopes.update(lives_at=lived, addresses=addresses)
     lap("addresses")
     yield ("addresses", "lives_at")
+    clock = time.perf_counter()
 
     current = {person: address for person, address in last.current.items() if person not in dirty}
     current.update({row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]})
@@ -541,6 +544,7 @@ def _laps(
     scopes["households"] = dirty | residents
     lap("households")
     yield ("households",)
+    clock = time.perf_counter()
 
     def wanted(source: str, item: Row) -> bool:
         if item["person"] in changed:

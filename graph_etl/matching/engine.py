@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,7 @@ def match(
     scores_dir: Path | None = None,
     saved: rescoring.Saved | None = None,
     parts: Sequence[feature_cache.Part] = (),
+    keep_later: bool = False,
 ) -> MatchResult:
     """Match canonical person records into people.
 
@@ -107,11 +109,14 @@ def match(
     afresh (see `reuse`); `saved`: what `rescoring.load(scores_dir)` gave, when the
     caller loaded it already (while extracts were being read); `parts`: which source
     each run of `records` came from, and what it was read from, so that with
-    `scores_dir` only the sources read afresh are standardised (see `feature_cache`)."""
+    `scores_dir` only the sources read afresh are standardised (see `feature_cache`);
+    `keep_later`: what is kept in `scores_dir` is saved when the caller calls the
+    result's `keep` (say, while the graph server writes), not before this returns."""
     with no_gc_pauses():
         return _match(
-            records, previous, decisions, settings, relationships, scores_dir, saved, parts
-        )
+            records, previous, decisions, settings, relationships, scores_dir, saved, parts,
+            keep_later,
+        )  # fmt: skip
 
 
 def _match(
@@ -123,6 +128,7 @@ def _match(
     scores_dir: Path | None,
     saved: rescoring.Saved | None,
     parts: Sequence[feature_cache.Part],
+    keep_later: bool = False,
 ) -> MatchResult:
     settings = settings or MatchSettings.from_env()
     clock = _Clock(settings.quiet)
@@ -204,6 +210,7 @@ def _match(
     ids = built.ids
     person_ids, events = assign_ids([[ids[row] for row in group] for group in groups], previous)
     token: str | None = None
+    keep: Callable[[], object] | None = None
     if scores_dir is not None and hashes is not None:
         kept = rescoring.Results(
             key=results_key,
@@ -220,9 +227,14 @@ def _match(
         )
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
-        token = rescoring.save(
-            scores_dir, key, scaled.records, id_array, hashes, edges, (kept, by_row), addresses
-        )
+        token = rescoring.new_token()
+        keep = partial(
+            rescoring.save, scores_dir, key, scaled.records, id_array, hashes, edges,
+            (kept, by_row), addresses, token,
+        )  # fmt: skip
+        if not keep_later:
+            keep()
+            keep = None
     changed_links = None
     if saved is not None and plan is not None:
         changed_links = reuse.changed_links(saved, plan, id_array, row_of, roots, joined.via)
@@ -256,7 +268,9 @@ def _match(
         "seconds": clock.seconds,
     }
     since = saved.token if saved is not None and changed_links is not None else None
-    return MatchResult(links, review, events, model.version, stats, token, since, changed_links)
+    return MatchResult(
+        links, review, events, model.version, stats, token, since, changed_links, keep
+    )
 
 
 def _guards(

@@ -328,6 +328,11 @@ def _by_id(records: pa.Table, name: str) -> dict[str, Any]:
     return dict(zip(ids, values.filter(present).to_pylist(), strict=True))
 
 
+def new_token() -> str:
+    """A name for what one run keeps (`save`)."""
+    return secrets.token_hex(8)
+
+
 def save(
     folder: Path,
     key_: str,
@@ -337,14 +342,15 @@ def save(
     edges: Edges,
     decided: tuple[Results, ByRow] | None = None,
     addresses: tuple[str, dict[Any, tuple[Any, ...]]] | None = None,
+    token: str | None = None,
 ) -> str:
     """Keep this run's record hashes and scored pairs for the next run (and, with
     `decided`, what it decided from them: the per-pair lists of `Results` in the order
     of `edges`, the per-record parts by row; with `addresses`, the code's digest and
     the standardised addresses, see `features.build`). Returns the token that names
-    what was saved (`Saved.token`)."""
+    what was saved (`Saved.token`: `token`, else a new one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(8)
+    token = token or new_token()
     names = id_array(ids)
     results = decided[0] if decided is not None else None
     columns: dict[str, Any] = {"id": names, "h": hashes}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +61,9 @@ class MatchResult:
     state of the run it compared against, and `changed_links` the records whose links
     may differ from those that run gave (None: any may). `links` works each link out
     when it is first asked for (`results.Links`): `person_ids` gives every record's
-    person id without them."""
+    person id without them. `keep`, when the caller asked to keep that state later
+    (`match(keep_later=True)`), saves it: until it is called, `token` names a state
+    not yet kept (the next run then compares against the one before)."""
 
     links: Mapping[str, Link]
     review_pairs: list[ReviewPair]
@@ -71,6 +73,7 @@ class MatchResult:
     token: str | None = None
     since: str | None = None
     changed_links: set[str] | None = None
+    keep: Callable[[], object] | None = field(default=None, repr=False, compare=False)
 
 
 def person_ids(links: Mapping[str, Link]) -> Mapping[str, str]:
