@@ -276,6 +276,8 @@ def _listed_rows(
 
 
 def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> Row:
+    explanation = _json(link.explanation)
+    said = (link.person_id, link.probability, link.reasons, link.matched_with, explanation)
     return {
         "id": record["id"],
         "source": source,
@@ -283,7 +285,10 @@ def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> R
         "probability": link.probability,
         "reasons": link.reasons,
         "matched_with": link.matched_with,
-        "explanation": _json(link.explanation),
+        "explanation": explanation,
+        # The link's own hash: a record whose values change and whose link does not
+        # has only its node rewritten (`cypher/load/source_records.cypher`).
+        "lh": hashlib.sha1(orjson.dumps(said), usedforsecurity=False).hexdigest()[:16],
         "deep_link": deep_link.replace("{key}", record["id"].split(":", 2)[2]),
         "props": {
             name: record.get(name)

@@ -6,6 +6,11 @@ SET sr.source = r.source, sr.deep_link = r.deep_link, sr.h = r.h,
     sr.other_given_names = r.props.other_given_names, sr.line1 = r.props.line1,
     sr.postcode = r.props.postcode, sr.status = null, sr.retired_at = null
 WITH sr, r
+// Most changed records keep their link as it was (its hash `lh` says): only the node
+// is rewritten. (At 1,000,000 records the link's part took as long as the node's.)
+OPTIONAL MATCH (sr)-[kept:DESCRIBES]->(p:Person {id: r.person_id})
+WITH sr, r, kept
+WHERE kept IS NULL OR kept.lh IS NULL OR kept.lh <> r.lh
 // A record re-matched to another person moves: drop its old link first.
 OPTIONAL MATCH (sr)-[old:DESCRIBES]->(other:Person)
 WHERE other.id <> r.person_id
@@ -14,4 +19,4 @@ WITH sr, r
 MATCH (p:Person {id: r.person_id})
 MERGE (sr)-[d:DESCRIBES]->(p)
 SET d.probability = r.probability, d.reasons = r.reasons, d.explanation = r.explanation,
-    d.matched_with = r.matched_with
+    d.matched_with = r.matched_with, d.lh = r.lh

@@ -9,4 +9,4 @@ CREATE (sr:SourceRecord {id: r.id, source: r.source, deep_link: r.deep_link, h: 
     other_given_names: r.props.other_given_names, line1: r.props.line1,
     postcode: r.props.postcode})
     -[d:DESCRIBES {probability: r.probability, reasons: r.reasons,
-                   explanation: r.explanation, matched_with: r.matched_with}]->(p)
+                   explanation: r.explanation, matched_with: r.matched_with, lh: r.lh}]->(p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
 import shutil
 import threading
@@ -149,6 +150,40 @@ def test_changed_row_updates_only_what_changed(graph, county: Path, tmp_path: Pa
     assert report.loaded["lives_at"] == {"written": 1, "unchanged": 7, "retired": 1}
     rows = find_tom(graph)
     assert rows[0]["postcode"] == "EX9 3EF"
+
+
+def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, county) -> None:  # type: ignore[no-untyped-def]
+    """`load/source_records` (rows whose hash changed): the record's DESCRIBES link is
+    rewritten only when the link's own hash (`lh`) is not the one the graph holds, or
+    the graph holds none (written before links had one)."""
+    person_of = {row["record"]: row["person"] for row in graph.read("state/person_ids")}
+    record, first = next(iter(sorted(person_of.items())))
+    second = next(person for person in sorted(set(person_of.values())) if person != first)
+    base = {
+        "id": record, "source": record.split(":")[0], "deep_link": "x", "h": "h",
+        "props": {"given_name": "Ann", "line1": "1 Road"}, "reasons": [], "explanation": "{}",
+        "matched_with": None,
+    }  # fmt: skip
+
+    def write(**row: object) -> tuple[str, list[tuple[str, dict]]]:
+        """Write one row; the record's `line1` and its links (person, properties)."""
+        graph.write_batches("load/source_records", [{**base, **row}])
+        line1, links = None, []
+        for line in map(json.loads, fingerprint.graph_lines(graph)):
+            if line[0] == "node" and line[2].get("id") == record:
+                line1 = line[2]["line1"]
+            elif line[0] == "rel" and line[1] == "DESCRIBES" and line[2] == record:
+                links.append((line[3], line[4]))
+        return line1, links
+
+    write(person_id=first, probability=0.5, lh=None)
+    assert write(person_id=first, probability=0.5, lh="a")[1] == [
+        (first, {"probability": 0.5, "reasons": [], "explanation": "{}", "lh": "a"})
+    ]  # (the link held no hash: rewritten)
+    line1, links = write(person_id=first, probability=0.25, lh="a", props={"line1": "2 Road"})
+    assert line1 == "2 Road" and links[0][1]["probability"] == 0.5  # the same hash: kept
+    assert write(person_id=first, probability=0.25, lh="b")[1][0][1]["probability"] == 0.25
+    assert [end for end, _ in write(person_id=second, probability=0.25, lh="b")[1]] == [second]
 
 
 def test_records_that_disappear_are_retired(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
