@@ -3,4 +3,4 @@ UNWIND $keys AS k
 MATCH (n:SourceRecord {id: k})
 OPTIONAL MATCH (n)-[d:DESCRIBES]->()
 DELETE d
-SET n.status = 'retired', n.retired_at = $now
+SET n.status = 'retired', n.retired_at = $now, n.lh = null

@@ -154,8 +154,9 @@ def test_changed_row_updates_only_what_changed(graph, county: Path, tmp_path: Pa
 
 def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, county) -> None:  # type: ignore[no-untyped-def]
     """`load/source_records` (rows whose hash changed): the record's DESCRIBES link is
-    rewritten only when the link's own hash (`lh`) is not the one the graph holds, or
-    the graph holds none (written before links had one)."""
+    rewritten only when the hash of the link alone (`lh`, kept on the record) is not
+    the one the graph holds, or the graph holds none (written before records had one,
+    or retired)."""
     person_of = {row["record"]: row["person"] for row in graph.read("state/person_ids")}
     record, first = next(iter(sorted(person_of.items())))
     second = next(person for person in sorted(set(person_of.values())) if person != first)
@@ -165,25 +166,27 @@ def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, co
         "matched_with": None,
     }  # fmt: skip
 
-    def write(**row: object) -> tuple[str, list[tuple[str, dict]]]:
-        """Write one row; the record's `line1` and its links (person, properties)."""
+    def write(**row: object) -> tuple[dict, list[tuple[str, float]]]:
+        """Write one row; the record's properties, and its links (person, probability)."""
         graph.write_batches("load/source_records", [{**base, **row}])
-        line1, links = None, []
+        node, links = {}, []
         for line in map(json.loads, fingerprint.graph_lines(graph)):
             if line[0] == "node" and line[2].get("id") == record:
-                line1 = line[2]["line1"]
+                node = line[2]
             elif line[0] == "rel" and line[1] == "DESCRIBES" and line[2] == record:
-                links.append((line[3], line[4]))
-        return line1, links
+                links.append((line[3], line[4]["probability"]))
+        return node, links
 
-    write(person_id=first, probability=0.5, lh=None)
-    assert write(person_id=first, probability=0.5, lh="a")[1] == [
-        (first, {"probability": 0.5, "reasons": [], "explanation": "{}", "lh": "a"})
-    ]  # (the link held no hash: rewritten)
-    line1, links = write(person_id=first, probability=0.25, lh="a", props={"line1": "2 Road"})
-    assert line1 == "2 Road" and links[0][1]["probability"] == 0.5  # the same hash: kept
-    assert write(person_id=first, probability=0.25, lh="b")[1][0][1]["probability"] == 0.25
-    assert [end for end, _ in write(person_id=second, probability=0.25, lh="b")[1]] == [second]
+    node, links = write(person_id=first, probability=0.5, lh=None)
+    assert links == [(first, 0.5)] and "lh" not in node
+    assert write(person_id=first, probability=0.25, lh="a")[1] == [(first, 0.25)]  # (none held)
+    node, links = write(person_id=first, probability=0.75, lh="a", props={"line1": "2 Road"})
+    assert node["line1"] == "2 Road" and node["lh"] == "a"
+    assert links == [(first, 0.25)]  # the same hash: the link is kept
+    assert write(person_id=first, probability=0.75, lh="b")[1] == [(first, 0.75)]
+    assert write(person_id=second, probability=0.75, lh="c")[1] == [(second, 0.75)]
+    graph.write("retire/source_records", keys=[record], now="2026-12-04T00:00:00+00:00")
+    assert write(person_id=second, probability=0.75, lh="c")[1] == [(second, 0.75)]
 
 
 def test_records_that_disappear_are_retired(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
