@@ -221,16 +221,16 @@ class _Worker:
             return
         try:
             reading, writing = os.pipe()
-            try:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "graph_etl.read_worker", str(writing)],
-                    stdin=subprocess.PIPE,
-                    pass_fds=(writing,),
-                    env={**os.environ, "PYTHONPATH": os.pathsep.join(_import_path())},
-                )
-            finally:
-                os.close(writing)
             with os.fdopen(reading, "rb") as answers:
+                try:
+                    self.process = subprocess.Popen(
+                        [sys.executable, "-m", "graph_etl.read_worker", str(writing)],
+                        stdin=subprocess.PIPE,
+                        pass_fds=(writing,),
+                        env={**os.environ, "PYTHONPATH": os.pathsep.join(_import_path())},
+                    )
+                finally:
+                    os.close(writing)  # (the worker's copy stays open: EOF when it ends)
                 assert self.process.stdin is not None
                 with self.process.stdin:
                     pickle.dump(self.job, self.process.stdin)
@@ -239,6 +239,8 @@ class _Worker:
                 if isinstance(first, Delta):
                     _give(self.last, _answer(answers))
             self.process.wait()
+        except OSError:  # (it could not start, or stopped before taking the job)
+            pass  # its answers are None: the job is read in this process
         finally:
             self.stop()
 
