@@ -4,9 +4,10 @@ Usage: ``python benchmarks/load.py --records N [--heap 8g] [--keep] [--new-extra
 
 Generates a synthetic county of about N source (person) records under /tmp, starts
 its own local graph server on a fresh data folder, runs the whole ETL (read, match,
-model, load), changes 1% of the person records in the extracts and, once the server
-has finished with the full load, runs it again in a process of its own: a scheduled
-refresh is its own process and meets an idle server.
+model, load) in a process of its own, changes 1% of the person records in the
+extracts and, once the server has finished with the full load, runs it again in
+another: a scheduled refresh is its own process, meets an idle server, and does not
+share the machine's memory with the process that made the full load.
 Progress goes to stderr; the figures are one JSON object on the last line of stdout.
 Against NEO4J_URI instead, set it: the database given is emptied first.
 """
@@ -124,6 +125,36 @@ def wait_for_idle_server(
     return round(time.perf_counter() - started, 1)
 
 
+def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict[str, Any]:
+    """Empty the graph and run the whole ETL (in its own process, as the refresh: see
+    the module docstring); its figures."""
+    with Graph(settings) as graph:
+        graph.write("admin/clear_graph")
+        start_load = load_average()
+        started = time.perf_counter()
+        full = etl.run(graph, county, state_dir=state_dir)
+        seconds = time.perf_counter() - started
+        end_load = load_average()
+        nodes, relationships = graph_size(graph)
+    load_seconds = full.phases["load"]
+    return {
+        "people": full.people,
+        "nodes": nodes,
+        "relationships": relationships,
+        "full_seconds": round(seconds, 1),
+        "full_phases": full.phases,
+        "full_matching_seconds": full.matching.get("seconds", {}),
+        "nodes_per_second": round(nodes / load_seconds),
+        "relationships_per_second": round(relationships / load_seconds),
+        "full_steps": step_figures(full),
+        "peak_mb": round(own_peak_mb()),
+        # The largest process that read extracts for it: counted from the moment it was
+        # started (forked) from this one, whose pages it shared until it ran the reader.
+        "read_worker_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "load_average": {"full_start": start_load, "full_end": end_load},
+    }
+
+
 def refresh_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict[str, Any]:
     """Run the ETL again (in its own process: see the module docstring); its figures."""
     started = time.perf_counter()
@@ -166,25 +197,15 @@ def main() -> int:
     settings = graph_settings(work, args.heap)
     if settings.local:
         graph_server.start(settings)
-    loads: dict[str, float] = {}
     try:
-        with Graph(settings) as graph:
-            graph.write("admin/clear_graph")
-            loads["full_start"] = load_average()
-            started = time.perf_counter()
-            full = etl.run(graph, county, state_dir=work / "etl-state")
-            full_seconds = time.perf_counter() - started
-            # The largest process that read extracts for it (the server is not reaped yet).
-            readers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            loads["full_end"] = load_average()
-            nodes, relationships = graph_size(graph)
-            changed = change_one_percent(county, records, args.new_extract_time)
-        waited = wait_for_idle_server(settings)
-        loads["refresh_start"] = load_average()
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            job = pool.submit(refresh_figures, settings, county, work / "etl-state")
-            refresh = job.result()
+            full = pool.submit(full_figures, settings, county, work / "etl-state").result()
+        changed = change_one_percent(county, records, args.new_extract_time)
+        waited = wait_for_idle_server(settings)
+        loads = {**full.pop("load_average"), "refresh_start": load_average()}
+        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            refresh = pool.submit(refresh_figures, settings, county, work / "etl-state").result()
         loads["refresh_end"] = load_average()
     finally:
         if settings.local:
@@ -192,23 +213,12 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    load_seconds = full.phases["load"]
     figures = {
         "records": records,
-        "people": full.people,
-        "nodes": nodes,
-        "relationships": relationships,
-        "full_seconds": round(full_seconds, 1),
-        "full_phases": full.phases,
-        "full_matching_seconds": full.matching.get("seconds", {}),
-        "nodes_per_second": round(nodes / load_seconds),
-        "relationships_per_second": round(relationships / load_seconds),
-        "full_steps": step_figures(full),
+        **full,
         "refresh_changed_records": changed,
         "server_settled_seconds": waited,
         **refresh,
-        "peak_mb": round(peak_mb()),
-        "read_worker_peak_mb": round(readers_mb),
         "load_average": loads,
         # The driver packs and unpacks Bolt messages in Rust when this is installed.
         "neo4j_rust_ext": importlib.util.find_spec("neo4j._rust") is not None,
