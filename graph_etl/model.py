@@ -187,7 +187,7 @@ class RowsOnDemand:
         return self._rows
 
     def _listed(self) -> None:
-        _listed_rows(self._rows, self._manifests, self._results, self._loaded_at, self._review)
+        shared_rows(self._rows, self._manifests, self._results, self._loaded_at, self._review)
 
     def _family(self) -> None:
         self._rows.family = family(self._results, self._links)
@@ -221,27 +221,14 @@ class RowsOnDemand:
 
 
 def shared_rows(
-    manifests: dict[str, Manifest],
-    results: dict[str, ReadResult],
-    links: Mapping[str, Link],
-    loaded_at: datetime,
-    review: Sequence[ReviewPair],
-) -> GraphRows:
-    """The rows any change can reach, always built in full (none is large): sources,
-    organisations, services, professionals and review pairs."""
-    rows = GraphRows()
-    _listed_rows(rows, manifests, results, loaded_at, review)
-    return rows
-
-
-def _listed_rows(
     rows: GraphRows,
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
     loaded_at: datetime,
     review: Sequence[ReviewPair],
 ) -> None:
-    """Fill in the review pairs, sources, organisations, services and professionals."""
+    """Fill in the rows any change can reach, always built in full (none is large):
+    the review pairs, sources, organisations, services and professionals."""
     rows.review_pairs = [
         {
             "record_a": pair.record_a,

@@ -468,9 +468,7 @@ def _laps(
         records_changed=len(changed) + len(gone),
         persons_rebuilt=len(dirty),
     )
-    shared = model.shared_rows(manifests, results, links, loaded_at, review)
-    for name in ("sources", "organisations", "services", "professionals", "review_pairs"):
-        setattr(rows, name, getattr(shared, name))
+    model.shared_rows(rows, manifests, results, loaded_at, review)
     family = model.FamilyEdges(results, links)
     # Sibling links derived from a parent change with the parent: the parent's
     # children, now and at the last load, are rebuilt with it.
