@@ -9,6 +9,7 @@ point it at a throwaway database.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -21,11 +22,58 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MINI_COUNTY = FIXTURES / "mini_county"
 
 
+def _quiet_ports() -> range:
+    """Ports below the kernel's ephemeral range: it never hands them out on its own, so
+    no client connection and no bind to port 0 (Chromium, PostgreSQL, another test's
+    server) takes one between our choosing it and the server listening on it."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return range(max(10000, low - 16384), low)
+
+
+_PORT_BLOCK = 64  # ports set aside for each run's workers: two each, up to 32 workers
+_BLOCK_NAME = "FAMILY_NETWORK_TEST_PORT_BLOCK"
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
-    """A port nothing listens on now (for the graph servers tests start)."""
+    """A port nothing listens on now, outside the kernel's ephemeral range and outside
+    this run's block of server ports (for the graph servers tests start)."""
+    ports = _quiet_ports()
+    block = int(os.environ.get(_BLOCK_NAME, "0"))
+    if len(ports) >= 1024:
+        for _ in range(200):
+            port = random.choice(ports)
+            if not block <= port < block + _PORT_BLOCK and _is_free(port):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _server_ports() -> tuple[int, int]:
+    """Bolt and HTTP ports for this process's session server: a pair of its own in a
+    block the first pytest process set aside, so two xdist workers never pick the same
+    port, and a port chosen minutes before the server starts is not taken meanwhile."""
+    ports = _quiet_ports()
+    if _BLOCK_NAME not in os.environ and len(ports) >= 1024:
+        os.environ[_BLOCK_NAME] = str(random.randrange(ports.start, ports.stop - _PORT_BLOCK))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    if _BLOCK_NAME in os.environ and worker.isdigit():
+        bolt = int(os.environ[_BLOCK_NAME]) + 2 * (int(worker) % (_PORT_BLOCK // 2))
+        if _is_free(bolt) and _is_free(bolt + 1):
+            return bolt, bolt + 1
+    return free_port(), free_port()
 
 
 def _own_state_and_ports() -> None:
@@ -35,10 +83,11 @@ def _own_state_and_ports() -> None:
     (named in FAMILY_NETWORK_TEST_CHOSE) is chosen again, so workers never share."""
     for name in filter(None, os.environ.pop("FAMILY_NETWORK_TEST_CHOSE", "").split(",")):
         os.environ.pop(name, None)
+    bolt, http = _server_ports()
     defaults = {
         "FAMILY_NETWORK_STATE_DIR": lambda: tempfile.mkdtemp(prefix="family-network-test-"),
-        "FAMILY_NETWORK_BOLT_PORT": lambda: str(free_port()),
-        "FAMILY_NETWORK_HTTP_PORT": lambda: str(free_port()),
+        "FAMILY_NETWORK_BOLT_PORT": lambda: str(bolt),
+        "FAMILY_NETWORK_HTTP_PORT": lambda: str(http),
     }
     chosen = [name for name in defaults if name not in os.environ]
     for name in chosen:

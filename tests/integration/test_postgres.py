@@ -9,7 +9,6 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,6 +21,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from graph_etl.settings import REPO_ROOT
+from tests.conftest import free_port
 from webapp import audit, create_app, store, users
 
 PASSWORD = "postgres-test-password"
@@ -33,12 +33,6 @@ def postgres_bin() -> Path | None:
         iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None
     )
     return Path(found).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
