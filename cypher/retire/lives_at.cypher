@@ -1,4 +1,6 @@
 UNWIND $keys AS k
-WITH split(k, '|') AS part
-MATCH (:Person {id: part[0]})-[l:LIVES_AT {source: part[2]}]->(:Address {id: part[1]})
+WITH k, split(k, '|') AS part
+WITH k, part[0] AS person, part[size(part) - 1] AS source
+WITH person, source, substring(k, size(person) + 1, size(k) - size(person) - size(source) - 2) AS address
+MATCH (:Person {id: person})-[l:LIVES_AT {source: source}]->(:Address {id: address})
 DELETE l

@@ -189,6 +189,38 @@ def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, co
     assert write(person_id=second, probability=0.75, lh="c")[1] == [(second, 0.75)]
 
 
+def test_a_lives_at_key_is_retired_when_its_address_id_has_a_bar(graph) -> None:  # type: ignore[no-untyped-def]
+    """`retire/lives_at` takes person|address|source apart at its first and last bars:
+    an address id made from a source's UPRN may hold a bar of its own."""
+    person = graph.read("state/person_ids")[0]["person"]
+    addresses = ["U12|34", "Ubar-free"]
+    graph.write_batches(
+        "load/addresses",
+        [{"id": a, "h": "h", "line1": "1 Road", "line2": None, "town": None,
+          "postcode": None, "uprn": a[1:]} for a in addresses],
+    )  # fmt: skip
+    graph.write_batches(
+        "load/lives_at",
+        [{"person_id": person, "address_id": a, "source": "housing", "h": "h",
+          "from_date": None, "to_date": None, "reported_at": None, "current": False}
+         for a in addresses],
+    )  # fmt: skip
+
+    def lives_at() -> set[str]:
+        return {
+            line[3]
+            for line in map(json.loads, fingerprint.graph_lines(graph))
+            if line[0] == "rel" and line[1] == "LIVES_AT" and line[2] == person
+        }
+
+    try:
+        assert set(addresses) <= lives_at()
+        graph.write("retire/lives_at", keys=[f"{person}|{a}|housing" for a in addresses])
+        assert not set(addresses) & lives_at()
+    finally:
+        graph.write("retire/addresses", keys=addresses)
+
+
 def test_records_that_disappear_are_retired(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pupils = county / "schools" / "pupils.csv"
     pupils.write_text(
