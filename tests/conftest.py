@@ -125,6 +125,12 @@ def another_server(settings, state_dir: Path):  # type: ignore[no-untyped-def]
 def graph_settings():  # type: ignore[no-untyped-def]
     from graph_etl.settings import GraphSettings
 
+    # (the ports were chosen when this process started: choose again any that another
+    # program has taken since, as the server is not listening on them yet)
+    chose = os.environ.get("FAMILY_NETWORK_TEST_CHOSE", "").split(",")
+    for name in ("FAMILY_NETWORK_BOLT_PORT", "FAMILY_NETWORK_HTTP_PORT"):
+        if name in chose and not _is_free(int(os.environ[name])):
+            os.environ[name] = str(free_port())
     return GraphSettings.from_env()
 
 
