@@ -221,6 +221,36 @@ def test_a_lives_at_key_is_retired_when_its_address_id_has_a_bar(graph) -> None:
         graph.write("retire/addresses", keys=addresses)
 
 
+def test_a_review_pair_is_retired_when_a_record_id_has_a_bar(graph, county) -> None:  # type: ignore[no-untyped-def]
+    """`retire/review_pairs` finds the pair whose ids, joined by a bar, give its key,
+    where a record id (made from a source's key) holds a bar of its own."""
+    person = graph.read("state/person_ids")[0]["person"]
+    ids = ["housing:household_members:T1|01", "housing:household_members:T1|02", "x:y:z"]
+    graph.write_batches(
+        "load/source_records_new",
+        [{"id": i, "source": "housing", "deep_link": "x", "h": "h", "lh": "l",
+          "props": {}, "person_id": person, "probability": 1.0, "reasons": [],
+          "explanation": "{}", "matched_with": None} for i in ids],
+    )  # fmt: skip
+    pairs = [(ids[0], ids[1]), (ids[2], ids[0]), (ids[1], ids[2])]
+    graph.write(
+        "load/review_pairs",
+        rows=[{"record_a": a, "record_b": b, "h": "h", "probability": 0.7,
+               "explanation": "{}", "guard": None} for a, b in pairs],
+    )  # fmt: skip
+
+    def held() -> set[tuple[str, str]]:
+        return {
+            (line[2], line[3])
+            for line in map(json.loads, fingerprint.graph_lines(graph))
+            if line[0] == "rel" and line[1] == "POSSIBLE_MATCH" and line[2] in ids
+        }
+
+    assert held() == set(pairs)
+    graph.write("retire/review_pairs", keys=[f"{a}|{b}" for a, b in pairs[:2]])
+    assert held() == {pairs[2]}
+
+
 def test_records_that_disappear_are_retired(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pupils = county / "schools" / "pupils.csv"
     pupils.write_text(
