@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,7 +186,14 @@ def run(
     if rescore_all and scores_dir is not None:
         shutil.rmtree(scores_dir, ignore_errors=True)
     settings = match_settings or MatchSettings.from_env(quiet=quiet)
-    kept: dict[str, Any] = {"scores": None}
+    kept: dict[str, Any] = {}
+    aside = ThreadPoolExecutor(1, thread_name_prefix="kept-scores")
+    # Matching's kept scores are read in a thread from the start (Arrow reads them
+    # without holding the interpreter lock), beside the extracts and the other state.
+    scores = None
+    if scores_dir is not None and settings.backend == "duckdb":
+        scores = aside.submit(rescoring.load, scores_dir)
+    aside.shutdown(wait=False)
 
     def load_kept_state() -> None:
         """What the last load and the last matching left (see `graph_etl.load` and
@@ -193,8 +201,7 @@ def run(
         began = time.perf_counter()
         kept["person_of"] = previous_person_ids(graph, state_dir)
         kept["held"] = held_states(graph, state_dir)
-        if scores_dir is not None and settings.backend == "duckdb":
-            kept["scores"] = rescoring.load(scores_dir)
+        kept["scores"] = scores.result() if scores is not None else None
         report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
 
     results = read_all(manifests, extracts, report, state_dir, meanwhile=load_kept_state)
