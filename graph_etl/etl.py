@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,13 +187,13 @@ def run(
         shutil.rmtree(scores_dir, ignore_errors=True)
     settings = match_settings or MatchSettings.from_env(quiet=quiet)
     kept: dict[str, Any] = {}
-    aside = ThreadPoolExecutor(1, thread_name_prefix="kept-scores")
-    # Matching's kept scores are read in a thread from the start (Arrow reads them
-    # without holding the interpreter lock), beside the extracts and the other state.
-    scores = None
+    scores: Future[rescoring.Saved | None] | None = None
     if scores_dir is not None and settings.backend == "duckdb":
+        # Matching's kept scores are read in a thread from the start (Arrow reads them
+        # without holding the interpreter lock), beside the extracts and the other state.
+        aside = ThreadPoolExecutor(1, thread_name_prefix="kept-scores")
         scores = aside.submit(rescoring.load, scores_dir)
-    aside.shutdown(wait=False)
+        aside.shutdown(wait=False)  # (its thread ends once they are read)
 
     def load_kept_state() -> None:
         """What the last load and the last matching left (see `graph_etl.load` and
