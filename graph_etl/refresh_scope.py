@@ -194,7 +194,7 @@ def _code_digest() -> str:
 
 
 def _path(state_dir: Path) -> Path:
-    return state_dir / "last_load" / "inputs.json"
+    return state_dir / "last_load" / f"inputs{snapshots.SUFFIX}"
 
 
 def save(state_dir: Path, load_digest: str, inputs: Inputs) -> None:

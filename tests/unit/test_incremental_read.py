@@ -403,7 +403,7 @@ def test_changed_reader_code_means_a_full_read(
 
 
 def test_a_snapshot_of_an_older_format_means_a_full_read(state: Path) -> None:
-    path = state / "last_good" / "health.json"
+    path = state / "last_good" / "health.snapshot"
     header, body = path.read_bytes().split(b"\n", 1)
     path.write_bytes(json.dumps({**json.loads(header), "format": 2}).encode() + b"\n" + body)
     assert snapshots.load_reusable(state, MANIFESTS["health"]) is None
@@ -413,7 +413,7 @@ def test_a_snapshot_of_an_older_format_means_a_full_read(state: Path) -> None:
 def test_a_compressed_snapshot_an_earlier_version_kept_is_read_then_replaced(
     state: Path,
 ) -> None:
-    path = state / "last_good" / "health.json"
+    path = state / "last_good" / "health.snapshot"
     older = path.with_name("health.json.gz")
     older.write_bytes(gzip.compress(path.read_bytes()))
     path.unlink()
@@ -587,7 +587,7 @@ def test_an_unchanged_extract_whose_last_good_read_is_damaged_is_read_again(
 ) -> None:
     state = tmp_path / "state"
     first = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state)
-    path = state / "last_good" / "police.json"
+    path = state / "last_good" / "police.snapshot"
     header = path.read_bytes().split(b"\n", 1)[0]
     path.write_bytes(header + b"\n{not json")  # what it was read from still matches
     report = etl.EtlReport(datetime.now().astimezone())

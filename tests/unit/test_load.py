@@ -227,6 +227,38 @@ def test_snapshots_are_reused_only_for_the_same_extract(tmp_path: Path) -> None:
     assert snapshots.load(tmp_path, "schools") is not None  # still the last good read
 
 
+def test_a_snapshot_another_python_wrote_is_as_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`marshal`'s format is Python's own: a file another Python wrote is not read (the
+    extract is read again, the person ids read from the graph)."""
+    result = read_source(load_manifests()["schools"], MINI_COUNTY / "schools")
+    snapshots.save(tmp_path, result, "d")
+    snapshots.save_person_ids(tmp_path, "load", {"schools:pupil:1": "p1"})
+    assert snapshots.load(tmp_path, "schools", "d") is not None
+    assert snapshots.load_person_ids(tmp_path, "load") == {"schools:pupil:1": "p1"}
+    monkeypatch.setattr(snapshots, "MARSHAL", "marshal 4 python 9.99")
+    assert snapshots.load(tmp_path, "schools", "d") is None
+    assert snapshots.load_person_ids(tmp_path, "load") is None
+
+
+def test_a_body_marshal_cannot_write_is_written_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "last_load" / "values.snapshot"
+    snapshots.save_for_load(path, "load", {"when": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert b"marshal" not in path.read_bytes().split(b"\n", 1)[0]
+    assert snapshots.body_if(path, "load") == {"when": "2026-01-01T00:00:00+00:00"}
+
+
+def test_the_json_copies_earlier_versions_wrote_are_read_then_replaced(tmp_path: Path) -> None:
+    older = tmp_path / "last_load" / "person_ids.json"
+    older.parent.mkdir()
+    older.write_bytes(b'{"format": 2, "digest": "load"}\n{"r1": "p1"}')
+    assert snapshots.load_person_ids(tmp_path, "load") == {"r1": "p1"}
+    snapshots.save_person_ids(tmp_path, "next", {"r1": "p2"})
+    assert not older.exists()
+    assert snapshots.load_person_ids(tmp_path, "next") == {"r1": "p2"}
+
+
 def test_how_a_source_is_read_does_not_depend_on_where_the_code_is(tmp_path: Path) -> None:
     """A copy of the manifests in another folder reads extracts as the original does,
     so moving an installation does not make every saved read and result stale."""
