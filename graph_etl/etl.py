@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +86,7 @@ def read_all(
     state_dir: Path | None = None,
     processes: int | None = None,
     meanwhile: Callable[[], None] | None = None,
+    saves: ExitStack | None = None,
 ) -> dict[str, ReadResult]:
     """Read each source's folder. A source that fails (or is absent) is reported and,
     when a last good read of it is kept in `state_dir`, that is used instead; so is
@@ -94,7 +96,8 @@ def read_all(
     worker processes (default: `read_pool.processes_from_env`), while this one loads
     the last good reads of those unchanged (merging their person records, as matching
     asks for them next) and runs `meanwhile` (the caller's work that does not need the
-    reads)."""
+    reads). With `saves`, a worker may still be saving its read as its source's last
+    good read when this returns: closing that stack waits for it."""
     results: dict[str, ReadResult] = {}
 
     def failed(source: str, folder: Path, exc: SourceFailedError) -> None:
@@ -133,7 +136,7 @@ def read_all(
             meanwhile()
 
     workers = processes if processes is not None else read_pool.processes_from_env()
-    outcomes = read_pool.read_each(jobs, workers, load_unchanged)
+    outcomes = read_pool.read_each(jobs, workers, load_unchanged, saves)
     for source, outcome in [*outcomes, *read_pool.read_each(damaged, 1)]:
         if isinstance(outcome, SourceFailedError):
             failed(source, extracts / source, outcome)
@@ -204,7 +207,11 @@ def run(
         kept["scores"] = scores.result() if scores is not None else None
         report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
 
-    results = read_all(manifests, extracts, report, state_dir, meanwhile=load_kept_state)
+    # (the read workers go on saving what they read while matching starts: see `finally`)
+    saves = ExitStack()
+    results = read_all(
+        manifests, extracts, report, state_dir, meanwhile=load_kept_state, saves=saves
+    )
     person_of, held = kept["person_of"], kept["held"]
     try:
         phase("read")
@@ -263,6 +270,7 @@ def run(
             decision_store.record_events(store, matched.events)
     finally:
         held.close()  # (the saved state's file)
+        saves.close()  # (waits for any read worker still saving its read)
     phase("load")
     for part in ("build", "state", "write", "retire"):  # of which
         report.phases[f"load_{part}"] = load_times[part]

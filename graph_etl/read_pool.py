@@ -17,7 +17,8 @@ saves its own last good read. What it hands back depends on what it read from:
   (`Delta`: the records that read did not hold, and each other record's place in
   it), and then saves its read. This process loads the same last good read while
   the worker reads, and puts the two together: at 1,000,000 records, loading health's
-  saved read again after the worker took 1.2 to 2.6 s.
+  saved read again after the worker took 1.2 to 2.6 s. The ETL goes on to match
+  while the worker saves, and waits for it at the end of the run.
 - Else it saves its read and hands back only that it did; this process then loads
   the saved copy (parsing it takes about as long as unpickling the result would,
   and the worker is spared pickling it: 3 s for health's 492,425 records).
@@ -35,6 +36,7 @@ import sys
 from array import array
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -183,10 +185,15 @@ def _size(folder: Path) -> int:
 
 
 def read_each(
-    jobs: list[ReadJob], processes: int, meanwhile: Callable[[], None] | None = None
+    jobs: list[ReadJob],
+    processes: int,
+    meanwhile: Callable[[], None] | None = None,
+    saves: ExitStack | None = None,
 ) -> list[tuple[str, ReadResult | SourceFailedError]]:
     """Each job's source with its result or the error that stopped it, in job order.
-    `meanwhile` is run in this process once, while the workers read (if any do)."""
+    `meanwhile` is run in this process once, while the workers read (if any do).
+    With `saves`, a worker that answered with a `Delta` may still be saving its read
+    when this returns: the stack waits for it when closed (else this does)."""
     workers = min(processes, len(jobs))
     done: dict[str, ReadResult | SourceFailedError] = {}
     # Workers pay when there are several, or when this process has other work.
@@ -195,7 +202,7 @@ def read_each(
         sizes = {job.source: _size(job.folder) for job in jobs}
         if sum(sizes.values()) >= MIN_PARALLEL_BYTES:
             ordered = sorted(jobs, key=lambda job: -sizes[job.source])
-            done = _in_workers(ordered, workers, meanwhile)
+            done = _in_workers(ordered, workers, meanwhile, saves)
             meanwhile = None  # (run while they read)
     if meanwhile is not None:
         meanwhile()
@@ -273,28 +280,48 @@ def _answer(channel: BinaryIO) -> Answer | None:
 
 
 def _in_workers(
-    jobs: list[ReadJob], workers: int, meanwhile: Callable[[], None] | None = None
+    jobs: list[ReadJob],
+    workers: int,
+    meanwhile: Callable[[], None] | None = None,
+    saves: ExitStack | None = None,
 ) -> dict[str, ReadResult | SourceFailedError]:
     """What the workers read, `meanwhile` run here while they do; none of a job whose
-    worker died (killed, out of memory) or whose saved read cannot be loaded."""
+    worker died (killed, out of memory) or whose saved read cannot be loaded. The
+    workers still saving their reads are waited for here, or (with `saves`) when
+    that stack is closed: this process has no more use for them."""
     done: dict[str, ReadResult | SourceFailedError] = {}
     running = [_Worker(job) for job in jobs]
-    with ThreadPoolExecutor(workers, thread_name_prefix="read-worker") as pool:
-        threads = [pool.submit(worker.run) for worker in running]
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="read-worker")
+    threads = [pool.submit(worker.run) for worker in running]
+
+    def finish() -> None:
+        """Wait for the workers to end (those stopped by a failure here are killed)."""
         try:
-            # First what the workers read from (before any saves its new read over it).
-            previous = {job.source: _previous(job) for job in jobs}
-            if meanwhile is not None:
-                meanwhile()
-            for worker in running:
-                outcome = _settled(worker, previous.pop(worker.job.source))
-                if outcome is not None:
-                    done[worker.job.source] = outcome
             for thread in threads:
                 thread.result()
         finally:
             for worker in running:
                 worker.stop()
+            pool.shutdown()
+
+    try:
+        # First what the workers read from (before any saves its new read over it).
+        previous = {job.source: _previous(job) for job in jobs}
+        if meanwhile is not None:
+            meanwhile()
+        for worker in running:
+            outcome = _settled(worker, previous.pop(worker.job.source))
+            if outcome is not None:
+                done[worker.job.source] = outcome
+    except BaseException:
+        for worker in running:
+            worker.stop()
+        finish()
+        raise
+    if saves is None:
+        finish()
+    else:
+        saves.callback(finish)
     return done
 
 

@@ -12,6 +12,7 @@ import json
 import random
 import shutil
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -544,6 +545,41 @@ def test_one_changed_extract_is_read_in_a_worker_which_hands_back_only_what_is_n
     assert_same(saved, reads[1]["health"])
 
 
+def test_a_worker_may_go_on_saving_its_read_until_the_callers_stack_closes(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `saves`, a worker that handed back what is new may still be saving its read
+    when `read_all` returns (the caller matches meanwhile); closing the stack waits."""
+    state, want, answers = _edited_after_a_kept_read(county, tmp_path, monkeypatch)
+    with ExitStack() as saves:
+        got = etl.read_all(
+            MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 2,
+            meanwhile=lambda: None, saves=saves,
+        )  # fmt: skip
+    worker, answer = answers[0]
+    assert isinstance(answer, read_pool.Delta)
+    assert worker.last.result(timeout=0) == read_pool.Saved("health")
+    assert worker.process is not None and worker.process.poll() == 0
+    for source in want:
+        assert_same(got[source], want[source])
+    saved = snapshots.load(state, "health", got["health"].read_digest)
+    assert saved is not None
+    assert_same(saved, want["health"])
+
+
+def _edited_after_a_kept_read(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, dict[str, ReadResult], list[tuple[Any, Any]]]:
+    """A state folder with a read of `county` kept, then health edited: the folder,
+    the edited county read afresh, and the workers' first answers as they come."""
+    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
+    state = tmp_path / "state"
+    etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 1)
+    _edit_one_value(county)
+    want = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), None, 1)
+    return state, want, _spy_on_answers(monkeypatch)
+
+
 def _spy_on_answers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
     """Each worker's first answer, as this process settles it."""
     answers: list[tuple[Any, Any]] = []
@@ -562,12 +598,7 @@ def test_a_worker_answer_of_what_is_new_against_another_read_is_not_used(
 ) -> None:
     """When the last good read this process loaded is not the one the worker read from
     (here: none), the worker's saved read is loaded instead."""
-    monkeypatch.setattr(read_pool, "MIN_PARALLEL_BYTES", 0)
-    state = tmp_path / "state"
-    etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 1)
-    _edit_one_value(county)
-    want = etl.read_all(MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), None, 1)
-    answers = _spy_on_answers(monkeypatch)
+    state, want, answers = _edited_after_a_kept_read(county, tmp_path, monkeypatch)
     monkeypatch.setattr(read_pool, "_previous", lambda job: None)  # (in this process only)
     got = etl.read_all(
         MANIFESTS, county, etl.EtlReport(datetime.now().astimezone()), state, 2,
