@@ -137,8 +137,11 @@ def _match(
     code = reuse.code_digest()
     known = saved.addresses if saved is not None and saved.addresses_code == code else None
     standardised = len(records)
+    writes: list[Callable[[], object]] = []  # the features kept for the next run
     if scores_dir is not None and parts:
-        built, standardised = feature_cache.build(records, parts, known, scores_dir, code)
+        built, standardised = feature_cache.build(
+            records, parts, known, scores_dir, code, writes if keep_later else None
+        )
     else:
         built = features.build(records, known)
     row_of = {record_id: row for row, record_id in enumerate(built.ids)}
@@ -228,10 +231,11 @@ def _match(
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
         token = rescoring.new_token()
-        keep = partial(
+        writes.append(partial(
             rescoring.save, scores_dir, key, scaled.records, id_array, hashes, edges,
             (kept, by_row), addresses, token,
-        )  # fmt: skip
+        ))  # fmt: skip
+        keep = partial(_in_turn, writes)
         if not keep_later:
             keep()
             keep = None
@@ -271,6 +275,11 @@ def _match(
     return MatchResult(
         links, review, events, model.version, stats, token, since, changed_links, keep
     )
+
+
+def _in_turn(writes: list[Callable[[], object]]) -> None:
+    for write in writes:
+        write()
 
 
 def _guards(

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +57,14 @@ def build(
     addresses: dict[Any, tuple[Any, ...]] | None,
     folder: Path,
     code: str,
+    later: list[Callable[[], object]] | None = None,
 ) -> tuple[features.Features, int]:
     """`features.build(records, addresses)`, with each part's features taken from
     `folder` when kept there by `code` for what it was read from, else worked out
-    and kept. Returns the features and how many records were standardised afresh.
-    Parts that do not cover `records` exactly are ignored: everything is built."""
+    and kept (with `later`, the writes are added to it for the caller to make when
+    it has the time). Returns the features and how many records were standardised
+    afresh. Parts that do not cover `records` exactly are ignored: everything is
+    built."""
     if sum(part.records for part in parts) != len(records):
         return features.build(records, addresses), len(records)
     built: list[features.Features] = []
@@ -75,7 +79,10 @@ def build(
             kept, worked = _carried(folder, part, mine, addresses, code)
             afresh += worked
             if path is not None:
-                _save(path, kept)
+                if later is None:
+                    _save(path, kept)
+                else:
+                    later.append(partial(_save, path, kept))
         built.append(kept)
     wanted = {path.stem for path in paths.values()}
     for path in folder.glob("features-*"):  # (other extracts', other code's)
@@ -132,9 +139,8 @@ def concatenate(parts: Sequence[features.Features]) -> features.Features:
     tables = [part.table for part in parts if part.table is not None]
     if tables:
         table = pa.concat_tables(tables)  # (a chunk per part: DuckDB scans them as one)
-        rows = pa.array(range(len(joined.ids)), pa.int64())
         column = table.schema.get_field_index("unique_id")
-        joined.table = table.set_column(column, "unique_id", rows)
+        joined.table = table.set_column(column, "unique_id", features.row_numbers(len(joined.ids)))
     for part in parts:
         joined.addresses.update(part.addresses)  # (those standardised in this run)
     return joined

@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph_etl import standardise as std
 from graph_etl.matching.given_names import is_known
@@ -24,6 +25,12 @@ RAW = (
     "given_name", "other_given_names", "family_name", "dob", "sex",
     "nhs_number", "upn", "uprn", "line1", "postcode",
 )  # fmt: skip
+
+
+def row_numbers(count: int) -> pa.Array:
+    """0, 1, 2... up to `count`, as int64 (built in Arrow: `pa.array(range(...))` takes
+    a quarter of a second for a million)."""
+    return pc.indices_nonzero(pc.is_null(pa.nulls(count))).cast(pa.int64())
 
 
 @dataclass
@@ -138,7 +145,7 @@ def build(
     raw = _raw(records)
     features = Features(ids=ids, files=[record_id.rpartition(":")[0] for record_id in ids])
     text, words, number = pa.string(), pa.list_(pa.string()), pa.int32()
-    arrays: dict[str, pa.Array] = {"unique_id": pa.array(range(len(ids)), pa.int64())}
+    arrays: dict[str, pa.Array] = {"unique_id": row_numbers(len(ids))}
 
     given = _Column(zip(raw["given_name"], raw["other_given_names"], strict=True))
     parts = given.derive(_given)

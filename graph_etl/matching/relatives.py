@@ -38,6 +38,7 @@ import duckdb
 import pyarrow as pa
 
 from graph_etl.matching.clustering import Clusters, decided_apart
+from graph_etl.matching.features import row_numbers
 from graph_etl.matching.guards import GAP_YEARS, Guards
 
 PARTNERS_CHILD = "one born long enough after the other's partner to be their child"
@@ -178,7 +179,7 @@ def candidates(guards: Guards, roots: list[int]) -> dict[int, tuple[dict[int, in
     left, right = guards.relatives
     records = pa.table(
         {
-            "row": pa.array(range(len(f.ids)), pa.int64()),
+            "row": row_numbers(len(f.ids)),
             "id": f.id_array,
             "address": pa.array(f.address, pa.string()),
             "given": pa.array(f.given_full, pa.string()),

@@ -51,6 +51,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph_etl.matching.comparisons import blocking_rule_dicts
+from graph_etl.matching.features import row_numbers
 from graph_etl.matching.model_store import Model
 from graph_etl.matching.scoring import Edges
 
@@ -116,10 +117,20 @@ class Saved:
 
     def places(self, ids: pa.Array) -> pa.Array:
         """Each of `ids`' place among the saved records (null for a record not saved),
-        worked out once for the same array (a hash of a million ids each time)."""
+        worked out once for the same array (a hash of a million ids each time, unless
+        they are the saved ids in the saved order, as when no record came or went)."""
         if self._places is None or self._places[0] is not ids:
-            self._places = (ids, pc.index_in(ids, value_set=self.record_hashes.column("id")))
+            if self.same_ids(ids):
+                found = row_numbers(len(ids)).cast(pa.int32())  # (as `index_in` gives)
+            else:
+                found = pc.index_in(ids, value_set=self.record_hashes.column("id"))
+            self._places = (ids, found)
         return self._places[1]
+
+    def same_ids(self, ids: pa.Array) -> bool:
+        """Are `ids` the saved records' ids, in the saved order?"""
+        saved = self.record_hashes.column("id")
+        return len(saved) == len(ids) and saved.equals(pa.chunked_array([ids]))
 
     @property
     def hashes(self) -> dict[str, int]:
@@ -396,7 +407,7 @@ def save(
 def _record_columns(names: pa.Array, by_row: ByRow) -> dict[str, pa.Array]:
     """The records file's `root`, `sig`, `final` and `via` columns (by record id, null
     where a record is its own root, has no signature or was not joined)."""
-    own = pa.array(range(len(names)), pa.int64())
+    own = row_numbers(len(names))
 
     def other_ids(rows: list[int]) -> pa.Array:
         at = pa.array(rows, pa.int64())

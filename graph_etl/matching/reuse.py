@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_etl import code_digest as digests
+from graph_etl.matching.features import row_numbers
 from graph_etl.matching.guards import Guards
 from graph_etl.matching.rescoring import Results, Saved, Trace, id_array
 from graph_etl.matching.scoring import Edges
@@ -110,7 +111,7 @@ def signatures(guards: Guards, ids: list[str] | pa.Array) -> pa.Array:
 
     tables = {
         "apart": guards.apart_pairs,
-        "records": pa.table({"row": pa.array(range(len(ids)), pa.int64()), "id": id_array(ids)}),
+        "records": pa.table({"row": row_numbers(len(ids)), "id": id_array(ids)}),
         "groups": pa.table(
             {
                 "row": pa.array(list(guards.group_of), pa.int64()),
@@ -134,6 +135,8 @@ def signatures(guards: Guards, ids: list[str] | pa.Array) -> pa.Array:
 
 def _same_order(saved: Saved, ids: pa.Array, changed: list[bool]) -> bool:
     """Do the unchanged records come in the order they came last run?"""
+    if saved.same_ids(ids):
+        return True
     rows = pc.index_in(saved.record_hashes.column("id"), value_set=ids)
     unchanged = pc.invert(pc.fill_null(pc.take(pa.array(changed, pa.bool_()), rows), True))
     rows = rows.filter(unchanged)  # now, in last run's order
@@ -295,7 +298,7 @@ def changed_links(
         if (row := row_of.get(ident)) is not None:
             seeds.add(row)
     still_here = pc.drop_null(at)
-    gone = pc.invert(pc.is_in(pa.array(range(len(saved_ids)), pa.int64()), value_set=still_here))
+    gone = pc.invert(pc.is_in(row_numbers(len(saved_ids)), value_set=still_here))
     seed_rows = pa.array(sorted(seeds), pa.int64())
     touched_before = pa.concat_arrays(
         [pc.drop_null(pc.take(before_now, seed_rows)), before.filter(gone)]

@@ -65,6 +65,23 @@ def test_kept_features_are_those_of_every_record_at_once(county, tmp_path: Path)
     assert again.addresses == {}
 
 
+def test_features_kept_later_are_written_when_the_caller_says(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With `later`, nothing is written until the caller makes the writes (say, while
+    the graph server loads); then they are kept as without it."""
+    records, parts = county
+    later: list[Any] = []
+    first, afresh = feature_cache.build(records, parts, None, tmp_path, CODE, later)
+    assert afresh == len(records) and len(later) == len(parts)
+    assert kept_files(tmp_path) == []
+    first.table = None  # (as matching drops it once scored: the writes keep their own)
+    for write in later:
+        write()
+    assert kept_files(tmp_path) == sorted(part.source for part in parts)
+    again, afresh = feature_cache.build(records, parts, None, tmp_path, CODE)
+    assert afresh == 0
+    assert_same(again, features.build(records))
+
+
 def test_only_a_source_read_afresh_is_standardised_again(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     records, parts = county
     feature_cache.build(records, parts, None, tmp_path, CODE)

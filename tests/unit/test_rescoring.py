@@ -145,3 +145,23 @@ def test_standardised_addresses_come_back_as_they_were_saved(tmp_path: Path) -> 
         assert saved is not None
         assert (saved.addresses_code, saved.addresses) == ("code", kept)
         assert list(saved.addresses) == list(kept)
+
+
+def test_places_are_found_by_id_unless_the_ids_are_the_saved_ones_in_order(
+    tmp_path: Path,
+) -> None:
+    """The same ids in the same order (no record came or went) need no lookup: each
+    record's place is its row; any other ids are looked up, and come out the same."""
+    ids = ["a", "b", "c", "d"]
+    hashes = pa.array([1, 2, 3, 4], pa.uint64())
+    rescoring.save(tmp_path, "k", 4, ids, hashes, edges((0, 1, 30, (2, 1))))
+    saved = rescoring.load(tmp_path)
+    assert saved is not None
+    same = pa.array(ids, pa.string())
+    assert saved.same_ids(same)
+    assert saved.places(same).to_pylist() == [0, 1, 2, 3]
+    assert saved.places(same).type == pa.int32()
+    for other in (["b", "a", "c", "d"], ["a", "b", "c"], ["a", "b", "c", "d", "e"]):
+        now = pa.array(other, pa.string())
+        assert not saved.same_ids(now)
+        assert saved.places(now).to_pylist() == [ids.index(i) if i in ids else None for i in other]
