@@ -209,9 +209,13 @@ def run(
 
     # (the read workers go on saving what they read while matching starts: see `finally`)
     saves = ExitStack()
-    results = read_all(
-        manifests, extracts, report, state_dir, meanwhile=load_kept_state, saves=saves
-    )
+    try:
+        results = read_all(
+            manifests, extracts, report, state_dir, meanwhile=load_kept_state, saves=saves
+        )
+    except BaseException:
+        saves.close()
+        raise
     person_of, held = kept["person_of"], kept["held"]
     try:
         phase("read")
