@@ -88,6 +88,9 @@ class ReadResult:
     # record (given again by a reused row), else -1 (only when read reusing rows).
     places: dict[str, array] | None = field(default=None, repr=False, compare=False)
     _people: list[Record] | None = field(default=None, repr=False, compare=False)
+    # The merged person records of the read `same_as` names, to take those of the
+    # records as it held them from (`take_people_from`).
+    _earlier: list[Record] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows_read(self) -> int:
@@ -107,14 +110,39 @@ class ReadResult:
         once: matching and the model both ask)."""
         if self._people is None:
             self._people = self._merged_people()
+            self._earlier = None
         return self._people
 
+    def take_people_from(self, earlier: ReadResult) -> None:
+        """Let `people` take the merged records of `earlier`, the read `same_as` names
+        (when its people are merged already), for the records as it held them: a
+        record and its items as they were merge as they did."""
+        same = self.same_as
+        if (
+            self._people is None
+            and earlier._people is not None
+            and same is not None
+            and same.read == earlier.read_digest
+            and len(same.places) == len(self.records.get("person", []))
+            and max(same.places, default=-1) < len(earlier._people)
+        ):
+            self._earlier = earlier._people
+
     def _merged_people(self) -> list[Record]:
+        people = self.records.get("person", [])
+        earlier, places = self._earlier, self.same_as.places if self.same_as else None
+        # (with the earlier read's merged records, only the others' items are looked at)
+        wanted = None
+        if earlier is not None and places is not None:
+            wanted = {record["id"] for record, at in zip(people, places, strict=True) if at < 0}
         extra: dict[str, dict[str, Any]] = {}
         for item in self.records.get("identifier", []):
-            extra.setdefault(item["person"], {}).setdefault(item["type"], item["value"])
+            if wanted is None or item["person"] in wanted:
+                extra.setdefault(item["person"], {}).setdefault(item["type"], item["value"])
         latest: dict[str, Record] = {}
         for item in self.records.get("address", []):
+            if wanted is not None and item["person"] not in wanted:
+                continue
             kept = latest.get(item["person"])
             if kept is None or _address_order(item) > _address_order(kept):
                 latest[item["person"]] = item
@@ -123,10 +151,12 @@ class ReadResult:
                 {name: item.get(name) for name in ("line1", "line2", "town", "postcode", "uprn")},
                 address_from=item.get("from"),
             )
-        return [
-            {**extra.get(record["id"], {}), **{k: v for k, v in record.items() if v}}
-            for record in self.records.get("person", [])
-        ]
+        if earlier is not None and places is not None:
+            return [
+                earlier[at] if at >= 0 else _merged(record, extra)
+                for record, at in zip(people, places, strict=True)
+            ]
+        return [_merged(record, extra) for record in people]
 
     def relationships(self) -> list[Record]:
         """What the source says of how its person records relate, for the matcher's
@@ -165,6 +195,11 @@ class ReadResult:
             "quarantine_reasons": self.reasons(),
             "records": {kind: len(rows) for kind, rows in self.records.items()},
         }
+
+
+def _merged(record: Record, extra: dict[str, dict[str, Any]]) -> Record:
+    """A person record with what side tables give about it, where it lacks that."""
+    return {**extra.get(record["id"], {}), **{k: v for k, v in record.items() if v}}
 
 
 def _address_order(item: Record) -> tuple[bool, str]:

@@ -236,8 +236,9 @@ def test_a_reread_says_which_person_records_are_as_the_read_before_held_them(
     seed: int, county: Path, state: Path
 ) -> None:
     """After random edits, a person record said to be as it was (with its place in the
-    read before) is there, equal, with equal items in equal order. (When rows moved,
-    none is said to be: a record's items may come in another order.)"""
+    read before) is there, equal, with equal items in equal order (when rows moved,
+    none is said to be: a record's items may come in another order), so its merged
+    person record is the one the read before merged."""
     rng = random.Random(seed)
     for round_ in range(2):
         edit_some(rng, county)
@@ -258,6 +259,12 @@ def test_a_reread_says_which_person_records_are_as_the_read_before_held_them(
                 if place >= 0:
                     assert place == place_of[ident] and then[place] == record
                     assert items_now.get(ident) == items_then.get(ident)
+            earlier = previous.people()
+            taking = dataclasses.replace(got, _people=None)
+            taking.take_people_from(previous)
+            assert taking.people() == read_source(manifest, county / source).people()
+            taken = {id(record) for record in taking.people()} & set(map(id, earlier))
+            assert len(taken) == sum(1 for place in (same.places if same else []) if place >= 0)
             save(state, got)
 
 
