@@ -207,17 +207,15 @@ def run(
         kept["scores"] = scores.result() if scores is not None else None
         report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
 
-    # (the read workers go on saving what they read while matching starts: see `finally`)
+    # Closed at the end: waits for any read worker still saving what it read (it goes on
+    # while matching starts), and closes the saved state's file.
     saves = ExitStack()
     try:
         results = read_all(
             manifests, extracts, report, state_dir, meanwhile=load_kept_state, saves=saves
         )
-    except BaseException:
-        saves.close()
-        raise
-    person_of, held = kept["person_of"], kept["held"]
-    try:
+        person_of, held = kept["person_of"], kept["held"]
+        saves.callback(held.close)
         phase("read")
         store = decision_store.make_engine() if decisions is None else None
         matched = match(
@@ -273,8 +271,7 @@ def run(
         if store is not None:
             decision_store.record_events(store, matched.events)
     finally:
-        held.close()  # (the saved state's file)
-        saves.close()  # (waits for any read worker still saving its read)
+        saves.close()
     phase("load")
     for part in ("build", "state", "write", "retire"):  # of which
         report.phases[f"load_{part}"] = load_times[part]
