@@ -29,9 +29,9 @@ It also keeps each distinct address of the sources it standardised with its
 standardised parts, so the next run standardises only addresses it has not seen (see
 `features.build`; the other sources' features are kept whole, see `feature_cache`).
 
-The files: `records-<token>.parquet`, `pairs-<token>.parquet` and
-`addresses-<token>.parquet`, then
-`header.json`, written last and atomically, naming the token: a run killed while
+The files: `records-<token>.arrow`, `pairs-<token>.arrow` and
+`addresses-<token>.arrow` (Arrow's uncompressed file format, memory-mapped when read),
+then `header.json`, written last and atomically, naming the token: a run killed while
 saving leaves the previous header and its files in place.
 """
 
@@ -48,14 +48,15 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from graph_etl.matching.comparisons import blocking_rule_dicts
 from graph_etl.matching.features import row_numbers
 from graph_etl.matching.model_store import Model
 from graph_etl.matching.scoring import Edges
 
-FORMAT = 1
+FORMAT = 2  # (1: the same columns as Parquet files)
+SUFFIX = ".arrow"
+_KINDS = ("records", "pairs", "addresses")
 RESCALE_AT = 0.05  # score everything again when the record count moves by more
 ADDRESS_COLUMNS = ("line1", "postcode", "compact", "sector", "number", "street", "key")
 
@@ -286,8 +287,8 @@ def load(folder: Path) -> Saved | None:
         if header.get("format") != FORMAT:
             return None
         token = header["token"]
-        records = pq.read_table(folder / f"records-{token}.parquet")
-        pairs = pq.read_table(folder / f"pairs-{token}.parquet")
+        records = _read(folder / f"records-{token}{SUFFIX}")
+        pairs = _read(folder / f"pairs-{token}{SUFFIX}")
     except (OSError, ValueError, KeyError, pa.ArrowException):
         return None
     patterns = [
@@ -303,7 +304,7 @@ def load(folder: Path) -> Saved | None:
     code = header.get("addresses")
     if code:
         try:
-            table = pq.read_table(folder / f"addresses-{token}.parquet")
+            table = _read(folder / f"addresses-{token}{SUFFIX}")
         except (OSError, pa.ArrowException):
             return saved
         columns = [table.column(name).to_pylist() for name in ADDRESS_COLUMNS]
@@ -367,7 +368,7 @@ def save(
     columns: dict[str, Any] = {"id": names, "h": hashes}
     if decided is not None:
         columns.update(_record_columns(names, decided[1]))
-    _write(pa.table(columns), folder / f"records-{token}.parquet")
+    _write(pa.table(columns), folder / f"records-{token}{SUFFIX}")
     left = pa.array(edges.left, pa.int64())
     right = pa.array(edges.right, pa.int64())
     columns = {
@@ -381,9 +382,9 @@ def save(
         columns["verdict"] = pa.array(results.verdict, pa.string())
         columns["held"] = pa.array(results.held, pa.bool_())
         columns["blocked"] = pa.array(results.blocked, pa.string())
-    _write(pa.table(columns), folder / f"pairs-{token}.parquet")
+    _write(pa.table(columns), folder / f"pairs-{token}{SUFFIX}")
     if addresses is not None:
-        _write_addresses(folder / f"addresses-{token}.parquet", addresses[1])
+        _write_addresses(folder / f"addresses-{token}{SUFFIX}", addresses[1])
     header = {
         "format": FORMAT,
         "key": key_,
@@ -398,9 +399,11 @@ def save(
     partial = folder / "header.json.partial"
     partial.write_text(json.dumps(header))
     os.replace(partial, folder / "header.json")
-    for path in folder.glob("*.parquet"):
-        if token not in path.name:
-            path.unlink(missing_ok=True)
+    kept = {f"{kind}-{token}{SUFFIX}" for kind in _KINDS}
+    for kind in _KINDS:  # (not every file: the feature cache's share the folder)
+        for path in folder.glob(f"{kind}-*"):  # (format 1's too, as .parquet)
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
     return token
 
 
@@ -430,9 +433,17 @@ def _record_columns(names: pa.Array, by_row: ByRow) -> dict[str, pa.Array]:
 
 
 def _write(table: pa.Table, path: Path) -> None:
-    """Plain columns: a refresh reads and writes them whole, and compressing or
-    dictionary-encoding them cost more time than the smaller files saved."""
-    pq.write_table(table, path, compression="none", use_dictionary=False)
+    """Arrow's own layout, uncompressed: a refresh writes and reads these files whole,
+    and encoding them (as Parquet) cost more time than smaller files saved."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+        out.write_table(table)
+
+
+def _read(path: Path) -> pa.Table:
+    """A `_write` file, memory-mapped: its columns are read as they are used. (The
+    next save replaces the file: the mapping keeps the unlinked file's pages.)"""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _write_addresses(path: Path, addresses: dict[Any, tuple[Any, ...]]) -> None:

@@ -18,6 +18,7 @@ from graph_etl.matching import (
     Decision,
     MatchResult,
     MatchSettings,
+    feature_cache,
     features,
     match,
     model_store,
@@ -159,21 +160,26 @@ def test_reused_results_equal_deciding_everything_afresh(
 def test_a_state_kept_later_is_saved_when_the_caller_keeps_it(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """With `keep_later` (the ETL's: it keeps the state while the graph server writes),
     nothing is saved until the result's `keep` is called; the next run then compares
-    against that run's state."""
+    against that run's state, and takes the features kept beside it."""
     records, relationships = county
     state = tmp_path / "state"
-    first = match(records, relationships=relationships, scores_dir=state)
+    parts = [feature_cache.Part("county", "one read", len(records))]
+    first = match(records, relationships=relationships, scores_dir=state, parts=parts)
     assert first.keep is None
     previous = {record_id: link.person_id for record_id, link in first.links.items()}
-    later = match(records, previous, relationships=relationships, scores_dir=state, keep_later=True)
+    later = match(
+        records, previous, relationships=relationships, scores_dir=state, parts=parts,
+        keep_later=True,
+    )  # fmt: skip
     kept = rescoring.load(state)
     assert kept is not None and kept.token == first.token != later.token
     assert later.keep is not None
     later.keep()
     kept = rescoring.load(state)
     assert kept is not None and kept.token == later.token
-    again = match(records, previous, relationships=relationships, scores_dir=state)
+    again = match(records, previous, relationships=relationships, scores_dir=state, parts=parts)
     assert again.since == later.token and again.changed_links is not None
+    assert again.stats["standardised_records"] == 0
 
 
 def test_saved_addresses_standardise_as_they_would_afresh(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -68,18 +69,28 @@ def test_unchanged_pairs_are_renumbered_and_sorted_with_fresh_ones(tmp_path: Pat
 
 def test_a_save_killed_before_its_header_leaves_the_last_set(tmp_path: Path) -> None:
     rescoring.save(tmp_path, "k1", 2, ["a", "b"], pa.array([1, 2], pa.uint64()), edges())
-    (tmp_path / "records-dead.parquet").write_bytes(b"half written")
-    (tmp_path / "pairs-dead.parquet").write_bytes(b"half written")
+    (tmp_path / "records-dead.arrow").write_bytes(b"half written")
+    (tmp_path / "pairs-dead.arrow").write_bytes(b"half written")
+    (tmp_path / "pairs-old.parquet").write_bytes(b"an earlier version's")
+    (tmp_path / "features-x-1-2.arrow").write_bytes(b"the feature cache's")
     saved = rescoring.load(tmp_path)
     assert saved is not None and saved.key == "k1"
     rescoring.save(tmp_path, "k2", 2, ["a", "b"], pa.array([1, 2], pa.uint64()), edges())
-    assert sorted(path.name.split("-")[0] for path in tmp_path.glob("*.parquet")) == [
+    assert sorted(path.name.split("-")[0] for path in tmp_path.glob("*-*")) == [
+        "features",
         "pairs",
         "records",
-    ]  # the next complete save clears what the killed one left
+    ]  # the next complete save clears what the killed one (and an earlier version) left
     assert rescoring.load(tmp_path).key == "k2"  # type: ignore[union-attr]
     (tmp_path / "header.json").write_text("{")
     assert rescoring.load(tmp_path) is None  # unreadable: everything is scored again
+
+
+def test_files_in_an_earlier_format_are_not_read(tmp_path: Path) -> None:
+    rescoring.save(tmp_path, "k", 2, ["a", "b"], pa.array([1, 2], pa.uint64()), edges())
+    header = json.loads((tmp_path / "header.json").read_text())
+    (tmp_path / "header.json").write_text(json.dumps({**header, "format": 1}))  # Parquet's
+    assert rescoring.load(tmp_path) is None  # everything is scored again
 
 
 def test_the_model_stays_scaled_for_the_last_full_count() -> None:
