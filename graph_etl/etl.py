@@ -203,7 +203,8 @@ def run(
         `graph_etl.matching.rescoring`): loaded while workers read extracts."""
         began = time.perf_counter()
         kept["person_of"] = previous_person_ids(graph, state_dir)
-        kept["held"] = held_states(graph, state_dir)
+        kept["held"] = held = held_states(graph, state_dir)
+        kept["inputs"] = refresh_scope.last_inputs(state_dir, held)
         kept["scores"] = scores.result() if scores is not None else None
         report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
 
@@ -241,7 +242,7 @@ def run(
         }
         phase("match")
         built = refresh_scope.build_rows(
-            manifests, results, matched, started, held, state_dir, person_of
+            manifests, results, matched, started, held, kept.pop("inputs"), person_of
         )
         report.model = built.report
         phase("model")

@@ -158,23 +158,26 @@ class StagedScopes(Mapping[str, set[str]]):
         return len(self._scopes)
 
 
+def last_inputs(state_dir: Path | None, held: Held) -> Inputs | None:
+    """The inputs of the load the graph holds (`held`: what `load.held_states` gave),
+    when the state folder keeps them (loaded before matching, while extracts are read)."""
+    if state_dir is not None and held.saved and held.digest is not None:
+        return load(state_dir, held.digest)
+    return None
+
+
 def build_rows(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
     matched: MatchResult,
     loaded_at: datetime,
     held: Held,
-    state_dir: Path | None,
+    last: Inputs | None,
     person_of: dict[str, str],
 ) -> Built:
-    """Only the rows the change can reach when the state folder holds the inputs of the
-    load the graph holds (`held`: what `load.held_states` gave); else every row."""
+    """Only the rows the change can reach when `last` gives the inputs of the load the
+    graph holds (`last_inputs`); else every row."""
     links, review = matched.links, matched.review_pairs
-    last = None
-    started = time.perf_counter()
-    if state_dir is not None and held.saved and held.digest is not None:
-        last = load(state_dir, held.digest)
-    inputs_seconds = round(time.perf_counter() - started, 2)
     if last is None:
         # Each part is built when the load first asks for it (in a first load, while
         # the server writes the steps before), and the inputs once the rows are written.
@@ -182,10 +185,7 @@ def build_rows(
         report = {"only_what_changed": False, "persons_rebuilt": matched.stats["people"]}
         later = partial(inputs_of, manifests, results, matched, rows)
         return Built(rows, {}, later, {**report, "seconds": {}})
-    return build(
-        manifests, results, matched, loaded_at, held.store, last, person_of,
-        {"last_inputs": inputs_seconds},
-    )  # fmt: skip
+    return build(manifests, results, matched, loaded_at, held.store, last, person_of)
 
 
 @cache
@@ -406,8 +406,8 @@ def build(
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
     (`person_of`). The digests, and the rows of the steps built in full, are worked
-    out now; the persons, addresses, households and involvements each when first asked
-    for (`StagedRows`). `seconds`: the report's timings so far."""
+    out now; the persons, family relationships, addresses, households and involvements
+    each when first asked for (`StagedRows`). `seconds`: the report's timings so far."""
     if isinstance(held, dict):
         held = HeldInMemory(held)
     rows, scopes = GraphRows(), {}
@@ -422,7 +422,7 @@ def build(
         inputs: Inputs = report.pop("inputs")
         return inputs
 
-    staged.family  # noqa: B018 (the digests, and the rows built in full, now)
+    staged.review_pairs  # noqa: B018 (the digests, and the rows built in full, now)
     return Built(staged, StagedScopes(staged, scopes), finished, report, last)
 
 
@@ -469,19 +469,8 @@ def _laps(
         persons_rebuilt=len(dirty),
     )
     model.shared_rows(rows, manifests, results, loaded_at, review)
-    family = model.FamilyEdges(results, links)
-    # Sibling links derived from a parent change with the parent: the parent's
-    # children, now and at the last load, are rebuilt with it.
-    kin = set(dirty)
-    kin.update(child for parent in dirty for child in family.children_of.get(parent, ()))
-    for key in held.keys_of("family", dirty):  # from|to|type
-        parent, child, kind = key.split("|")
-        if kind == "PARENT_OF" and parent in dirty:
-            kin.add(child)
-    rows.family = model.family_rows(family.around(kin))
-    family_scope = scopes["family"] = held.keys_of("family", kin)
     lap("shared")
-    yield ("sources", "organisations", "services", "professionals", "review_pairs", "family")
+    yield ("sources", "organisations", "services", "professionals", "review_pairs")
     clock = time.perf_counter()  # (the time between laps is the load's)
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
     for source, result in results.items():
@@ -499,6 +488,21 @@ def _laps(
     scopes.update(persons=dirty, source_records=changed | gone)
     lap("persons")
     yield ("persons", "source_records")
+    clock = time.perf_counter()
+
+    family = model.FamilyEdges(results, links)
+    # Sibling links derived from a parent change with the parent: the parent's
+    # children, now and at the last load, are rebuilt with it.
+    kin = set(dirty)
+    kin.update(child for parent in dirty for child in family.children_of.get(parent, ()))
+    for key in held.keys_of("family", dirty):  # from|to|type
+        parent, child, kind = key.split("|")
+        if kind == "PARENT_OF" and parent in dirty:
+            kin.add(child)
+    rows.family = model.family_rows(family.around(kin))
+    family_scope = scopes["family"] = held.keys_of("family", kin)
+    lap("family")
+    yield ("family",)
     clock = time.perf_counter()
 
     def reports(persons: set[str]) -> Iterator[model.Report]:

@@ -458,8 +458,12 @@ def test_a_refresh_builds_each_part_when_the_load_first_asks_for_it(county) -> N
     assert refresh.scopes.get("organisations") is None  # (built in full: no scope)
     assert refresh.scopes.get("persons") == set()
     assert list(laps) == ["digests", "shared", "persons"]
+    assert refresh.rows.family == []
+    assert list(laps) == ["digests", "shared", "persons", "family"]
     assert refresh.rows.lives_at == []
-    assert list(laps) == ["digests", "shared", "persons", "addresses"]
+    assert list(laps) == ["digests", "shared", "persons", "family", "addresses"]
     assert refresh.inputs == dataclasses.replace(inputs, match_token=matched.token)
-    assert list(laps) == ["digests", "shared", "persons", "addresses", "households", "involvements"]
+    assert list(laps) == [
+        "digests", "shared", "persons", "family", "addresses", "households", "involvements"
+    ]  # fmt: skip
     assert refresh.rows.households == []
