@@ -401,17 +401,16 @@ def build(
     held: HeldInMemory | SavedState | dict[str, StepState],
     last: Inputs,
     person_of: dict[str, str],
-    seconds: dict[str, float] | None = None,
 ) -> Built:
     """The rows a change can reach, given what the graph holds (`held`), the inputs
     of the load that wrote it (`last`) and which person each of its records was in
     (`person_of`). The digests, and the rows of the steps built in full, are worked
     out now; the persons, family relationships, addresses, households and involvements
-    each when first asked for (`StagedRows`). `seconds`: the report's timings so far."""
+    each when first asked for (`StagedRows`)."""
     if isinstance(held, dict):
         held = HeldInMemory(held)
     rows, scopes = GraphRows(), {}
-    report: dict[str, Any] = {"only_what_changed": True, "seconds": dict(seconds or {})}
+    report: dict[str, Any] = {"only_what_changed": True, "seconds": {}}
     laps = _laps(
         manifests, results, matched, loaded_at, held, last, person_of, rows, scopes, report
     )
