@@ -204,6 +204,7 @@ def run(
         began = time.perf_counter()
         kept["person_of"] = previous_person_ids(graph, state_dir)
         kept["held"] = held = held_states(graph, state_dir)
+        saves.callback(held.close)  # (closed even when reading then fails)
         kept["inputs"] = refresh_scope.last_inputs(state_dir, held)
         kept["scores"] = scores.result() if scores is not None else None
         report.phases["read_kept_state"] = round(time.perf_counter() - began, 2)
@@ -216,7 +217,6 @@ def run(
             manifests, extracts, report, state_dir, meanwhile=load_kept_state, saves=saves
         )
         person_of, held = kept["person_of"], kept["held"]
-        saves.callback(held.close)
         phase("read")
         store = decision_store.make_engine() if decisions is None else None
         matched = match(
