@@ -160,12 +160,22 @@ def start(settings: GraphSettings, timeout: float = 120.0) -> bool:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    paths.pid_file.write_text(str(process.pid))
     _children[process.pid] = process
     try:
+        # Written whole or not at all: an interrupt while writing it must not leave an
+        # empty file, by which `stop` would not find the server.
+        partial = paths.pid_file.with_suffix(".partial")
+        partial.write_text(str(process.pid))
+        os.replace(partial, paths.pid_file)
         wait_until_ready(settings, paths, timeout, process)
     except (GraphServerError, KeyboardInterrupt):
-        stop(settings)  # interrupted or failed: leave no half-started server behind
+        # Interrupted or failed: leave no half-started server behind (by its PID file,
+        # or, interrupted before that was written, by the process itself).
+        if not stop(settings):
+            _children.pop(process.pid, None)
+            process.kill()
+            process.wait()
+            paths.pid_file.with_suffix(".partial").unlink(missing_ok=True)
         raise
     return True
 

@@ -44,6 +44,36 @@ def test_start_status_stop_on_a_fresh_data_folder(graph_settings, tmp_path: Path
     assert (tmp_path / "graph" / "work" / "server.log").exists()
 
 
+def test_start_interrupted_before_its_pid_file_is_written_leaves_no_server(  # type: ignore[no-untyped-def]
+    graph_settings, tmp_path: Path, monkeypatch
+) -> None:
+    """Ctrl-C (or `kill`, in the demo) just after the server was launched, before its
+    PID file is in place: the launcher stops the process itself."""
+    if not graph_settings.local:
+        pytest.skip("NEO4J_URI is set: no local server to launch")
+    settings = another_server(graph_settings, tmp_path)
+    running = set(graph_server._children)  # (this session's own server among them)
+    launched: set[int] = set()
+    real_replace = graph_server.os.replace
+
+    def interrupted(source: Path, target: Path) -> None:
+        if Path(target).name == "server.pid":
+            launched.update(set(graph_server._children) - running)
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(graph_server.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        graph_server.start(settings, timeout=90)
+    assert len(launched) == 1
+    (pid,) = launched
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    assert not cmdline.exists() or graph_server._MAIN_CLASS.encode() not in cmdline.read_bytes()
+    assert set(graph_server._children) == running
+    assert not list((tmp_path / "graph").glob("server.*"))
+    assert "stopped" in graph_server.status(settings)
+
+
 def test_a_read_that_writes_is_refused(graph) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(WriteInReadError):
         graph.read("admin/write_in_read_probe")
