@@ -165,12 +165,13 @@ def _match(
         changed: list[bool] | None = None
         trace: rescoring.Trace | None = None
         if saved is not None and hashes is not None:
-            changed = rescoring.changed_rows(id_array, hashes, saved)
+            mask = rescoring.changed_mask(id_array, hashes, saved)
+            changed = mask.to_pylist()
             rescored = sum(changed)
             fresh = Edges.empty(names)
             if rescored:
                 fresh = score(built.table, scaled, settings, changed)
-            edges, trace = rescoring.merge_traced(saved, id_array, changed, fresh)
+            edges, trace = rescoring.merge_traced(saved, id_array, mask, fresh)
         elif len(records) > 1:
             edges = score(built.table, scaled, settings)
         else:

@@ -54,7 +54,7 @@ from graph_etl.matching.features import row_numbers
 from graph_etl.matching.model_store import Model
 from graph_etl.matching.scoring import Edges
 
-FORMAT = 2  # (1: the same columns as Parquet files)
+FORMAT = 3  # (2: pairs by record id; 1: the same columns as Parquet files)
 SUFFIX = ".arrow"
 _KINDS = ("records", "pairs", "addresses")
 RESCALE_AT = 0.05  # score everything again when the record count moves by more
@@ -101,13 +101,13 @@ class ByRow:
 @dataclass
 class Saved:
     """What the last run scored: its key, the record count everything was scored
-    for, each record's hash, its pairs (by record id), and what it decided from
-    them (None when it kept no results)."""
+    for, each record's hash, its pairs (by row of `record_hashes`), and what it
+    decided from them (None when it kept no results)."""
 
     key: str
     records: int
     record_hashes: pa.Table  # id, h: in the last run's record order
-    pairs: pa.Table  # left, right (record ids), weight, probability, pattern
+    pairs: pa.Table  # left, right (rows of record_hashes), weight, probability, pattern
     patterns: list[tuple[tuple[int, ...], tuple[float, ...] | None]]
     results: Results | None = None
     addresses: dict[Any, tuple[Any, ...]] | None = None  # see `features.build`
@@ -127,6 +127,14 @@ class Saved:
                 found = pc.index_in(ids, value_set=self.record_hashes.column("id"))
             self._places = (ids, found)
         return self._places[1]
+
+    def rows_now(self, ids: pa.Array) -> pa.Array | None:
+        """Each saved record's row among `ids` (null: gone); None when `ids` are the
+        saved ids in the saved order, so that a saved row is its row now (no hash of a
+        million ids)."""
+        if self.same_ids(ids):
+            return None
+        return pc.index_in(self.record_hashes.column("id").combine_chunks(), value_set=ids)
 
     def same_ids(self, ids: pa.Array) -> bool:
         """Are `ids` the saved records' ids, in the saved order?"""
@@ -207,15 +215,17 @@ def merge(saved: Saved, ids: list[str] | pa.Array, changed: list[bool], fresh: E
 
 
 def merge_traced(
-    saved: Saved, ids: list[str] | pa.Array, changed: list[bool], fresh: Edges
+    saved: Saved, ids: list[str] | pa.Array, changed: list[bool] | pa.Array, fresh: Edges
 ) -> tuple[Edges, Trace]:
-    """`merge`, and where each merged pair came from (in Arrow: one pass per column)."""
+    """`merge`, and where each merged pair came from (in Arrow: one pass per column;
+    `changed` may be `changed_mask`'s array)."""
     columns = ("left", "right", "weight", "probability", "pattern")
     pairs = {name: saved.pairs.column(name).combine_chunks() for name in columns}
-    flags = pa.array(changed, pa.bool_())
-    # (both ends looked up at once: one hash of the ids)
-    ends = pc.index_in(pa.concat_arrays([pairs["left"], pairs["right"]]), value_set=id_array(ids))
-    a, b = ends[: len(pairs["left"])], ends[len(pairs["left"]) :]
+    flags = changed if isinstance(changed, pa.Array) else pa.array(changed, pa.bool_())
+    a, b = pairs["left"], pairs["right"]  # (saved rows)
+    now = saved.rows_now(id_array(ids))
+    if now is not None:
+        a, b = pc.take(now, a), pc.take(now, b)
     gone = pc.or_(pc.fill_null(pc.take(flags, a), True), pc.fill_null(pc.take(flags, b), True))
     dropped = set(pc.drop_null(pa.concat_arrays([a.filter(gone), b.filter(gone)])).to_pylist())
     keep = pc.invert(gone)
@@ -369,11 +379,9 @@ def save(
     if decided is not None:
         columns.update(_record_columns(names, decided[1]))
     _write(pa.table(columns), folder / f"records-{token}{SUFFIX}")
-    left = pa.array(edges.left, pa.int64())
-    right = pa.array(edges.right, pa.int64())
     columns = {
-        "left": pc.take(names, left),
-        "right": pc.take(names, right),
+        "left": pa.array(edges.left, pa.int32()),  # (rows of the records file)
+        "right": pa.array(edges.right, pa.int32()),
         "weight": pa.array(edges.weight, pa.float64()),
         "probability": pa.array(edges.probability, pa.float64()),
         "pattern": pa.array(edges.pattern, pa.int32()),

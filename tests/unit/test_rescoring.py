@@ -176,3 +176,18 @@ def test_places_are_found_by_id_unless_the_ids_are_the_saved_ones_in_order(
         now = pa.array(other, pa.string())
         assert not saved.same_ids(now)
         assert saved.places(now).to_pylist() == [ids.index(i) if i in ids else None for i in other]
+
+
+def test_pairs_are_kept_by_row_and_found_again_after_records_come_and_go(
+    tmp_path: Path,
+) -> None:
+    ids = ["a", "b", "c"]
+    rescoring.save(
+        tmp_path, "k", 3, ids, pa.array([1, 2, 3], pa.uint64()), edges((0, 2, 30, (2, 1)))
+    )
+    pairs = pa.ipc.open_file(pa.memory_map(str(next(tmp_path.glob("pairs-*"))))).read_all()
+    assert pairs.column("left").to_pylist() == [0] and pairs.column("right").to_pylist() == [2]
+    saved = rescoring.load(tmp_path)
+    assert saved is not None
+    assert saved.rows_now(pa.array(ids)) is None  # the saved order: a saved row is its row now
+    assert saved.rows_now(pa.array(["c", "x", "a"])).to_pylist() == [2, None, 0]
