@@ -242,7 +242,7 @@ def _match(
             keep = None
     changed_links = None
     if saved is not None and plan is not None:
-        changed_links = reuse.changed_links(saved, plan, id_array, row_of, roots, joined.via)
+        changed_links = reuse.changed_links(saved, plan, id_array, roots, joined.via)
     afresh = "all" if changed_links is None else f"{len(changed_links):,}"
     clock.lap("kept", f"{afresh} links to describe afresh")
     person_of_root = {

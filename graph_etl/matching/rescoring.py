@@ -54,7 +54,7 @@ from graph_etl.matching.features import row_numbers
 from graph_etl.matching.model_store import Model
 from graph_etl.matching.scoring import Edges
 
-FORMAT = 3  # (2: pairs by record id; 1: the same columns as Parquet files)
+FORMAT = 4  # (3: roots by record id; 2: pairs too; 1: the same columns as Parquet files)
 SUFFIX = ".arrow"
 _KINDS = ("records", "pairs", "addresses")
 RESCALE_AT = 0.05  # score everything again when the record count moves by more
@@ -65,24 +65,24 @@ ADDRESS_COLUMNS = ("line1", "postcode", "compact", "sector", "number", "street",
 class Results:
     """What a run decided from its scored pairs, beyond the scores: per pair (in the
     order of the saved pairs) the guards' verdict, whether it was held back as
-    ambiguous and why clustering refused to join it; per record (by id) its group's
-    root record (records that are their own root are left out) and its relationship
-    signature (see `reuse.signatures`); and what else those decisions depended on.
+    ambiguous and why clustering refused to join it; per record (in the order of the
+    saved records) the row of its group's root record (null for a record that is its
+    own root) and its relationship signature (see `reuse.signatures`); and what else
+    those decisions depended on.
 
     With them are kept, for `reuse.changed_links`, each record's person after the joins
-    through relatives (`final`: its root record, left out as for `root`) and, for a
-    record joined there, the record of its name (`via`); a loaded `Saved` gives these
-    two as `Saved.groups`. (A run hands `save` the per-record parts by row: `ByRow`.)"""
+    through relatives (`final`: the row of its root record, null as for `root`) and,
+    for a record joined there, the row of the record of its name (`via`); a loaded
+    `Saved` gives these two as `Saved.groups`. (A run hands `save` the per-record parts
+    by row: `ByRow`.)"""
 
     key: str  # see `reuse.results_key`
     decided: list[str]  # record ids named by the clerical decisions
     verdict: list[str | None] = field(default_factory=list)
     held: list[bool] = field(default_factory=list)
     blocked: list[str | None] = field(default_factory=list)
-    root: dict[str, str] = field(default_factory=dict)
+    root: pa.Array | None = None  # rows, in the order of the saved records
     signature: pa.Array | None = None  # in the order of the saved records
-    final: dict[str, str] = field(default_factory=dict, compare=False)
-    via: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -90,7 +90,7 @@ class ByRow:
     """The per-record parts of `Results` as a run has them, by row: each row's root
     row before and after the joins through relatives, the signatures (rows without one
     left out) and, for each row joined through relatives, the row of its name. `save`
-    turns them into record-id columns in Arrow, not record by record."""
+    turns them into columns in Arrow, not record by record."""
 
     root: list[int]
     signature: pa.Array | None
@@ -115,6 +115,9 @@ class Saved:
     token: str | None = None  # names the run that saved it
     groups: pa.Table | None = None  # id, final, via: see `Results`
     _places: tuple[pa.Array, pa.Array] | None = field(default=None, compare=False, repr=False)
+    _rows_now: tuple[pa.Array, pa.Array | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def places(self, ids: pa.Array) -> pa.Array:
         """Each of `ids`' place among the saved records (null for a record not saved),
@@ -131,10 +134,14 @@ class Saved:
     def rows_now(self, ids: pa.Array) -> pa.Array | None:
         """Each saved record's row among `ids` (null: gone); None when `ids` are the
         saved ids in the saved order, so that a saved row is its row now (no hash of a
-        million ids)."""
-        if self.same_ids(ids):
-            return None
-        return pc.index_in(self.record_hashes.column("id").combine_chunks(), value_set=ids)
+        million ids; else worked out once for the same array)."""
+        if self._rows_now is None or self._rows_now[0] is not ids:
+            found = None
+            if not self.same_ids(ids):
+                saved = self.record_hashes.column("id").combine_chunks()
+                found = pc.index_in(saved, value_set=ids)
+            self._rows_now = (ids, found)
+        return self._rows_now[1]
 
     def same_ids(self, ids: pa.Array) -> bool:
         """Are `ids` the saved records' ids, in the saved order?"""
@@ -337,17 +344,9 @@ def _read_results(
         verdict=pairs.column("verdict").to_pylist(),
         held=pairs.column("held").to_pylist(),
         blocked=pairs.column("blocked").to_pylist(),
-        root=_by_id(records, "root"),
+        root=records.column("root").combine_chunks(),
         signature=records.column("sig").combine_chunks(),
     )
-
-
-def _by_id(records: pa.Table, name: str) -> dict[str, Any]:
-    """Column `name` of the records where it is not null, by record id."""
-    values = records.column(name)
-    present = pc.is_valid(values)
-    ids = records.column("id").filter(present).to_pylist()
-    return dict(zip(ids, values.filter(present).to_pylist(), strict=True))
 
 
 def new_token() -> str:
@@ -416,13 +415,13 @@ def save(
 
 
 def _record_columns(names: pa.Array, by_row: ByRow) -> dict[str, pa.Array]:
-    """The records file's `root`, `sig`, `final` and `via` columns (by record id, null
-    where a record is its own root, has no signature or was not joined)."""
+    """The records file's `root`, `sig`, `final` and `via` columns (rows, null where a
+    record is its own root, has no signature or was not joined)."""
     own = row_numbers(len(names))
 
-    def other_ids(rows: list[int]) -> pa.Array:
+    def other_rows(rows: list[int]) -> pa.Array:
         at = pa.array(rows, pa.int64())
-        return pc.if_else(pc.equal(at, own), pa.scalar(None, pa.string()), pc.take(names, at))
+        return pc.if_else(pc.equal(at, own), pa.scalar(None, pa.int32()), at.cast(pa.int32()))
 
     def spread(values: dict[int, Any], kind: pa.DataType) -> pa.Array:
         positions: list[int | None] = [None] * len(names)
@@ -431,12 +430,12 @@ def _record_columns(names: pa.Array, by_row: ByRow) -> dict[str, pa.Array]:
         return pc.take(pa.array(list(values.values()), kind), pa.array(positions, pa.int64()))
 
     return {
-        "root": other_ids(by_row.root),
+        "root": other_rows(by_row.root),
         "sig": by_row.signature
         if by_row.signature is not None
         else pa.nulls(len(names), pa.uint64()),
-        "final": other_ids(by_row.final),
-        "via": pc.take(names, spread(by_row.via, pa.int64())),
+        "final": other_rows(by_row.final),
+        "via": spread(by_row.via, pa.int32()),
     }
 
 

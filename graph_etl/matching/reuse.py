@@ -135,9 +135,9 @@ def signatures(guards: Guards, ids: list[str] | pa.Array) -> pa.Array:
 
 def _same_order(saved: Saved, ids: pa.Array, changed: list[bool]) -> bool:
     """Do the unchanged records come in the order they came last run?"""
-    if saved.same_ids(ids):
+    rows = saved.rows_now(ids)
+    if rows is None:
         return True
-    rows = pc.index_in(saved.record_hashes.column("id"), value_set=ids)
     unchanged = pc.invert(pc.fill_null(pc.take(pa.array(changed, pa.bool_()), rows), True))
     rows = rows.filter(unchanged)  # now, in last run's order
     return len(rows) < 2 or pc.all(pc.greater(rows[1:], rows[:-1])).as_py()
@@ -246,23 +246,37 @@ def plan(
     blocked = _taken(results.blocked, origin)
     was_held = results.held
     held = {index for index, o in enumerate(origin) if o >= 0 and was_held[o]}
-    joined: list[tuple[int, int]] = []
-    for record_id, root_id in results.root.items():
-        row = row_of.get(record_id)
-        if row is None or row in dirty_rows:
-            continue
-        root = row_of.get(root_id)
-        if root is None or root in dirty_rows:
-            return None  # not last run's component after all
-        joined.append((row, root))
+    joined = _clean_joins(saved, results, id_array(ids), dirty_rows)
+    if joined is None:
+        return None  # not last run's component after all
     return Plan(dirty, verdict, blocked, held, joined, dirty_rows)
+
+
+def _clean_joins(
+    saved: Saved, results: Results, ids: pa.Array, dirty_rows: set[int]
+) -> list[tuple[int, int]] | None:
+    """(row, its group's root row) now, of last run's records joined to another root,
+    leaving out those gone or in `dirty_rows`; None when a root is gone or dirty."""
+    if results.root is None:
+        return []
+    joined = pc.is_valid(results.root)
+    rows = pc.indices_nonzero(joined).cast(pa.int64())  # (saved rows)
+    roots = results.root.filter(joined).cast(pa.int64())
+    now = saved.rows_now(ids)
+    if now is not None:
+        rows, roots = pc.take(now, rows), pc.take(now, roots)
+    dirty = pa.array(sorted(dirty_rows), pa.int64())
+    clean = pc.and_(pc.is_valid(rows), pc.invert(pc.is_in(rows, value_set=dirty)))
+    rows, roots = rows.filter(clean), roots.filter(clean)
+    if roots.null_count or pc.any(pc.is_in(roots, value_set=dirty)).as_py():
+        return None
+    return list(zip(rows.to_pylist(), roots.to_pylist(), strict=True))
 
 
 def changed_links(
     saved: Saved,
     plan: Plan,
     ids: list[str] | pa.Array,
-    row_of: dict[str, int],
     roots: list[int],
     via: dict[int, tuple[int, str]],
 ) -> set[str] | None:
@@ -282,28 +296,33 @@ def changed_links(
         return None
     now = id_array(ids)
     root_rows = pa.array(roots, pa.int64())
-    saved_ids, final, via_before = (
-        table.column(name).combine_chunks() for name in ("id", "final", "via")
-    )
-    before = pc.coalesce(final, saved_ids)  # each saved record's person
-    at = saved.places(now)  # (`groups` holds the saved records, in their order)
-    before_now = pc.take(before, at)  # (null for new records)
-    moved = pc.fill_null(pc.not_equal(pc.take(now, root_rows), before_now), True)
+    final, via_before = (table.column(name).combine_chunks() for name in ("final", "via"))
+    own = row_numbers(len(final))  # (saved rows: `groups` holds the saved records in order)
+    before = pc.coalesce(final.cast(pa.int64()), own)  # each saved record's person, by row
+    at = saved.places(now).cast(pa.int64())  # each row's saved row (null: a new record)
+    before_now = pc.take(before, at)
+    moved = pc.fill_null(pc.not_equal(pc.take(at, root_rows), before_now), True)
     seeds = set(plan.rows)
     seeds.update(pc.indices_nonzero(moved).to_pylist())
     for row, (other, _) in via.items():
         seeds.update((row, other))
+    rows_now = saved.rows_now(now)
+
+    def here(saved_rows: pa.Array) -> list[int]:
+        """The rows now of these saved rows (those still here)."""
+        found = saved_rows if rows_now is None else pc.take(rows_now, saved_rows)
+        return pc.drop_null(found).to_pylist()
+
     joined = pc.is_valid(via_before)
-    for ident in (*saved_ids.filter(joined).to_pylist(), *via_before.filter(joined).to_pylist()):
-        if (row := row_of.get(ident)) is not None:
-            seeds.add(row)
+    seeds.update(here(pc.indices_nonzero(joined).cast(pa.int64())))
+    seeds.update(here(via_before.filter(joined).cast(pa.int64())))
     still_here = pc.drop_null(at)
-    gone = pc.invert(pc.is_in(row_numbers(len(saved_ids)), value_set=still_here))
+    gone = pc.invert(pc.is_in(own, value_set=still_here))
     seed_rows = pa.array(sorted(seeds), pa.int64())
     touched_before = pa.concat_arrays(
         [pc.drop_null(pc.take(before_now, seed_rows)), before.filter(gone)]
     )
-    mates = saved_ids.filter(pc.is_in(before, value_set=pc.unique(touched_before)))
-    seeds.update(row for ident in mates.to_pylist() if (row := row_of.get(ident)) is not None)
+    mates = pc.indices_nonzero(pc.is_in(before, value_set=pc.unique(touched_before)))
+    seeds.update(here(mates.cast(pa.int64())))
     touched = pa.array(sorted({roots[row] for row in seeds}), pa.int64())
     return set(now.filter(pc.is_in(root_rows, value_set=touched)).to_pylist())

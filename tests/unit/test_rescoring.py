@@ -133,11 +133,12 @@ def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
     assert saved is not None
     assert saved.groups is not None and saved.groups.to_pylist() == [
         {"id": "a", "final": None, "via": None},
-        {"id": "b", "final": "a", "via": None},
-        {"id": "c", "final": "a", "via": "b"},
+        {"id": "b", "final": 0, "via": None},  # (rows)
+        {"id": "c", "final": 0, "via": 1},
     ]
+    roots = pa.array([None, 0, None], pa.int32())  # b's group's root is a; c is its own
     assert saved.results == rescoring.Results(
-        "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], {"b": "a"}, signature
+        "r", ["a", "c"], [None, "twins"], [False, True], [None, "twins"], roots, signature
     )  # fmt: skip
 
 
