@@ -113,7 +113,7 @@ class Saved:
     addresses: dict[Any, tuple[Any, ...]] | None = None  # see `features.build`
     addresses_code: str | None = None  # the code that standardised them
     token: str | None = None  # names the run that saved it
-    groups: pa.Table | None = None  # id, final, via: see `Results`
+    groups: pa.Table | None = None  # final, via (saved record order): see `Results`
     _places: tuple[pa.Array, pa.Array] | None = field(default=None, compare=False, repr=False)
     _rows_now: tuple[pa.Array, pa.Array | None] | None = field(
         default=None, compare=False, repr=False
@@ -204,14 +204,9 @@ def id_array(ids: list[str] | pa.Array) -> pa.Array:
     return ids if isinstance(ids, pa.Array) else pa.array(ids, pa.string())
 
 
-def changed_rows(ids: list[str] | pa.Array, hashes: pa.Array, saved: Saved) -> list[bool]:
+def changed_mask(ids: list[str] | pa.Array, hashes: pa.Array, saved: Saved) -> pa.Array:
     """For each row: is its record new, or are its standardised values different?"""
-    return changed_mask(id_array(ids), hashes, saved).to_pylist()
-
-
-def changed_mask(ids: pa.Array, hashes: pa.Array, saved: Saved) -> pa.Array:
-    """`changed_rows` as an Arrow array."""
-    before = pc.take(saved.record_hashes.column("h"), saved.places(ids))
+    before = pc.take(saved.record_hashes.column("h"), saved.places(id_array(ids)))
     return pc.fill_null(pc.not_equal(before, hashes), True)
 
 
@@ -225,7 +220,7 @@ def merge_traced(
     saved: Saved, ids: list[str] | pa.Array, changed: list[bool] | pa.Array, fresh: Edges
 ) -> tuple[Edges, Trace]:
     """`merge`, and where each merged pair came from (in Arrow: one pass per column;
-    `changed` may be `changed_mask`'s array)."""
+    `changed` may be `changed_mask` as it comes)."""
     columns = ("left", "right", "weight", "probability", "pattern")
     pairs = {name: saved.pairs.column(name).combine_chunks() for name in columns}
     flags = changed if isinstance(changed, pa.Array) else pa.array(changed, pa.bool_())
@@ -317,7 +312,7 @@ def load(folder: Path) -> Saved | None:
     saved = Saved(header["key"], header["records"], hashes, pairs, patterns, results)
     saved.token = token
     if results is not None and "final" in records.column_names:
-        saved.groups = records.select(["id", "final", "via"]).combine_chunks()
+        saved.groups = records.select(["final", "via"]).combine_chunks()
     code = header.get("addresses")
     if code:
         try:

@@ -42,7 +42,7 @@ def test_kept_pairs_follow_their_records_and_changed_ones_give_way(tmp_path: Pat
 
     # Now: "a" has gone, "e" is new, "c" changed; rows are renumbered.
     now = ["b", "c", "d", "e"]
-    changed = rescoring.changed_rows(now, pa.array([2, 9, 4, 5], pa.uint64()), saved)
+    changed = rescoring.changed_mask(now, pa.array([2, 9, 4, 5], pa.uint64()), saved).to_pylist()
     assert changed == [False, True, False, True]
     fresh = edges((1, 3, 25, (2, 2)))  # c-e, scored afresh
     merged = rescoring.merge(saved, now, changed, fresh)
@@ -59,7 +59,7 @@ def test_unchanged_pairs_are_renumbered_and_sorted_with_fresh_ones(tmp_path: Pat
     saved = rescoring.load(tmp_path)
     assert saved is not None
     now = ["x", "b", "a", "c"]  # "x" is new and sorts first; a and b swap places
-    changed = rescoring.changed_rows(now, pa.array([7, 2, 1, 3], pa.uint64()), saved)
+    changed = rescoring.changed_mask(now, pa.array([7, 2, 1, 3], pa.uint64()), saved).to_pylist()
     merged = rescoring.merge(saved, now, changed, edges((0, 3, 40, (1, 2))))
     assert list(zip(merged.left, merged.right, merged.weight, strict=True)) == [
         (0, 3, 40),
@@ -108,7 +108,7 @@ def test_merge_says_where_each_pair_came_from(tmp_path: Path) -> None:
     saved = rescoring.load(tmp_path)
     assert saved is not None and saved.results is None  # kept no results
     now = ["a", "b", "c", "d"]
-    changed = rescoring.changed_rows(now, pa.array([1, 2, 9, 4], pa.uint64()), saved)
+    changed = rescoring.changed_mask(now, pa.array([1, 2, 9, 4], pa.uint64()), saved).to_pylist()
     merged, trace = rescoring.merge_traced(saved, now, changed, edges((0, 2, 25, (2, 2))))
     assert list(zip(merged.left, merged.right, strict=True)) == [(0, 1), (0, 2)]
     assert trace.origin == [0, -1]  # a-b is saved pair 0; a-c was scored afresh
@@ -132,9 +132,9 @@ def test_a_runs_results_are_kept_with_its_pairs(tmp_path: Path) -> None:
     saved = rescoring.load(tmp_path)
     assert saved is not None
     assert saved.groups is not None and saved.groups.to_pylist() == [
-        {"id": "a", "final": None, "via": None},
-        {"id": "b", "final": 0, "via": None},  # (rows)
-        {"id": "c", "final": 0, "via": 1},
+        {"final": None, "via": None},  # (a; rows, in the saved order)
+        {"final": 0, "via": None},  # (b)
+        {"final": 0, "via": 1},  # (c)
     ]
     roots = pa.array([None, 0, None], pa.int32())  # b's group's root is a; c is its own
     assert saved.results == rescoring.Results(
