@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -273,13 +274,24 @@ class _Digests:
 
     def of(self, results: dict[str, ReadResult]) -> dict[str, str]:
         digests: dict[str, str] = {}
-        carried: list[str] = []  # sources read from the extracts the last load's were
+        carried: list[str] = []  # sources whose records' digests may be the last load's
         for source, result in results.items():
-            if self._kept(source, result) and self.before:
+            if not self.before:
+                self._each(source, result, digests)
+            elif self._kept(source, result):
+                carried.append(source)
+            elif (places := self._reread(source, result)) is not None:
+                # Read afresh reusing that read's rows: only the records not as it held
+                # them are looked at; the others' digests are carried with the rest.
+                fresh = [row for row, place in enumerate(places) if place < 0]
+                self._each(source, result, digests, fresh)
                 carried.append(source)
             else:
                 self._each(source, result, digests)
-        if carried and not self._carry(results, digests):
+        if carried:
+            whole = self._carry(results, digests)
+            if whole is not None:
+                return whole
             for source in carried:  # (the last load's digests do not name them all)
                 self._each(source, results[source], digests)
         return digests
@@ -289,25 +301,43 @@ class _Digests:
         last, read = self.last, result.read_digest
         return last.digests if last is not None and read and last.reads.get(source) == read else {}
 
-    def _each(self, source: str, result: ReadResult, digests: dict[str, str]) -> None:
-        """Into `digests`, those of `source`'s records, looked at one by one."""
-        kept, before, owned = self._kept(source, result), self.before, self.owned
+    def _reread(self, source: str, result: ReadResult) -> array | None:
+        """Of a source read afresh reusing the rows of the read the last load's was,
+        each person record's place in that read (`SameAs`: -1 where it, or an item
+        about it, is new or not as it was); else None."""
         last, same = self.last, result.same_as
-        people = result.people()
-        places: Iterable[int] = repeat(0, len(people))  # (any record's half may be kept)
         if (
-            not kept
-            and last is not None
+            last is not None
             and same is not None
             and last.reads.get(source) == same.read
-            and len(same.places) == len(people)
+            and len(same.places) == len(result.people())
         ):
-            # Read afresh, reusing the rows of the read the last load's was: the record
-            # halves of the records (and items) as that read held them are the last load's.
-            kept, places = last.digests, same.places
+            return same.places
+        return None
+
+    def _each(
+        self,
+        source: str,
+        result: ReadResult,
+        digests: dict[str, str],
+        rows: Iterable[int] | None = None,
+    ) -> None:
+        """Into `digests`, those of `source`'s records (`rows`: of those only), looked
+        at one by one."""
+        kept, before, owned = self._kept(source, result), self.before, self.owned
+        people = result.people()
+        places: Iterable[int] = repeat(0, len(people))  # (any record's half may be kept)
+        if not kept and (reread := self._reread(source, result)) is not None:
+            # The record halves of the records (and items) as that read held them are
+            # the last load's.
+            assert self.last is not None
+            kept, places = self.last.digests, reread
+        pairs: Iterable[tuple[Row, int]] = zip(people, places, strict=True)
+        if rows is not None:
+            pairs = ((people[row], places[row]) for row in rows)  # type: ignore[index]
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
         salt = _sha(f"{source}\0{self.manifests[source].described()}".encode())
-        for record, place in zip(people, places, strict=True):
+        for record, place in pairs:
             ident = record["id"]
             held = kept.get(ident) if place >= 0 else None
             mine = owned.get(ident)
@@ -319,23 +349,25 @@ class _Digests:
                 continue
             digests[ident] = self.digest(ident, held, mine)
 
-    def _carry(self, results: dict[str, ReadResult], digests: dict[str, str]) -> bool:
-        """Into `digests` (those of the other sources' records), the last load's
-        digests of every record it does not hold, with the link halves of the fresh
-        ones worked out; False, changing nothing, unless that gives a digest for every
-        record of `results` and no other: with every record the same and no link
-        named, nothing about these records is looked at one by one."""
+    def _carry(
+        self, results: dict[str, ReadResult], digests: dict[str, str]
+    ) -> dict[str, str] | None:
+        """The digests of every record of `results`: those in `digests` (worked out),
+        the last load's of every other record, with the link halves of the fresh ones
+        worked out; None unless that gives a digest for every record of `results` and
+        no other: with every record the same and no link named, nothing about these
+        records is looked at one by one."""
         records = sum(len(result.people()) for result in results.values())
-        carried = {**self.before, **digests}
+        carried = dict(self.before)
+        carried.update(digests)
         for ident in self.before.keys() - self.person_of.keys():
             del carried[ident]  # (gone)
         if len(carried) != records or len(self.person_of) != records:
-            return False
-        digests.update(carried)
+            return None
         for ident in self.fresh - self.worked:
-            if (held := digests.get(ident)) is not None:
-                digests[ident] = self.digest(ident, held, self.owned.get(ident))
-        return True
+            if (held := carried.get(ident)) is not None:
+                carried[ident] = self.digest(ident, held, self.owned.get(ident))
+        return carried
 
     def digest(self, ident: str, held: str, mine: list[tuple[str, Row]] | None) -> str:
         """Record `ident`'s digest: `held`'s record half, and its link half."""

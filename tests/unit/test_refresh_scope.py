@@ -445,6 +445,50 @@ def test_the_record_halves_of_records_as_the_read_before_held_them_are_carried_o
     assert refresh_scope.input_digests(manifests, again, links, owned, marked) == inputs.digests
 
 
+def test_of_an_extract_read_afresh_only_the_records_not_as_they_were_are_looked_at(county) -> None:  # type: ignore[no-untyped-def]
+    """With matching's hand-off, the digests of a source read afresh, reusing the rows
+    of the read the last load's was, are carried over whole but for its records that
+    are not as that read held them: only those are looked at (one by one, as when the
+    last load's digests do not name every record)."""
+    manifests, results, links, review = county
+    _, inputs, _ = loaded(manifests, review, results, links)
+    owned = refresh_scope._owned(results)
+    kept, edited = (record["id"] for record in results["health"].people()[:2])
+    marked = dataclasses.replace(
+        inputs,
+        digests={
+            **inputs.digests,
+            **{ident: "f" * 16 + inputs.digests[ident][16:] for ident in (kept, edited)},
+        },
+    )
+    health = copy.copy(results["health"])
+    health.read_digest = "health extract 2"
+    places = array("i", range(len(health.people())))
+    places[1] = -1
+    health.same_as = reuse.SameAs(inputs.reads["health"], places)
+    looked_at: list[str] = []
+
+    class Seen(dict):  # type: ignore[type-arg]
+        def __getitem__(self, key: str) -> object:
+            looked_at.append(dict.__getitem__(self, "id"))
+            return dict.__getitem__(self, key)
+
+    people = [Seen(record) for record in results["health"].people()]
+    health.people = lambda: people  # type: ignore[method-assign]
+    again = {**results, "health": health}
+    found = refresh_scope._Digests(manifests, links, owned, marked, set())
+    got = found.of(again)
+    assert got == {**inputs.digests, kept: marked.digests[kept]}
+    assert found.worked == {edited}
+    assert set(looked_at) == {edited}
+    missing = dataclasses.replace(
+        marked, digests={k: v for k, v in marked.digests.items() if k != kept}
+    )
+    looked = refresh_scope._Digests(manifests, links, owned, missing, set())
+    assert looked.of(again) == inputs.digests
+    assert looked.worked == {edited, kept}
+
+
 def test_a_refresh_builds_each_part_when_the_load_first_asks_for_it(county) -> None:  # type: ignore[no-untyped-def]
     """So that the server writes the steps before while the rest is built: `build`
     works out the digests and the rows built in full; each later part is built when
