@@ -176,6 +176,8 @@ def _match(
             edges = score(built.table, scaled, settings)
         else:
             edges = Edges.empty(names)
+        # (the names, for the joins through relatives below)
+        names = built.table.select(["given_full", "family"]) if built.table is not None else None
         built.table = None  # the backend has what it needs; free the memory
     if guarding is not None:
         guards, signature = guarding.result()
@@ -207,7 +209,7 @@ def _match(
     )
 
     # Kept below as clustering left them; joins through relatives are made afresh.
-    joined = relatives.join(guards, clustered, clustered_roots, different)
+    joined = relatives.join(guards, clustered, clustered_roots, different, names)
     groups, roots = joined.groups, joined.roots
     clock.lap("joined", f"{len(joined.via):,} records through their relatives")
 

@@ -70,10 +70,12 @@ def join(
     groups: list[list[int]],
     roots: list[int],
     different: Iterable[tuple[int, int]] = (),
+    names: pa.Table | None = None,
 ) -> Joined:
     """Join people through their records' relatives (see the module docstring).
     `groups` and `roots` are clustering's (`Clusters.groups`); `different`: row pairs
-    clerical review decided are different people."""
+    clerical review decided are different people; `names`: the features table's
+    `given_full` and `family` columns, when the caller has them (see `candidates`)."""
     ids, dob = guards.f.ids, guards.f.dob
     clusters = Clusters.of(groups)
     group = clusters.group
@@ -91,7 +93,7 @@ def join(
         return False
 
     wanted: list[tuple[str, int, int, str]] = []  # (record id, row, record of its name, why)
-    for row, (found, why) in candidates(guards, roots).items():
+    for row, (found, why) in candidates(guards, roots, names).items():
         mine = roots[row]
         found = {
             person: other for person, other in found.items() if not partners_child(mine, person)
@@ -171,19 +173,32 @@ WHERE same_family OR row NOT IN (SELECT row FROM best WHERE same_family)
 """
 
 
-def candidates(guards: Guards, roots: list[int]) -> dict[int, tuple[dict[int, int], str]]:
+def candidates(
+    guards: Guards, roots: list[int], names: pa.Table | None = None
+) -> dict[int, tuple[dict[int, int], str]]:
     """Row -> (person -> the first record by id of the row's name at its relatives'
     addresses, and why): people with a record of both its names when there are any,
-    else of its given name under any family name. Rows with neither are left out."""
+    else of its given name under any family name. Rows with neither are left out.
+
+    `names`: the features table's `given_full` and `family` columns (the same values
+    as the features' lists), taken as they are rather than made again from the lists
+    (about 0.25 s a column at 1,000,000 records)."""
     f = guards.f
     left, right = guards.relatives
+    if names is None:
+        names = pa.table(
+            {
+                "given_full": pa.array(f.given_full, pa.string()),
+                "family": pa.array(f.family, pa.string()),
+            }
+        )
     records = pa.table(
         {
             "row": row_numbers(len(f.ids)),
             "id": f.id_array,
             "address": pa.array(f.address, pa.string()),
-            "given": pa.array(f.given_full, pa.string()),
-            "family": pa.array(f.family, pa.string()),
+            "given": names.column("given_full"),
+            "family": names.column("family"),
             "root": pa.array(roots, pa.int64()),
         }
     )

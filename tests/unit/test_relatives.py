@@ -235,6 +235,8 @@ def test_candidates_are_those_the_docstring_states_on_random_families() -> None:
         ]  # fmt: skip
         guards = Guards(built, relationships, row_of)
         assert candidates(guards, roots) == _candidates_one_by_one(guards, roots), seed
+        names = built.table.select(["given_full", "family"])  # (as matching passes them)
+        assert candidates(guards, roots, names) == candidates(guards, roots), seed
 
 
 def test_people_after_the_joins_are_those_clustering_would_give() -> None:
