@@ -283,6 +283,33 @@ def test_only_rows_with_new_values_are_validated(
     assert_same(got, read_source(MANIFESTS["health"], county / "health"))
 
 
+def test_rows_as_they_were_in_a_keyed_file_are_given_without_reuse_one_by_one(
+    county: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyed file's rows given again as the last read had them (one record each)
+    take the short way (`_GivenAgain`); only the others go through `_reuse`, and the
+    read is still that of a full read."""
+    reused: list[int] = []
+    reuse_one = reader_module._SourceReader._reuse
+
+    def counting(self: Any, file: Any, values: Any, start: int, outcome: Any) -> Any:
+        reused.append(start)
+        return reuse_one(self, file, values, start, outcome)
+
+    monkeypatch.setattr(reader_module._SourceReader, "_reuse", counting)
+    path = county / "health" / "patients.csv"
+    lines = _lines(path)
+    values = _values(lines[5])
+    values[6] = "Flat 1, " + values[6]
+    lines[5] = _csv_line(values)
+    lines.insert(2, lines[10])  # a copy of a row: its key is now an earlier row's
+    path.write_bytes(b"\n".join(lines))
+    got = reread(state, county / "health")
+    assert got.files["patients"].rows_read > 1000
+    assert reused == [12]  # (the row the copy took the key of, to be quarantined)
+    assert_same(got, read_source(MANIFESTS["health"], county / "health"))
+
+
 def test_a_row_whose_key_an_earlier_row_now_takes_is_quarantined(county: Path, state: Path) -> None:
     path = county / "health" / "patients.csv"
     lines = _lines(path)
