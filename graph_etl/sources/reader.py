@@ -16,7 +16,7 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -43,6 +43,7 @@ from graph_etl.sources.reuse import (
     RowLog,
     SameAs,
     index_digest,
+    line_hash,
     row_hash,
 )
 from graph_etl.sources.values import BadValueError, parse
@@ -350,20 +351,56 @@ def _csv_error(exc: csv.Error, start: int, end: int) -> str:
     return f"not readable as CSV{_lines(start, end)}: {exc}"
 
 
-Values = list[str] | str  # a CSV record's values, or why the CSV rules cannot read it
+# A CSV record: its values, or (a plain line: `_plain`) its text still to be split at
+# its commas, or why the CSV rules cannot read it (with no hash).
+Values = list[str] | str
 
 
 @contextmanager
 def _records(
     path: Path, spec: FileSpec
-) -> Iterator[tuple[list[str], Iterator[tuple[int, int, Values]]]]:
-    """The header, and (first line, last line, values) for every CSV record after it; a
-    record the CSV rules cannot read comes back as the reason it is quarantined.
-    Nothing is skipped: blank lines are records too (the line break that ends the last
-    one is not)."""
+) -> Iterator[tuple[list[str], Iterator[tuple[int, int, Values, bytes | None]]]]:
+    """The header, and (first line, last line, values, `row_hash` of the values) for
+    every CSV record after it; a record the CSV rules cannot read comes back as the
+    reason it is quarantined, with no hash. Nothing is skipped: blank lines are
+    records too (the line break that ends the last one is not)."""
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
-        reader = csv.reader(handle, strict=True)
-        yield _header(reader, path, spec), _after_header(reader)
+        lines = _Lines(handle)
+        reader = csv.reader(lines, strict=True)
+        yield _header(reader, path, spec), _after_header(reader, lines)
+
+
+class _Lines:
+    """A file's lines, counted as they are taken (by the CSV reader too); the last one
+    taken may be put back."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self.handle = handle
+        self.taken = 0
+        self.back: str | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line, self.back = self.back, None
+        if line is None:
+            line = next(self.handle)
+        self.taken += 1
+        return line
+
+    def put_back(self, line: str) -> None:
+        self.taken -= 1
+        self.back = line
+
+
+def _plain(line: str) -> str | None:
+    """The line without its line break, when the CSV rules read it as that text split
+    at its commas (no quote, no other line break, no NUL, not blank); else None."""
+    body = line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
+    if not body or '"' in body or "\r" in body or "\0" in body:
+        return None
+    return body
 
 
 def _header(reader: Any, path: Path, spec: FileSpec) -> list[str]:
@@ -389,20 +426,31 @@ def _header(reader: Any, path: Path, spec: FileSpec) -> list[str]:
     return header
 
 
-def _after_header(reader: Any) -> Iterator[tuple[int, int, Values]]:
-    end = reader.line_num
+def _after_header(reader: Any, lines: _Lines) -> Iterator[tuple[int, int, Values, bytes | None]]:
+    """The records after the header (see `_records`). A plain line is hashed as its
+    text (`line_hash`) and not split: most rows of a file read again are found by
+    hash among the last read's and need no values (at 1,000,000 records, splitting
+    them took longer than reading and hashing them)."""
     while True:
-        start = end + 1
+        start = lines.taken + 1
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        body = _plain(line)
+        if body is not None:
+            yield start, start, body, line_hash(body)
+            continue
+        lines.put_back(line)  # (for the CSV reader: a record may run onto later lines)
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            end = max(reader.line_num, start)
-            yield start, end, _csv_error(exc, start, end)
+            end = max(lines.taken, start)
+            yield start, end, _csv_error(exc, start, end), None
             continue
-        end = reader.line_num
-        yield start, end, values
+        yield start, lines.taken, values, row_hash(values)
 
 
 def _column_specs(spec: FileSpec, latest: date) -> list[tuple[str, dict[str, Any]]]:
@@ -488,53 +536,50 @@ class _File:
         return None if value is None else str(value)
 
 
-class _GivenAgain:
-    """The common row of a file read again: as the last read had it (outcome 1), one
-    record of the file's one output, whose id ends in the row's key. `give` gives it
-    as `_SourceReader._reuse` would, without the calls and tuples that handle every
-    other kind of row (a million rows at 1,000,000 records)."""
+def _given_again(
+    reader: _SourceReader, file: _File, rows: FileRows | None
+) -> Callable[[bytes, int], bool] | None:
+    """For the common row of a file read again, as the last read had it (outcome 1):
+    one record of the file's one output, whose id ends in the row's key (None unless
+    the file's rows can be of that kind). The function returned gives the record of
+    the row with a hash as `_SourceReader._reuse` would, without the calls and tuples
+    that handle every other kind of row (a million rows at 1,000,000 records), and
+    says whether it did: not when the row is of another kind or its key is an earlier
+    row's (then the caller reuses or validates it). Each row given counts as accepted
+    in `file.report` once the file is read (`given`)."""
+    if (
+        rows is None
+        or len(file.outputs) != 1
+        or len(rows.places) != 1
+        or file.key_at is None
+        or file.key_output != 0
+        or file.outputs[0].key is None
+    ):
+        return None
+    row_of, codes, (_, _, held, first, _) = rows.row_of, rows.outcomes, rows.places[0]
+    prefix, keys, name = file.id_prefix, file.keys, file.name
+    # (where `_emit` puts the records, made ready when the first is given, as by it)
+    made: list[tuple[list[Record], list[tuple[str, int]], array]] = []
 
-    def __init__(self, reader: _SourceReader, file: _File, rows: FileRows) -> None:
-        self.reader, self.file = reader, file
-        self.row_of, self.codes = rows.row_of, rows.outcomes
-        _, _, self.held, self.first, _ = rows.places[0]
-        self.to: tuple[list[Record], list[tuple[str, int]], array] | None = None
-
-    @classmethod
-    def of(cls, reader: _SourceReader, file: _File, rows: FileRows | None) -> _GivenAgain | None:
-        """None unless the file's rows can be of that kind (`_File.reused_key` then
-        takes the key from the record's id)."""
-        if (
-            rows is None
-            or len(file.outputs) != 1
-            or len(rows.places) != 1
-            or file.key_at is None
-            or file.key_output != 0
-            or file.outputs[0].key is None
-        ):
-            return None
-        return cls(reader, file, rows)
-
-    def give(self, digest: bytes, line: int) -> bool:
-        """Give the record of the row with this hash, if it is of that kind and its
-        key is not an earlier row's (else the caller reuses or validates it)."""
-        row = self.row_of.get(digest)
-        if row is None or self.codes[row] != 1:
+    def give(digest: bytes, line: int) -> bool:
+        row = row_of.get(digest)
+        if row is None or codes[row] != 1:
             return False
-        file, place = self.file, self.first[row]
-        record = self.held[place]
-        key = record["id"][file.id_prefix :]
-        if key in file.keys:
+        place = first[row]
+        record = held[place]
+        key = record["id"][prefix:]
+        if key in keys:
             return False
-        file.keys[key] = line
-        file.report.rows_accepted += 1
-        if self.to is None:  # (the kind is listed when first given, as by `_emit`)
-            self.to = self.reader._emitting(file.outputs[0].kind)
-        records, origins, places = self.to
+        keys[key] = line
+        if not made:
+            made.append(reader._emitting(file.outputs[0].kind))
+        records, origins, places = made[0]
         records.append(record)
-        origins.append((file.name, line))
+        origins.append((name, line))
         places.append(place)
         return True
+
+    return give
 
 
 class _SourceReader:
@@ -573,22 +618,25 @@ class _SourceReader:
             file = _File(self.manifest.id, name, spec, report, header, outputs, columns, index)
             rows = self._earlier_rows(file)
             earlier = rows.get if rows else _NOTHING.get
-            again = _GivenAgain.of(self, file, rows)
-            for start, end, values in records:
+            again = _given_again(self, file, rows)
+            given = 0
+            for start, end, record, digest in records:
                 report.rows_read += 1
                 starts.append(start)
-                if isinstance(values, str):
+                if digest is None:  # (not readable as CSV: the record is why)
                     hashes += NO_HASH
-                    outcomes.append(self._quarantine(file, start, values, QUARANTINED))
+                    outcomes.append(self._quarantine(file, start, record, QUARANTINED))
                     continue
-                digest = row_hash(values)
                 hashes += digest
-                if again is not None and end == start and again.give(digest, start):
+                if again is not None and end == start and again(digest, start):
+                    given += 1
                     outcomes.append(1)
                     continue
+                values = record.split(",") if isinstance(record, str) else record
                 outcome = earlier(digest) if end == start else None
                 code = None if outcome is None else self._reuse(file, values, start, outcome)
                 outcomes.append(self._validate(file, values, start, end) if code is None else code)
+            report.rows_accepted += given
         if index is not None:
             self.indexes[name] = index_digest(index)
         self.logs[name] = (header, bytes(hashes), outcomes, starts)
