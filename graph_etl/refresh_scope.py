@@ -322,19 +322,21 @@ class _Digests:
         digests: dict[str, str],
         rows: Iterable[int] | None = None,
     ) -> None:
-        """Into `digests`, those of `source`'s records (`rows`: of those only), looked
-        at one by one."""
+        """Into `digests`, those of `source`'s records, looked at one by one (`rows`:
+        only those, of a source read reusing the rows of the last load's read)."""
         kept, before, owned = self._kept(source, result), self.before, self.owned
         people = result.people()
-        places: Iterable[int] = repeat(0, len(people))  # (any record's half may be kept)
-        if not kept and (reread := self._reread(source, result)) is not None:
+        pairs: Iterable[tuple[Row, int]] = zip(people, repeat(0))  # (any half may be kept)
+        reread = None if kept else self._reread(source, result)
+        if reread is not None:
             # The record halves of the records (and items) as that read held them are
             # the last load's.
             assert self.last is not None
-            kept, places = self.last.digests, reread
-        pairs: Iterable[tuple[Row, int]] = zip(people, places, strict=True)
-        if rows is not None:
-            pairs = ((people[row], places[row]) for row in rows)  # type: ignore[index]
+            kept, pairs = self.last.digests, zip(people, reread, strict=True)
+            if rows is not None:
+                pairs = ((people[row], reread[row]) for row in rows)
+        elif rows is not None:
+            raise ValueError("only the records of a source read reusing rows can be picked")
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
         salt = _sha(f"{source}\0{self.manifests[source].described()}".encode())
         for record, place in pairs:
