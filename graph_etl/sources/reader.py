@@ -552,8 +552,7 @@ def _given_again(
         or len(file.outputs) != 1
         or len(rows.places) != 1
         or file.key_at is None
-        or file.key_output != 0
-        or file.outputs[0].key is None
+        or file.key_output != 0  # (the output keyed by the row's key: never by line)
     ):
         return None
     row_of, codes, (_, _, held, first, _) = rows.row_of, rows.outcomes, rows.places[0]

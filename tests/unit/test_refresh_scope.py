@@ -417,13 +417,10 @@ def test_the_digests_of_extracts_read_again_are_carried_whole(county) -> None:  
     assert len(looked.worked) == 2  # (the one named, the one missing; no other)
 
 
-def test_the_record_halves_of_records_as_the_read_before_held_them_are_carried_over(county) -> None:  # type: ignore[no-untyped-def]
-    """Of a source read afresh, reusing the rows of the read the last load's was, the
-    record half of each record that (with its items) is as that read held it is the
-    last load's, not worked out again; the others' are worked out."""
-    manifests, results, links, review = county
-    _, inputs, _ = loaded(manifests, review, results, links)
-    owned = refresh_scope._owned(results)
+def health_read_again(results, inputs, read: str):  # type: ignore[no-untyped-def]
+    """Health read afresh, reusing the rows of `read`, with its second record not as
+    that read held it; its first two records' ids; and `inputs` with the record halves
+    of those two marked (so that a half carried over can be told from one worked out)."""
     kept, edited = (record["id"] for record in results["health"].people()[:2])
     marked = dataclasses.replace(
         inputs,
@@ -436,12 +433,24 @@ def test_the_record_halves_of_records_as_the_read_before_held_them_are_carried_o
     health.read_digest = "health extract 2"
     places = array("i", range(len(health.people())))
     places[1] = -1
-    health.same_as = reuse.SameAs("health extract 1", places)
+    health.same_as = reuse.SameAs(read, places)
+    return kept, edited, marked, health
+
+
+def test_the_record_halves_of_records_as_the_read_before_held_them_are_carried_over(county) -> None:  # type: ignore[no-untyped-def]
+    """Of a source read afresh, reusing the rows of the read the last load's was, the
+    record half of each record that (with its items) is as that read held it is the
+    last load's, not worked out again; the others' are worked out."""
+    manifests, results, links, review = county
+    _, inputs, _ = loaded(manifests, review, results, links)
+    owned = refresh_scope._owned(results)
+    kept, edited, marked, health = health_read_again(results, inputs, "health extract 1")
     again = {**results, "health": health}
     got = refresh_scope.input_digests(manifests, again, links, owned, marked)
     assert got[kept] == marked.digests[kept]
     assert got[edited] == inputs.digests[edited]
-    health.same_as = reuse.SameAs("health extract 0", places)  # not the last load's read
+    not_the_last = reuse.SameAs("health extract 0", health.same_as.places)
+    health.same_as = not_the_last  # (not the read the last load's was)
     assert refresh_scope.input_digests(manifests, again, links, owned, marked) == inputs.digests
 
 
@@ -453,19 +462,7 @@ def test_of_an_extract_read_afresh_only_the_records_not_as_they_were_are_looked_
     manifests, results, links, review = county
     _, inputs, _ = loaded(manifests, review, results, links)
     owned = refresh_scope._owned(results)
-    kept, edited = (record["id"] for record in results["health"].people()[:2])
-    marked = dataclasses.replace(
-        inputs,
-        digests={
-            **inputs.digests,
-            **{ident: "f" * 16 + inputs.digests[ident][16:] for ident in (kept, edited)},
-        },
-    )
-    health = copy.copy(results["health"])
-    health.read_digest = "health extract 2"
-    places = array("i", range(len(health.people())))
-    places[1] = -1
-    health.same_as = reuse.SameAs(inputs.reads["health"], places)
+    kept, edited, marked, health = health_read_again(results, inputs, inputs.reads["health"])
     looked_at: list[str] = []
 
     class Seen(dict):  # type: ignore[type-arg]
