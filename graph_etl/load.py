@@ -39,7 +39,7 @@ import orjson
 
 from graph_etl import load_state, snapshots
 from graph_etl.graph import Graph, Row, batched
-from graph_etl.load_state import HeldInMemory, SavedState, StepState
+from graph_etl.load_state import HeldInMemory, SavedState, StepState, key_middle
 from graph_etl.model import FAMILY_TYPES, GraphRows, RowsOnDemand
 from graph_etl.progress import Progress
 
@@ -431,7 +431,7 @@ def load_rows(
     clock = time.perf_counter()
     now = datetime.now(UTC).isoformat()
     for step in reversed(STEPS):  # relationships before the nodes they hang on
-        for keys in batched(plans[step.name].retire, batch_size):
+        for keys in batched(_retired_alone(step.name, plans), batch_size):
             graph.write(f"retire/{step.name}", keys=keys, now=now)
     if emptied is not None:
         for ids in batched(emptied, batch_size):
@@ -446,6 +446,31 @@ def load_rows(
         for name, p in plans.items()
     }
     return Loaded(counts, digest)
+
+
+def _retired_alone(step: str, plans: dict[str, Plan]) -> list[str]:
+    """The keys `step` retires with its own statement: not a relationship to a person
+    or address retired in the same load, as that node's DETACH DELETE takes it (a
+    refresh that moves people retires their old lives-at with their old addresses:
+    finding each to delete it first cost the server as much again)."""
+    keys = plans[step].retire
+    persons = set(plans["persons"].retire)
+    if step == "lives_at":  # person|address|source
+        addresses = set(plans["addresses"].retire)
+        return [
+            key
+            for key in keys
+            if key.partition("|")[0] not in persons and key_middle(key) not in addresses
+        ]
+    if step == "households" and persons:  # person
+        return [key for key in keys if key not in persons]
+    if step == "family" and persons:  # from|to|type
+        return [
+            key
+            for key in keys
+            if key.partition("|")[0] not in persons and key_middle(key) not in persons
+        ]
+    return keys
 
 
 def _households_left(graph: Graph, plans: dict[str, Plan], batch_size: int) -> list[str]:

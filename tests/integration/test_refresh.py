@@ -73,11 +73,7 @@ def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
 ) -> None:  # type: ignore[no-untyped-def]
     refresh(graph, county, tmp_path)  # keeps each read and the loaded hashes
     before = fingerprint.fingerprint(graph)
-    edit(
-        county / "schools" / "pupils.csv",
-        "8 Quay Street,,Exeford,EX9 2CD",
-        "2 Harbour View,,Exeford,EX9 3EF",
-    )
+    move_pupil(county)
     asked = names_of_calls(monkeypatch, "read")
     report = refresh(graph, county, tmp_path)
     monkeypatch.undo()
@@ -111,11 +107,7 @@ def test_a_refresh_scores_only_the_changed_records_unless_told_otherwise(
     first = refresh(graph, county, tmp_path)
     records = first.matching["records"]
     assert first.matching["rescored_records"] == records  # nothing kept yet
-    edit(
-        county / "schools" / "pupils.csv",
-        "8 Quay Street,,Exeford,EX9 2CD",
-        "2 Harbour View,,Exeford,EX9 3EF",
-    )
+    move_pupil(county)
     second = refresh(graph, county, tmp_path)
     assert 0 < second.matching["rescored_records"] < records
     state = tmp_path / "state"
@@ -123,6 +115,16 @@ def test_a_refresh_scores_only_the_changed_records_unless_told_otherwise(
     assert again.matching["rescored_records"] == records
     # ... and scoring everything again finds the same people: nothing to write.
     assert all(n["written"] == 0 for step, n in again.loaded.items() if step != "sources")
+
+
+def move_pupil(county: Path) -> None:
+    """A pupil's school record moves to an address no record names yet (its old one,
+    named by no other record, goes)."""
+    edit(
+        county / "schools" / "pupils.csv",
+        "8 Quay Street,,Exeford,EX9 2CD",
+        "2 Harbour View,,Exeford,EX9 3EF",
+    )
 
 
 def test_new_rows_created_or_merged_give_the_same_graph(
@@ -139,17 +141,31 @@ def test_new_rows_created_or_merged_give_the_same_graph(
 
 
 def test_changed_row_updates_only_what_changed(graph, county: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    edit(
-        county / "schools" / "pupils.csv",
-        "8 Quay Street,,Exeford,EX9 2CD",
-        "2 Harbour View,,Exeford,EX9 3EF",
-    )
+    move_pupil(county)
     report = refresh(graph, county, tmp_path)
     assert report.loaded["addresses"]["written"] == 1
     assert report.loaded["persons"]["written"] == 0
     assert report.loaded["lives_at"] == {"written": 1, "unchanged": 7, "retired": 1}
     rows = find_tom(graph)
     assert rows[0]["postcode"] == "EX9 3EF"
+
+
+def test_a_move_retires_the_old_lives_at_with_the_old_address(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The lives-at to an address the refresh retires goes with the address (its DETACH
+    DELETE), not by a statement of its own; the graph is the one a full load gives."""
+    move_pupil(county)
+    written = names_of_calls(monkeypatch, "write")
+    report = refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert report.loaded["lives_at"]["retired"] == 1
+    assert report.loaded["addresses"]["retired"] == 1
+    assert "retire/addresses" in written and "retire/lives_at" not in written
+    refreshed = fingerprint.graph_lines(graph)
+    graph.write("admin/clear_graph")
+    etl.run(graph, county, quiet=True, state_dir=None)
+    assert fingerprint.graph_lines(graph) == refreshed
 
 
 def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, county) -> None:  # type: ignore[no-untyped-def]
@@ -329,11 +345,7 @@ def test_killed_refresh_converges_on_rerun(
     monkeypatch,
 ) -> None:
     # A refresh that changes, adds and removes things.
-    edit(
-        county / "schools" / "pupils.csv",
-        "8 Quay Street,,Exeford,EX9 2CD",
-        "2 Harbour View,,Exeford,EX9 3EF",
-    )
+    move_pupil(county)
     edit(
         county / "social_care" / "ssd_early_help_episodes.csv",
         "2024-09-30 00:00:00",

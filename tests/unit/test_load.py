@@ -16,7 +16,9 @@ from graph_etl.graph import estimated_bytes, sized_batches
 from graph_etl.load import (
     LOAD_ORDER,
     STEPS,
+    Plan,
     Step,
+    _retired_alone,
     content_hash,
     held_states,
     plan,
@@ -55,6 +57,26 @@ def test_on_an_empty_graph_every_row_is_created() -> None:
     assert ids(planned.create) == ["a", "b"]
     assert planned.update == [] and planned.retire == [] and planned.unchanged == 0
     assert planned.written == 2
+
+
+def test_relationships_of_retired_people_and_addresses_go_with_them() -> None:
+    """Their node's DETACH DELETE takes them: only the others are retired one by one."""
+    retired = {
+        "persons": ["P9"],
+        "addresses": ["A|1", "A2"],  # (an address id made from a UPRN may have a bar)
+        "lives_at": ["P1|A|1|health", "P9|A3|gp", "P2|A3|gp", "P3|A2|health"],
+        "households": ["P9", "P4"],
+        "family": ["P1|P9|PARENT_OF", "P9|P1|CHILD_OF", "P1|P2|SIBLING_OF"],
+    }
+    plans = {
+        step.name: Plan([], [], retired.get(step.name, []), 0, StepState({}, set()))
+        for step in STEPS
+    }
+    assert _retired_alone("lives_at", plans) == ["P2|A3|gp"]
+    assert _retired_alone("households", plans) == ["P4"]
+    assert _retired_alone("family", plans) == ["P1|P2|SIBLING_OF"]
+    assert _retired_alone("addresses", plans) == ["A|1", "A2"]
+    assert _retired_alone("persons", plans) == ["P9"]
 
 
 def test_new_changed_unchanged_and_gone_rows() -> None:
