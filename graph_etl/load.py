@@ -30,7 +30,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +61,10 @@ class Step:
     writers: int = 1
     # Retired rows stay in the graph as dormant (source records): held, never retired again.
     keeps_retired: bool = False
+    # cypher/load/<link_only>.cypher writes the rows whose hash differs from the held
+    # one only in its second half: a row's hash (`h`, set by the model) is then its
+    # node's half and its link's (`model.source_record_row`).
+    link_only: str | None = None
 
 
 def _id(row: Row) -> str:
@@ -74,7 +78,7 @@ STEPS = (
     Step("organisations", _id),
     Step("sources", _id),
     Step("persons", _id, create=True, writers=2),
-    Step("source_records", _id, create=True, keeps_retired=True),
+    Step("source_records", _id, create=True, keeps_retired=True, link_only="source_record_links"),
     Step("review_pairs", lambda r: f"{r['record_a']}|{r['record_b']}"),
     Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}", create=True),
     Step("services", _id),
@@ -110,6 +114,7 @@ class Plan:
     retire: list[str]  # keys it holds that the new rows do not have
     unchanged: int
     after: StepState  # what the graph holds for the step once the plan is carried out
+    was: dict[str, str | None] = field(default_factory=dict)  # held hashes of `update`
 
     @property
     def written(self) -> int:
@@ -144,11 +149,13 @@ def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = 
         latest[step.key(row)] = row
     create: list[Row] = []
     update: list[Row] = []
+    was: dict[str, str | None] = {}
     for key, row in latest.items():
         if key not in held.hashes:
             create.append(row)
-        elif held.hashes[key] != row["h"]:
+        elif (before := held.hashes[key]) != row["h"]:
             update.append(row)
+            was[key] = before
     candidates = held.hashes if scope is None else (key for key in scope if key in held.hashes)
     retire = sorted(key for key in candidates if key not in latest and key not in held.dormant)
     hashes: dict[str, str | None] = {}
@@ -176,7 +183,7 @@ def plan(step: Step, rows: list[Row], held: StepState, scope: set[str] | None = 
             after.removed = set(retire)
     keys, asleep = after.counts()
     unchanged = keys - asleep - len(create) - len(update)
-    return Plan(create, update, retire, unchanged, after)
+    return Plan(create, update, retire, unchanged, after, was)
 
 
 def _value(key: str, h: str | None) -> int:
@@ -494,11 +501,25 @@ def _changes(plans: dict[str, Plan]) -> bool:
 def _write_step(graph: Graph, step: Step, todo: Plan, batch_size: int, quiet: bool) -> None:
     total = todo.written
     progress = Progress(f"write {step.name}", total, quiet=quiet or not total)
-    if step.create:
-        graph.write_batches(
-            f"load/{step.name}_new", todo.create, batch_size, progress, writers=step.writers
-        )
-        graph.write_batches(f"load/{step.name}", todo.update, batch_size, progress)
-    else:
-        graph.write_batches(f"load/{step.name}", todo.create + todo.update, batch_size, progress)
+    for name, rows in updates(step, todo):
+        writers = step.writers if name.endswith("_new") else 1
+        graph.write_batches(f"load/{name}", rows, batch_size, progress, writers=writers)
     progress.finish()
+
+
+def updates(step: Step, todo: Plan) -> list[tuple[str, list[Row]]]:
+    """The statements (`cypher/load/<name>.cypher`) that carry out a step's creates and
+    updates, each with its rows, in order."""
+    if not step.create:
+        return [(step.name, todo.create + todo.update)]
+    done = [(f"{step.name}_new", todo.create)]
+    if step.link_only is None:
+        return [*done, (step.name, todo.update)]
+    whole: list[Row] = []
+    link: list[Row] = []
+    for row in todo.update:
+        before, now = todo.was.get(step.key(row)), row["h"]
+        half = len(now) // 2  # (a hash of another form, or none: the whole row)
+        same = before is not None and len(before) == len(now) and before[:half] == now[:half]
+        (link if same else whole).append(row)
+    return [*done, (step.name, whole), (step.link_only, link)]

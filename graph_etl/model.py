@@ -263,8 +263,18 @@ def shared_rows(
 
 
 def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> Row:
+    """A source record's row. Its hash `h` is two halves, each written where it
+    belongs: `rh`, of the record's own values (on the node), and `lh`, of its link
+    alone (on the `DESCRIBES` link): a change to one half rewrites only that part
+    (`load.Step.link_only`, `cypher/load/source_records.cypher`)."""
     explanation = _json(link.explanation)
     said = (link.person_id, link.probability, link.reasons, link.matched_with, explanation)
+    link_hash = hashlib.sha1(orjson.dumps(said), usedforsecurity=False).hexdigest()[:16]
+    shown = deep_link.replace("{key}", record["id"].split(":", 2)[2])
+    fields = (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
+    props = {name: record.get(name) for name in fields}
+    own = orjson.dumps((source, shown, props), option=orjson.OPT_SORT_KEYS, default=str)
+    record_hash = hashlib.sha1(own, usedforsecurity=False).hexdigest()[:16]
     return {
         "id": record["id"],
         "source": source,
@@ -273,14 +283,11 @@ def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> R
         "reasons": link.reasons,
         "matched_with": link.matched_with,
         "explanation": explanation,
-        # The link's own hash: a record whose values change and whose link does not
-        # has only its node rewritten (`cypher/load/source_records.cypher`).
-        "lh": hashlib.sha1(orjson.dumps(said), usedforsecurity=False).hexdigest()[:16],
-        "deep_link": deep_link.replace("{key}", record["id"].split(":", 2)[2]),
-        "props": {
-            name: record.get(name)
-            for name in (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
-        },
+        "rh": record_hash,
+        "lh": link_hash,
+        "h": record_hash + link_hash,
+        "deep_link": shown,
+        "props": props,
     }
 
 

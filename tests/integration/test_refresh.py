@@ -169,22 +169,25 @@ def test_a_move_retires_the_old_lives_at_with_the_old_address(
 
 
 def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, county) -> None:  # type: ignore[no-untyped-def]
-    """`load/source_records` (rows whose hash changed): the record's DESCRIBES link is
-    rewritten only when the hash of the link alone (`lh`, kept on the record) is not
-    the one the graph holds, or the graph holds none (written before records had one,
-    or retired)."""
+    """`load/source_records` (rows whose record changed) writes the node, its `h` the
+    hash of its own values (`rh`), and its DESCRIBES link only when the hash of the
+    link alone (`lh`, kept on the link) is not the one the graph holds, or the graph
+    holds none (written by older code, or retired); `load/source_record_links` (rows
+    whose link alone changed) writes the link and leaves the node as it is."""
     person_of = {row["record"]: row["person"] for row in graph.read("state/person_ids")}
     record, first = next(iter(sorted(person_of.items())))
     second = next(person for person in sorted(set(person_of.values())) if person != first)
     base = {
-        "id": record, "source": record.split(":")[0], "deep_link": "x", "h": "h",
+        "id": record, "source": record.split(":")[0], "deep_link": "x", "rh": "r1",
         "props": {"given_name": "Ann", "line1": "1 Road"}, "reasons": [], "explanation": "{}",
         "matched_with": None,
     }  # fmt: skip
 
-    def write(**row: object) -> tuple[dict, list[tuple[str, float]]]:
+    def write(
+        statement: str = "load/source_records", **row: object
+    ) -> tuple[dict, list[tuple[str, float]]]:
         """Write one row; the record's properties, and its links (person, probability)."""
-        graph.write_batches("load/source_records", [{**base, **row}])
+        graph.write_batches(statement, [{**base, **row}])
         node, links = {}, []
         for line in map(json.loads, fingerprint.graph_lines(graph)):
             if line[0] == "node" and line[2].get("id") == record:
@@ -194,15 +197,23 @@ def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, co
         return node, links
 
     node, links = write(person_id=first, probability=0.5, lh=None)
-    assert links == [(first, 0.5)] and "lh" not in node
+    assert links == [(first, 0.5)] and "lh" not in node and node["h"] == "r1"
     assert write(person_id=first, probability=0.25, lh="a")[1] == [(first, 0.25)]  # (none held)
-    node, links = write(person_id=first, probability=0.75, lh="a", props={"line1": "2 Road"})
-    assert node["line1"] == "2 Road" and node["lh"] == "a"
+    node, links = write(
+        person_id=first, probability=0.75, lh="a", rh="r2", props={"line1": "2 Road"}
+    )
+    assert node["line1"] == "2 Road" and node["h"] == "r2"
     assert links == [(first, 0.25)]  # the same hash: the link is kept
     assert write(person_id=first, probability=0.75, lh="b")[1] == [(first, 0.75)]
     assert write(person_id=second, probability=0.75, lh="c")[1] == [(second, 0.75)]
+    node, links = write(
+        "load/source_record_links", person_id=first, probability=0.5, lh="d", rh="r3",
+        props={"line1": "3 Road"},
+    )  # fmt: skip
+    assert links == [(first, 0.5)]  # moved back, the node untouched
+    assert node["line1"] == "1 Road" and node["h"] == "r1" and "lh" not in node
     graph.write("retire/source_records", keys=[record], now="2026-12-04T00:00:00+00:00")
-    assert write(person_id=second, probability=0.75, lh="c")[1] == [(second, 0.75)]
+    assert write(person_id=second, probability=0.75, lh="d")[1] == [(second, 0.75)]
 
 
 def test_a_lives_at_key_is_retired_when_its_address_id_has_a_bar(graph) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from graph_etl.load import (
     previous_person_ids,
     state_digest,
     state_total,
+    updates,
 )
 from graph_etl.load_state import StepState
 from graph_etl.matching.types import Link
@@ -77,6 +78,38 @@ def test_relationships_of_retired_people_and_addresses_go_with_them() -> None:
     assert _retired_alone("family", plans) == ["P1|P2|SIBLING_OF"]
     assert _retired_alone("addresses", plans) == ["A|1", "A2"]
     assert _retired_alone("persons", plans) == ["P9"]
+
+
+def test_a_source_record_whose_link_alone_changed_has_only_its_link_written() -> None:
+    """A source record's hash is its node's half and its link's: a row whose node half
+    is the one held goes to the statement that writes the link only; one that is new,
+    retired (no hash held) or held with a hash of older code's form is written whole."""
+    records = next(step for step in STEPS if step.name == "source_records")
+    node, link, other = "1" * 16, "2" * 16, "3" * 16
+    new_rows = [
+        {"id": "link", "h": node + other},  # its link changed
+        {"id": "node", "h": other + link},  # its values changed
+        {"id": "both", "h": other + other},
+        {"id": "back", "h": node + link},  # retired, come back
+        {"id": "old", "h": node + link},  # held as older code hashed it
+        {"id": "new", "h": node + link},
+        {"id": "same", "h": node + link},
+    ]
+    held = StepState(
+        {"link": node + link, "node": node + link, "both": node + link, "back": None,
+         "old": node + link + "01234567", "same": node + link},
+        {"back"},
+    )  # fmt: skip
+    planned = plan(records, new_rows, held)
+    assert planned.was == {"link": node + link, "node": node + link, "both": node + link,
+                           "back": None, "old": node + link + "01234567"}  # fmt: skip
+    assert [(name, ids(rows)) for name, rows in updates(records, planned)] == [
+        ("source_records_new", ["new"]),
+        ("source_records", ["node", "both", "back", "old"]),
+        ("source_record_links", ["link"]),
+    ]
+    persons = next(step for step in STEPS if step.name == "persons")
+    assert [name for name, _ in updates(persons, planned)] == ["persons_new", "persons"]
 
 
 def test_new_changed_unchanged_and_gone_rows() -> None:
