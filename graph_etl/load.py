@@ -4,7 +4,8 @@ For every load step the plan compares the new rows with what the graph holds
 (identity + content hash): rows whose key the graph does not hold are created
 (`cypher/load/<step>_new.cypher`, CREATE: no lookup for a node that cannot be
 there, nothing old to detach), rows whose hash changed are updated
-(`cypher/load/<step>.cypher`, batched `UNWIND ... MERGE`), and what the graph holds
+(`cypher/load/<step>.cypher`, batched `UNWIND ... MERGE`; a source record whose link
+alone changed, `Step.link_only`: its link only), and what the graph holds
 but the new rows no longer contain is retired afterwards. Because the plan is always
 of what the graph holds when the run starts, a run killed at any point is finished
 by the next one: what the killed run committed is no longer new to it (the graph
