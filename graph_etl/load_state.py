@@ -50,7 +50,9 @@ class StepState:
         return self.size if self.size is not None else (len(self.hashes), len(self.dormant))
 
 
-def _person(key: str) -> str:
+def key_first(key: str) -> str:
+    """The first part of a key of several: the person of person|address|source, the
+    `from` of from|to|type."""
     return key.partition("|")[0]
 
 
@@ -76,14 +78,14 @@ class HeldInMemory:
     def keys_of(self, step: str, persons: set[str]) -> set[str]:
         """`lives_at` or `family` keys whose first part is one of `persons`, or (family)
         whose middle part is."""
-        found = {key for key in self.keys(step) if _person(key) in persons}
+        found = {key for key in self.keys(step) if key_first(key) in persons}
         if step == "family":
             found.update(key for key in self.keys(step) if key_middle(key) in persons)
         return found
 
     def living_at(self, addresses: set[str]) -> set[str]:
         """The persons with a `lives_at` key at one of `addresses`."""
-        return {_person(key) for key in self.keys("lives_at") if key_middle(key) in addresses}
+        return {key_first(key) for key in self.keys("lives_at") if key_middle(key) in addresses}
 
     def gone(self, step: str, keys: set[str]) -> set[str]:
         """The held keys of `step` that are not in `keys`."""

@@ -61,13 +61,17 @@ def row_hash(values: list[str]) -> bytes:
     text = "\0".join(values)
     if text.count("\0") != len(values) - 1:
         return NO_HASH
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=HASH_SIZE).digest()
+    return _joined_hash(text)
 
 
 def line_hash(text: str) -> bytes:
     """`row_hash(text.split(","))` for a text holding no NUL (without the split)."""
-    joined = text.replace(",", "\0").encode("utf-8", "surrogateescape")
-    return hashlib.blake2b(joined, digest_size=HASH_SIZE).digest()
+    return _joined_hash(text.replace(",", "\0"))
+
+
+def _joined_hash(text: str) -> bytes:
+    """The hash of values joined by NUL (both ways of hashing a row end here)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=HASH_SIZE).digest()
 
 
 def index_digest(index: dict[str, Record]) -> str:
