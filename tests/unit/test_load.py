@@ -382,6 +382,17 @@ def test_source_record_files_write_every_field_of_the_row() -> None:
         assert {f"sr.{field}" for field in row["props"]} <= props, name
 
 
+def test_the_link_only_file_writes_the_link_as_the_whole_record_file_does() -> None:
+    """`load/source_record_links` writes every property of the link that
+    `load/source_records` writes, and nothing of the record's node."""
+    _, whole = written_shape("load/source_records")
+    _, link = written_shape("load/source_record_links")
+    assert {prop for prop in link if prop.startswith("d.")} == {
+        prop for prop in whole if prop.startswith("d.")
+    }
+    assert not any(prop.startswith("sr.") and prop != "sr.id" for prop in link)
+
+
 @pytest.mark.parametrize("step", [step.name for step in STEPS if step.create])
 def test_create_files_write_what_the_merge_files_write(step: str) -> None:
     merged_shapes, merged_props = written_shape(f"load/{step}")
