@@ -231,23 +231,34 @@ class Graph:
 
         A broken uniqueness constraint raises `GraphConstraintError`, whether the
         server refuses the statement or only the commit (PORTABILITY.md rule 5)."""
+        return self._write(name, params, keep_rows=False)[0]
+
+    def write_rows(self, name: str, **params: Any) -> list[Row]:
+        """`write`, for a named write that returns rows: its rows."""
+        return self._write(name, params, keep_rows=True)[1]
+
+    def _write(
+        self, name: str, params: dict[str, Any], keep_rows: bool
+    ) -> tuple[dict[str, int], list[Row]]:
         query = cypher_files.load(name)
         stage = "statement"
 
-        def unit(tx: neo4j.ManagedTransaction) -> neo4j.ResultSummary:
+        def unit(tx: neo4j.ManagedTransaction) -> tuple[neo4j.ResultSummary, list[Row]]:
             nonlocal stage
             stage = "statement"  # again on every retry
-            summary = tx.run(query, params).consume()
+            result = tx.run(query, params)
+            rows = result.data() if keep_rows else []
+            summary = result.consume()
             stage = "commit"  # the driver commits when this returns
-            return summary
+            return summary, rows
 
-        def work() -> dict[str, int]:
+        def work() -> tuple[dict[str, int], list[Row]]:
             with self._session() as session:
                 try:
-                    summary = session.execute_write(self._unit(unit))
+                    summary, rows = session.execute_write(self._unit(unit))
                 except ConstraintError as exc:
                     raise _constraint_error(name, exc, stage) from exc
-                return dict(vars(summary.counters))
+                return dict(vars(summary.counters)), rows
 
         return self._guard(name, work)
 
@@ -259,6 +270,7 @@ class Graph:
         progress: Callable[[int], None] | None = None,
         writers: int = 1,
         max_bytes: int = MAX_BATCH_BYTES,
+        returned: list[Row] | None = None,
         **params: Any,
     ) -> int:
         """`UNWIND $rows` a stream of rows through a named write, one batch per transaction.
@@ -268,7 +280,17 @@ class Graph:
         transaction: only for rows no two of which touch the same node (new nodes with
         distinct keys: PORTABILITY.md rule 5), and the order batches commit in is then
         not fixed. Batches before a failing one stay written; a `GraphConstraintError`
-        says which rows failed and, if the server did not say, an `id` the batch repeats."""
+        says which rows failed and, if the server did not say, an `id` the batch repeats.
+        `returned`: the rows the statement returns are added to it (`write_rows`)."""
+
+        found = returned if returned is not None else []
+
+        def send(batch: list[Row]) -> list[Row]:
+            """Write one batch; the rows it returns, when they are wanted."""
+            if returned is None:
+                self.write(name, rows=batch, **params)
+                return []
+            return self.write_rows(name, rows=batch, **params)
 
         def failed(exc: GraphConstraintError, batch: list[Row], first: int) -> GraphConstraintError:
             return GraphConstraintError(
@@ -283,7 +305,7 @@ class Graph:
         if writers <= 1:
             for batch in sized_batches(rows, batch_size, max_bytes):
                 try:
-                    self.write(name, rows=batch, **params)
+                    found.extend(send(batch))
                 except GraphConstraintError as exc:
                     raise failed(exc, batch, total) from exc.__cause__
                 total += len(batch)
@@ -292,17 +314,17 @@ class Graph:
             return total
 
         # Several writers: at most `writers` batches in flight, settled in order.
-        pending: list[tuple[Future[dict[str, int]], list[Row], int]] = []
+        pending: list[tuple[Future[list[Row]], list[Row], int]] = []
         with ThreadPoolExecutor(writers, thread_name_prefix="graph-write") as pool:
             try:
                 for batch in sized_batches(rows, batch_size, max_bytes):
                     if len(pending) >= writers:
-                        self._settle(*pending.pop(0), failed, progress)
-                    future = pool.submit(self.write, name, rows=batch, **params)
+                        found.extend(self._settle(*pending.pop(0), failed, progress))
+                    future = pool.submit(send, batch)
                     pending.append((future, batch, total))
                     total += len(batch)
                 while pending:
-                    self._settle(*pending.pop(0), failed, progress)
+                    found.extend(self._settle(*pending.pop(0), failed, progress))
             except BaseException:
                 for future, _, _ in pending:
                     future.cancel()
@@ -311,19 +333,20 @@ class Graph:
 
     @staticmethod
     def _settle(
-        future: Future[dict[str, int]],
+        future: Future[list[Row]],
         batch: list[Row],
         first: int,
         failed: Callable[[GraphConstraintError, list[Row], int], GraphConstraintError],
         progress: Callable[[int], None] | None,
-    ) -> None:
+    ) -> list[Row]:
         """Wait for one batch a parallel `write_batches` sent (rows `first`+1 on)."""
         try:
-            future.result()
+            found = future.result()
         except GraphConstraintError as exc:
             raise failed(exc, batch, first) from exc.__cause__
         if progress:
             progress(len(batch))
+        return found
 
     def run_statements(self, statements: Sequence[str], label: str) -> None:
         """Auto-commit statements such as schema DDL (idempotent `IF NOT EXISTS`)."""

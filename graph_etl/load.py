@@ -94,6 +94,8 @@ STEPS = (
     Step("involvements", _id, create=True),
 )
 LOAD_ORDER = tuple(step.name for step in STEPS)
+# The statement that returns the household each row's person leaves (`left`).
+LEAVING = "households"
 
 
 def content_hash(row: Row) -> str:
@@ -334,6 +336,7 @@ def load_rows(
     times["steps"] = {}
     planning, building = time.perf_counter() - clock, 0.0
     emptied: list[str] | None = None  # households to check for members (None: all)
+    left: list[Row] = []  # the households the writes moved people out of (`LEAVING`)
 
     def plan_step(step: Step) -> None:
         nonlocal planning, building
@@ -350,7 +353,7 @@ def load_rows(
 
     def write(step: Step) -> None:
         started = time.perf_counter()
-        _write_step(graph, step, plans[step.name], batch_size, quiet)
+        _write_step(graph, step, plans[step.name], batch_size, quiet, left)
         times["steps"][step.name] = round(time.perf_counter() - started, 2)
 
     def keep(after: dict[str, StepState], digest: str) -> None:
@@ -419,7 +422,8 @@ def load_rows(
                     if step.name == "households" and saved:
                         # The graph holds the saved states: only the households of the
                         # persons that leave theirs (or go) in this run can be left with
-                        # nobody (read before this step's writes move anyone).
+                        # nobody: those of the persons that go, read now, and those
+                        # the writes move people out of (`left`).
                         emptied = _households_left(graph, plans, batch_size)
                     if held_digest is not None and _changes({step.name: plans[step.name]}):
                         graph.write("load/load_marker", digest=None)  # (nothing written yet)
@@ -442,6 +446,7 @@ def load_rows(
         for keys in batched(_retired_alone(step.name, plans), batch_size):
             graph.write(f"retire/{step.name}", keys=keys, now=now)
     if emptied is not None:
+        emptied = sorted({*emptied, *(row["left"] for row in left if row["left"] is not None)})
         for ids in batched(emptied, batch_size):
             graph.write("retire/empty_households_among", ids=ids)
     elif changed or not saved:  # (after a killed run, whatever it left to do)
@@ -475,11 +480,12 @@ def _retired_alone(step: str, plans: dict[str, Plan]) -> list[str]:
 
 def _households_left(graph: Graph, plans: dict[str, Plan], batch_size: int) -> list[str]:
     """The households, as the graph holds them before the writes, of the persons whose
-    household row changes or goes and of the persons retired: the only ones a load
-    from the held states can leave with nobody (a new row is a person with none)."""
-    key = next(step.key for step in STEPS if step.name == "households")
-    leaving = {key(row) for row in plans["households"].update}
-    leaving.update(plans["households"].retire, plans["persons"].retire)
+    household row goes and of the persons retired. With those the writes move people
+    out of (`load/households` returns them, `LEAVING`), the only households a load from
+    the held states can leave with nobody (a new row is a person with none). (Reading
+    those of every person whose row changes, before the writes, took 1.1 to 1.6 s of a
+    refresh that moved 10,000 people, and the server's time beside its writes.)"""
+    leaving = {*plans["households"].retire, *plans["persons"].retire}
     found: set[str] = set()
     for ids in batched(sorted(leaving), batch_size):
         found.update(row["id"] for row in graph.read("state/households_of", ids=ids))
@@ -491,12 +497,18 @@ def _changes(plans: dict[str, Plan]) -> bool:
     return any(p.create or p.update or p.retire for p in plans.values())
 
 
-def _write_step(graph: Graph, step: Step, todo: Plan, batch_size: int, quiet: bool) -> None:
+def _write_step(
+    graph: Graph, step: Step, todo: Plan, batch_size: int, quiet: bool, left: list[Row]
+) -> None:
+    """Carry out a step's plan (the rows `LEAVING` returns are added to `left`)."""
     total = todo.written
     progress = Progress(f"write {step.name}", total, quiet=quiet or not total)
     for name, rows in updates(step, todo):
         writers = step.writers if name.endswith("_new") else 1
-        graph.write_batches(f"load/{name}", rows, batch_size, progress, writers=writers)
+        returned = left if name == LEAVING else None
+        graph.write_batches(
+            f"load/{name}", rows, batch_size, progress, writers=writers, returned=returned
+        )
     progress.finish()
 
 

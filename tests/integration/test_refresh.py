@@ -86,10 +86,9 @@ def test_a_second_refresh_reuses_unchanged_reads_and_the_saved_hashes(
         report.model
     )
     # What the graph holds, and the person ids matching carries forward, came from
-    # the saved copies: only the marker was read (once for each), and the households
-    # of the persons whose household rows change (which may be left with nobody).
+    # the saved copies: only the marker was read (once for each). (The households
+    # the pupil may leave with nobody are those the writes return.)
     assert sorted(name for name in asked if name.startswith("state/")) == [
-        "state/households_of",
         "state/load_marker",
         "state/load_marker",
     ]
@@ -327,6 +326,31 @@ def test_a_refresh_removes_the_households_its_persons_leave_empty(
     assert fingerprint.fingerprint(graph) == refreshed
 
 
+def test_the_household_a_person_moves_out_of_is_checked_for_members(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The write that moves a person to another household returns the one they leave
+    (`load/households`), and only that is checked for members: none is read before the
+    writes, and none is left empty (the graph is the one a full load gives)."""
+    refresh(graph, county, tmp_path)  # (keeps the state the next refresh plans from)
+    households = household_ids(graph)
+    move_pupil(county)
+    asked = names_of_calls(monkeypatch, "read")
+    written = names_of_calls(monkeypatch, "write")
+    returning = names_of_calls(monkeypatch, "write_rows")
+    report = refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert report.loaded["households"]["written"] == 1
+    assert returning == ["load/households"] and "state/households_of" not in asked
+    assert "retire/empty_households_among" in written
+    now = household_ids(graph)
+    assert len(households - now) == 1 and len(now - households) == 1  # left empty: gone
+    refreshed = fingerprint.graph_lines(graph)
+    graph.write("admin/clear_graph")
+    etl.run(graph, county, quiet=True, state_dir=None)
+    assert fingerprint.graph_lines(graph) == refreshed
+
+
 def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The names of the queries `Graph.<method>` runs from now on (until undone)."""
     names: list[str] = []
@@ -338,6 +362,11 @@ def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-un
 
     monkeypatch.setattr(Graph, method, spy)
     return names
+
+
+def household_ids(graph: Graph) -> set[str]:
+    lines = map(json.loads, fingerprint.graph_lines(graph))
+    return {line[2]["id"] for line in lines if line[0] == "node" and line[1] == ["Household"]}
 
 
 def households_held(graph: Graph) -> int:
@@ -421,20 +450,23 @@ def kill_before_every_write(graph, county, tmp_path, monkeypatch, prepare, expec
 
 def patch_writes(monkeypatch, crash_after: int | None) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Count graph writes; with `crash_after`, die before that write (as a kill would:
-    each write is one transaction, so a kill inside one rolls it back). Writes from
-    parallel writers are counted one at a time."""
-    original = Graph.write
+    each write is one transaction, so a kill inside one rolls it back): those that
+    return rows too. Writes from parallel writers are counted one at a time."""
     calls = {"n": 0}
     lock = threading.Lock()
 
-    def write(self, name, **params):  # type: ignore[no-untyped-def]
-        with lock:
-            if calls["n"] == crash_after:
-                raise Crash(f"killed before write {crash_after} ({name})")
-            calls["n"] += 1
-        return original(self, name, **params)
+    def counted(original):  # type: ignore[no-untyped-def]
+        def write(self, name, **params):  # type: ignore[no-untyped-def]
+            with lock:
+                if calls["n"] == crash_after:
+                    raise Crash(f"killed before write {crash_after} ({name})")
+                calls["n"] += 1
+            return original(self, name, **params)
 
-    monkeypatch.setattr(Graph, "write", write)
+        return write
+
+    for method in ("write", "write_rows"):
+        monkeypatch.setattr(Graph, method, counted(getattr(Graph, method)))
     return calls
 
 

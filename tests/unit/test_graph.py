@@ -33,8 +33,13 @@ def constraint_error(message: str) -> ConstraintError:
 
 
 class FakeResult:
-    def __init__(self, fail: Exception | None) -> None:
+    def __init__(self, fail: Exception | None, rows: list[dict[str, Any]] | None = None) -> None:
         self.fail = fail
+        self.rows = rows or []
+
+    def data(self) -> list[dict[str, Any]]:
+        """One row back for each row sent (`left`: its id)."""
+        return [{"left": row["id"]} for row in self.rows]
 
     def consume(self) -> Any:
         if self.fail:
@@ -49,7 +54,7 @@ class FakeTx:
 
     def run(self, query: str, params: dict[str, Any]) -> FakeResult:
         self.params.append(params)
-        return FakeResult(self.fail)
+        return FakeResult(self.fail, params.get("rows"))
 
 
 class FakeSession:
@@ -131,6 +136,20 @@ def test_write_batches_names_the_failing_rows_and_a_repeated_id(graph, monkeypat
     assert error.key == "id = 'C' (repeated within the batch)"
     assert "rows 3-4" in str(error) and "load/persons" in str(error)
     assert isinstance(error.__cause__, ConstraintError)
+
+
+@pytest.mark.parametrize("writers", [1, 2])
+def test_write_batches_gives_back_the_rows_every_batch_returns(graph, monkeypatch, writers) -> None:  # type: ignore[no-untyped-def]
+    calls: list[Any] = []
+    monkeypatch.setattr(graph, "_session", lambda: FakeSession("none", "", fail_on=0, calls=calls))
+    rows = [{"id": name} for name in "ABCDE"]
+    returned: list[dict[str, Any]] = []
+    written = graph.write_batches(
+        "load/households", rows, batch_size=2, writers=writers, returned=returned
+    )
+    assert written == 5 and len(calls) == 3
+    assert [row["left"] for row in returned] == list("ABCDE")  # in the order of the rows
+    assert graph.write_batches("load/households", rows, batch_size=2) == 5  # (none kept)
 
 
 def test_a_key_the_server_names_wins_over_a_repeated_id(graph, monkeypatch) -> None:  # type: ignore[no-untyped-def]
