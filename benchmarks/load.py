@@ -104,31 +104,59 @@ def own_peak_mb() -> float:
     return peak_mb()
 
 
+def server_cpu_seconds(settings: GraphSettings) -> float | None:
+    """The CPU time (user and system) the local graph server has used since it
+    started; None when it is not a local server running here."""
+    try:
+        pid = int(graph_server.ServerPaths.for_settings(settings).pid_file.read_text())
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for_idle_server(
     settings: GraphSettings, limit: float = 300.0, window: float = 5.0
 ) -> float:
     """Seconds until the local graph server stops using the CPU (after a big load it
     goes on flushing and collecting garbage for a while), at most `limit`."""
     started = time.perf_counter()
-    try:
-        pid = int(graph_server.ServerPaths.for_settings(settings).pid_file.read_text())
-        stat = Path(f"/proc/{pid}/stat")
-        stat.read_text()
-    except (OSError, ValueError):
+    before = server_cpu_seconds(settings)
+    if before is None:
         return 0.0  # not a local server
-
-    def cpu_seconds() -> float:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    before = cpu_seconds()
     while time.perf_counter() - started < limit:
         time.sleep(window)
-        now = cpu_seconds()
+        now = server_cpu_seconds(settings) or before
         if now - before < 0.1 * window:
             break
         before = now
     return round(time.perf_counter() - started, 1)
+
+
+def cpu_used(settings: GraphSettings) -> dict[str, float]:
+    """CPU seconds so far: this process's, its waited-for child processes' (the
+    workers that read extracts), and the local graph server's (0 when not local);
+    and this process's minor page faults."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "etl": own.ru_utime + own.ru_stime,
+        "etl_system": own.ru_stime,
+        "read_workers": children.ru_utime + children.ru_stime,
+        "server": server_cpu_seconds(settings) or 0.0,
+        "etl_page_faults": own.ru_minflt,
+    }
+
+
+def cpu_figures(
+    before: dict[str, float], after: dict[str, float], seconds: float
+) -> dict[str, Any]:
+    """What a run used between two `cpu_used`: CPU seconds by whom, their total, and the
+    cores that total kept busy on average over the run's `seconds`."""
+    used = {name: round(after[name] - before[name], 1) for name in before}
+    used["etl_page_faults"] = int(used["etl_page_faults"])
+    total = used["etl"] + used["read_workers"] + used["server"]
+    return {**used, "total": round(total, 1), "cores_busy": round(total / seconds, 2)}
 
 
 def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict[str, Any]:
@@ -137,9 +165,11 @@ def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict
     with Graph(settings) as graph:
         graph.write("admin/clear_graph")
         start_load = load_average()
+        cpu = cpu_used(settings)
         started = time.perf_counter()
         full = etl.run(graph, county, state_dir=state_dir)
         seconds = time.perf_counter() - started
+        cpu_seconds = cpu_figures(cpu, cpu_used(settings), seconds)
         end_load = load_average()
         nodes, relationships = graph_size(graph)
     load_seconds = full.phases["load"]
@@ -148,6 +178,7 @@ def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict
         "nodes": nodes,
         "relationships": relationships,
         "full_seconds": round(seconds, 1),
+        "full_cpu_seconds": cpu_seconds,
         "full_phases": full.phases,
         "full_matching_seconds": full.matching.get("seconds", {}),
         "nodes_per_second": round(nodes / load_seconds),
@@ -163,11 +194,14 @@ def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict
 
 def refresh_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict[str, Any]:
     """Run the ETL again (in its own process: see the module docstring); its figures."""
+    cpu = cpu_used(settings)
     started = time.perf_counter()
     with Graph(settings) as graph:
         refresh = etl.run(graph, county, state_dir=state_dir)
+    seconds = time.perf_counter() - started
     return {
-        "refresh_seconds": round(time.perf_counter() - started, 1),
+        "refresh_seconds": round(seconds, 1),
+        "refresh_cpu_seconds": cpu_figures(cpu, cpu_used(settings), seconds),
         "refresh_phases": refresh.phases,
         "refresh_steps": step_figures(refresh),
         "refresh_matching_seconds": refresh.matching.get("seconds", {}),
