@@ -44,6 +44,7 @@ from typing import Any
 
 import orjson
 
+from graph_etl import mapped
 from graph_etl.code_digest import code_digest
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import FileReport, Quarantined, ReadResult
@@ -114,7 +115,7 @@ def _read_body(handle: Any, header: dict[str, Any]) -> Any:
         raise ValueError(f"written with {kind}, not {MARSHAL}")
     # (our own file in the state folder, trusted as the extracts kept beside it are;
     # `marshal` builds values and runs no code)
-    return marshal.loads(handle.read())  # noqa: S302
+    return mapped.load_rest(handle)
 
 
 def _read_header(

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from graph_etl import mapped
 from graph_etl.matching import features
 from graph_etl.matching.types import Record
 from graph_etl.sources.reuse import SameAs
@@ -158,7 +159,8 @@ def _load(path: Path, records: Sequence[Record] | None) -> features.Features | N
     try:
         # (our own file in the state folder, trusted as the extracts kept beside it are;
         # `marshal` builds values and runs no code)
-        lists = marshal.loads(path.read_bytes())  # noqa: S302
+        with path.open("rb") as handle:
+            lists = mapped.load_rest(handle)
         kept = features.Features(ids=lists["ids"])
         for name in LISTS[1:]:
             setattr(kept, name, lists[name])

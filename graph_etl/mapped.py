@@ -1,0 +1,30 @@
+"""`marshal` bodies of the state folder's files, read through a memory map.
+
+A refresh at 1,000,000 records loads about 630 MB of them (the unchanged sources'
+last good reads, the person ids, the model's inputs, matching's kept features).
+Read into memory first, each file's bytes are copied into pages the process touches
+for the first time and frees straight after; mapped, `marshal` reads them where the
+file cache holds them: 0.68 s against 0.84 s for health's 130 MB last good read.
+"""
+
+from __future__ import annotations
+
+import io
+import marshal
+import mmap
+from typing import Any, BinaryIO
+
+
+def load_rest(handle: BinaryIO) -> Any:
+    """`marshal.loads` of the rest of an open file, from where `handle` stands (mapped
+    when it is a plain file; a compressed one is read). Raises as `marshal.loads`
+    does, and ValueError for an empty file."""
+    if not isinstance(handle, io.BufferedReader):
+        return marshal.loads(handle.read())  # noqa: S302 (our own state files)
+    start = handle.tell()
+    with (
+        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
+        memoryview(mapped) as whole,
+        whole[start:] as rest,
+    ):
+        return marshal.loads(rest)  # noqa: S302 (our own state files)
