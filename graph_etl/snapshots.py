@@ -17,7 +17,8 @@
 
 Each file is a JSON header line and a body in `marshal`'s format (`.snapshot`): a
 refresh reads the unchanged sources' last good reads whole, and at 1,000,000 records
-`marshal` loads them in about half the time JSON took. `marshal`'s format is Python's
+`marshal` loads them in about half the time JSON took (through a memory map:
+`graph_etl.mapped`). `marshal`'s format is Python's
 own, so the header names the Python that wrote the file, and another Python takes
 the file as unreadable (the extract is read again; the person ids and the model's
 inputs are worked out again). None is compressed (compressing the last good reads,
