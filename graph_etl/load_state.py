@@ -56,6 +56,11 @@ def key_first(key: str) -> str:
     return key.partition("|")[0]
 
 
+def _source(key: str) -> str:
+    """The source of a key that starts with it (an involvement's `source:file:key`)."""
+    return key.partition(":")[0]
+
+
 def key_middle(key: str) -> str:
     """The middle of a three-part key: the address of person|address|source (an
     address id made from a source's UPRN may have a bar), the `to` of from|to|type."""
@@ -87,9 +92,11 @@ class HeldInMemory:
         """The persons with a `lives_at` key at one of `addresses`."""
         return {key_first(key) for key in self.keys("lives_at") if key_middle(key) in addresses}
 
-    def gone(self, step: str, keys: set[str]) -> set[str]:
-        """The held keys of `step` that are not in `keys`."""
-        return self.states[step].hashes.keys() - keys
+    def gone(self, step: str, keys: set[str], skipped: Iterable[str] = ()) -> set[str]:
+        """The held keys of `step` that are not in `keys`, but for those of the sources
+        `skipped` (the part of a key before its first colon)."""
+        skip = set(skipped)
+        return {key for key in self.states[step].hashes.keys() - keys if _source(key) not in skip}
 
 
 # The first part of a key, and its middle (between the first bar and the last).
@@ -153,10 +160,14 @@ class SavedState:
         sql = f"SELECT DISTINCT a FROM {_table('lives_at')} SEMI JOIN wanted USING (b)"  # noqa: S608
         return set(self._query(sql, wanted=wanted).column(0).to_pylist())
 
-    def gone(self, step: str, keys: set[str]) -> set[str]:
+    def gone(self, step: str, keys: set[str], skipped: Iterable[str] = ()) -> set[str]:
         wanted = pa.table({"key": pa.array(list(keys), pa.string())})
-        sql = f"SELECT key FROM {_table(step)} ANTI JOIN wanted USING (key)"  # noqa: S608
-        return set(self._query(sql, wanted=wanted).column(0).to_pylist())
+        skip = pa.table({"source": pa.array(sorted(set(skipped)), pa.string())})
+        sql = (
+            f"SELECT key FROM {_table(step)} ANTI JOIN wanted USING (key) "  # noqa: S608
+            "WHERE split_part(key, ':', 1) NOT IN (SELECT source FROM skip)"
+        )
+        return set(self._query(sql, wanted=wanted, skip=skip).column(0).to_pylist())
 
     def close(self) -> None:
         self.connection.close()

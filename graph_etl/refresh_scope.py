@@ -298,8 +298,8 @@ class _Digests:
 
     def _kept(self, source: str, result: ReadResult) -> dict[str, str]:
         """The last load's digests, if it read `source` from the extract `result` was."""
-        last, read = self.last, result.read_digest
-        return last.digests if last is not None and read and last.reads.get(source) == read else {}
+        last = self.last
+        return last.digests if last is not None and _read_as_last(source, result, last) else {}
 
     def _reread(self, source: str, result: ReadResult) -> array | None:
         """Of a source read afresh reusing the rows of the read the last load's was,
@@ -590,13 +590,24 @@ def _laps(
         return model.status(end, when) != model.status(end, results[source].extracted_at.date())
 
     rows.involvements = model.involvement_rows(results, links, wanted)
+    # A source read from the extract the last load's was holds the involvements it
+    # held then: only the others' can be gone (an involvement's id names its source).
+    same = {source for source, result in results.items() if _read_as_last(source, result, last)}
     involvements = {
-        item["id"] for result in results.values() for item in result.records.get("involvement", [])
+        item["id"]
+        for source, result in results.items()
+        if source not in same
+        for item in result.records.get("involvement", [])
     }
-    scopes["involvements"] = held.gone("involvements", involvements)
+    scopes["involvements"] = held.gone("involvements", involvements, same)
     lap("involvements")
     report["inputs"] = Inputs(digests, current, extracted, read_digests(results), matched.token)
     yield ("involvements",)
+
+
+def _read_as_last(source: str, result: ReadResult, last: Inputs) -> bool:
+    """Whether `source`'s records were read from the extract the last load's were."""
+    return bool(result.read_digest) and last.reads.get(source) == result.read_digest
 
 
 def _reordered_residents(
