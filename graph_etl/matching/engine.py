@@ -18,7 +18,7 @@ from graph_etl.matching import feature_cache, features, model_store, relatives, 
 from graph_etl.matching.clustering import Clusters, cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
-from graph_etl.matching.ids import assign_ids
+from graph_etl.matching.ids import assign_ids_by_row
 from graph_etl.matching.results import links_for, review_pairs
 from graph_etl.matching.scoring import Edges
 from graph_etl.matching.settings import MatchSettings
@@ -214,7 +214,7 @@ def _match(
     clock.lap("joined", f"{len(joined.via):,} records through their relatives")
 
     ids = built.ids
-    person_ids, events = assign_ids([[ids[row] for row in group] for group in groups], previous)
+    person_ids, events = assign_ids_by_row(groups, ids, previous)
     token: str | None = None
     keep: Callable[[], object] | None = None
     if scores_dir is not None and hashes is not None:

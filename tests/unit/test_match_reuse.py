@@ -47,6 +47,12 @@ def test_groups_that_are_one_old_person_keep_its_id_as_the_full_rules_say(seed: 
     assert ids.assign_ids(groups, previous) == ids._assign(groups, previous)
     whole = people(previous)
     assert ids.assign_ids(whole, previous) == ([previous[group[0]] for group in whole], [])
+    # ... and the same by row numbers, the records in any order.
+    records = [record for group in groups for record in group]
+    rng.shuffle(records)
+    row_of = {record: row for row, record in enumerate(records)}
+    rows = [[row_of[record] for record in group] for group in groups]
+    assert ids.assign_ids_by_row(rows, records, previous) == ids.assign_ids(groups, previous)
 
 
 @pytest.mark.parametrize("seed", range(10))
