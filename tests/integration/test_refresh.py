@@ -161,10 +161,7 @@ def test_a_move_retires_the_old_lives_at_with_the_old_address(
     assert report.loaded["lives_at"]["retired"] == 1
     assert report.loaded["addresses"]["retired"] == 1
     assert "retire/addresses" in written and "retire/lives_at" not in written
-    refreshed = fingerprint.graph_lines(graph)
-    graph.write("admin/clear_graph")
-    etl.run(graph, county, quiet=True, state_dir=None)
-    assert fingerprint.graph_lines(graph) == refreshed
+    assert_a_full_load_gives_the_same_graph(graph, county)
 
 
 def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, county) -> None:  # type: ignore[no-untyped-def]
@@ -345,10 +342,7 @@ def test_the_household_a_person_moves_out_of_is_checked_for_members(
     assert "retire/empty_households_among" in written
     now = household_ids(graph)
     assert len(households - now) == 1 and len(now - households) == 1  # left empty: gone
-    refreshed = fingerprint.graph_lines(graph)
-    graph.write("admin/clear_graph")
-    etl.run(graph, county, quiet=True, state_dir=None)
-    assert fingerprint.graph_lines(graph) == refreshed
+    assert_a_full_load_gives_the_same_graph(graph, county)
 
 
 def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -362,6 +356,14 @@ def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-un
 
     monkeypatch.setattr(Graph, method, spy)
     return names
+
+
+def assert_a_full_load_gives_the_same_graph(graph: Graph, county: Path) -> None:
+    """The graph as a refresh left it is the one a full load of `county` gives."""
+    refreshed = fingerprint.graph_lines(graph)
+    graph.write("admin/clear_graph")
+    etl.run(graph, county, quiet=True, state_dir=None)
+    assert fingerprint.graph_lines(graph) == refreshed
 
 
 def household_ids(graph: Graph) -> set[str]:
