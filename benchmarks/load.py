@@ -167,7 +167,8 @@ def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict
         start_load = load_average()
         cpu = cpu_used(settings)
         started = time.perf_counter()
-        full = etl.run(graph, county, state_dir=state_dir)
+        # (as `family-network etl` runs it: the run's data is freed at the process's end)
+        full = etl.run(graph, county, state_dir=state_dir, keep_until_exit=True)
         seconds = time.perf_counter() - started
         cpu_seconds = cpu_figures(cpu, cpu_used(settings), seconds)
         end_load = load_average()
@@ -197,7 +198,7 @@ def refresh_figures(settings: GraphSettings, county: Path, state_dir: Path) -> d
     cpu = cpu_used(settings)
     started = time.perf_counter()
     with Graph(settings) as graph:
-        refresh = etl.run(graph, county, state_dir=state_dir)
+        refresh = etl.run(graph, county, state_dir=state_dir, keep_until_exit=True)
     seconds = time.perf_counter() - started
     return {
         "refresh_seconds": round(seconds, 1),

@@ -12,6 +12,7 @@ import os
 import random
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +106,17 @@ def pytest_configure(config: pytest.Config) -> None:
             "NEO4J_URI is set: every test process would empty that one database; "
             "run the suite in one process (-n 0, or make test TEST_WORKERS=0)"
         )
+
+
+def command() -> Path:
+    """The installed `family-network` command, to run as a person does."""
+    for found in (
+        Path(sys.executable).with_name("family-network"),
+        Path(__file__).resolve().parents[1] / ".venv/bin/family-network",
+    ):
+        if found.exists():
+            return found
+    pytest.fail("no family-network command next to this Python: run `make setup`")
 
 
 def another_server(settings, state_dir: Path):  # type: ignore[no-untyped-def]

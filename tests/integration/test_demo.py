@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -29,7 +28,7 @@ import pytest
 
 from graph_etl.cli import SAMPLE_COUNTY, demo_school
 from graph_etl.settings import REPO_ROOT
-from tests.conftest import free_port
+from tests.conftest import command, free_port
 
 pytestmark = pytest.mark.graph
 
@@ -37,16 +36,6 @@ PASSWORD = "demo-test-password"
 READY_SECONDS = 420  # the load takes about a minute; far more on a busy machine
 STOP_SECONDS = 60
 SERVER_CLASS = b"com.arcadedb.server.ArcadeDBServer"
-
-
-def command() -> Path:
-    for found in (
-        Path(sys.executable).with_name("family-network"),
-        REPO_ROOT / ".venv/bin/family-network",
-    ):
-        if found.exists():
-            return found
-    pytest.fail("no family-network command next to this Python: run `make setup`")
 
 
 def graph_servers_for(state_dir: Path) -> list[int]:
