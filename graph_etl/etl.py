@@ -229,6 +229,10 @@ def run(
         )
         person_of, held = kept["person_of"], kept["held"]
         phase("read")
+        # Once matching has scored its pairs (from there it leaves a core idle), the
+        # saved state's log goes into its file in a thread; the model asks it for keys.
+        folding = ThreadPoolExecutor(1, thread_name_prefix="fold-log")
+        saves.callback(folding.shutdown)  # (waits for it before the state is closed)
         store = decision_store.make_engine() if decisions is None else None
         matched = match(
             [record for result in results.values() for record in result.people()],
@@ -243,6 +247,7 @@ def run(
                 for source, result in results.items()
             ],
             keep_later=True,
+            after_scoring=lambda: folding.submit(held.fold_log),
         )
         report.people = matched.stats["people"]
         report.matching = {
@@ -252,6 +257,7 @@ def run(
             **matched.stats,
         }
         phase("match")
+        folding.shutdown()  # (the fold done)
         built = refresh_scope.build_rows(
             manifests, results, matched, started, held, kept.pop("inputs"), person_of
         )

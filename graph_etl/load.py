@@ -259,6 +259,11 @@ class Held:
     digest: str | None
     saved: bool
 
+    def fold_log(self) -> None:
+        """See `SavedState.fold_log` (nothing to do for a state read from the graph)."""
+        if isinstance(self.store, SavedState):
+            self.store.fold_log()
+
     def close(self) -> None:
         if isinstance(self.store, SavedState):
             self.store.close()

@@ -96,6 +96,7 @@ def match(
     saved: rescoring.Saved | None = None,
     parts: Sequence[feature_cache.Part] = (),
     keep_later: bool = False,
+    after_scoring: Callable[[], object] | None = None,
 ) -> MatchResult:
     """Match canonical person records into people.
 
@@ -111,11 +112,13 @@ def match(
     each run of `records` came from, and what it was read from, so that with
     `scores_dir` only the sources read afresh are standardised (see `feature_cache`);
     `keep_later`: what is kept in `scores_dir` is saved when the caller calls the
-    result's `keep` (say, while the graph server writes), not before this returns."""
+    result's `keep` (say, while the graph server writes), not before this returns;
+    `after_scoring`: called once the pairs are scored; what follows is Python on one
+    core, so a caller may start work of its own in another thread then."""
     with no_gc_pauses():
         return _match(
             records, previous, decisions, settings, relationships, scores_dir, saved, parts,
-            keep_later,
+            keep_later, after_scoring,
         )  # fmt: skip
 
 
@@ -129,6 +132,7 @@ def _match(
     saved: rescoring.Saved | None,
     parts: Sequence[feature_cache.Part],
     keep_later: bool = False,
+    after_scoring: Callable[[], object] | None = None,
 ) -> MatchResult:
     settings = settings or MatchSettings.from_env()
     clock = _Clock(settings.quiet)
@@ -188,6 +192,8 @@ def _match(
         f"{len(edges):,} pairs at or above {settings.review_threshold} "
         f"({rescored:,} records new or changed)",
     )
+    if after_scoring is not None:
+        after_scoring()
 
     same, different, decided = _decided(decisions or [], row_of)
     named = sorted({d.record_a for d in decisions or []} | {d.record_b for d in decisions or []})

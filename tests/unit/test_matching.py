@@ -316,6 +316,28 @@ def test_match_end_to_end() -> None:
     assert match(list(reversed(records))).links["health:p:2"].person_id == person["health:p:2"]
 
 
+def test_the_caller_hears_once_the_pairs_are_scored(tmp_path: Path) -> None:
+    """`after_scoring` is called once in a match, with scores kept or not, and in one
+    that scores only the changed records' pairs (a refresh)."""
+    records = [
+        rec("schools:p:1", given_name="Freddie", family_name="Jones", dob="2014-06-03", **HOME),
+        rec("health:p:1", given_name="Fred", family_name="Jones", dob="2014-06-03", **HOME),
+        rec("health:p:2", given_name="Mia", family_name="Jones", dob="2017-03-09", **HOME),
+    ]
+    calls: list[str] = []
+    match(records, after_scoring=lambda: calls.append("plain"))
+    first = match(records, scores_dir=tmp_path, after_scoring=lambda: calls.append("kept"))
+    records[2] = rec("health:p:2", given_name="Mia", family_name="Jones", dob="2017-03-19", **HOME)
+    again = match(
+        records,
+        previous=person_ids(first.links),
+        scores_dir=tmp_path,
+        after_scoring=lambda: calls.append("refresh"),
+    )
+    assert again.stats["rescored_records"] == 1
+    assert calls == ["plain", "kept", "refresh"]
+
+
 def test_links_are_worked_out_when_asked_for_and_person_ids_need_none() -> None:
     records = [
         rec("a:p:1", given_name="Amy", family_name="Lee", dob="2012-01-02", **HOME),
