@@ -39,12 +39,13 @@ from __future__ import annotations
 import hashlib
 import time
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
-from itertools import repeat
+from itertools import accumulate, compress, count, repeat
 from pathlib import Path
 from typing import Any
 
@@ -506,14 +507,12 @@ def _laps(
     yield ("sources", "organisations", "services", "professionals", "review_pairs")
     clock = time.perf_counter()  # (the time between laps is the load's)
     records_of: dict[str, list[tuple[str, Row]]] = defaultdict(list)
-    for source, result in results.items():
-        deep_link = manifests[source].governance["deep_link"]
-        for record in result.people():
-            if (person := now[record["id"]]) in dirty:
-                records_of[person].append((source, record))
-            if record["id"] in changed:
-                link = links[record["id"]]
-                rows.source_records.append(model.source_record_row(record, link, source, deep_link))
+    for source, record in records_in(results, now, dirty, changed):
+        if (person := now[record["id"]]) in dirty:
+            records_of[person].append((source, record))
+        if record["id"] in changed:
+            link, deep_link = links[record["id"]], manifests[source].governance["deep_link"]
+            rows.source_records.append(model.source_record_row(record, link, source, deep_link))
     rows.persons = [
         model.person_row(person, [record for _, record in found])
         for person, found in sorted(records_of.items())
@@ -551,10 +550,8 @@ def _laps(
     addresses = {row["address_id"] for row in rows.lives_at}
     addresses |= {key_middle(key) for key in lived}  # (person|address|source)
     neighbours = held.living_at(addresses) - dirty
-    for source, result in results.items():  # (their records)
-        for record in result.people():
-            if (person := now[record["id"]]) in neighbours:
-                records_of[person].append((source, record))
+    for source, record in records_in(results, now, neighbours):  # (their records)
+        records_of[now[record["id"]]].append((source, record))
     model.lives_rows(reports(neighbours), extracted, named)
     rebuilt = sorted(addresses & named.keys())
     rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]
@@ -603,6 +600,63 @@ def _laps(
     lap("involvements")
     report["inputs"] = Inputs(digests, current, extracted, read_digests(results), matched.token)
     yield ("involvements",)
+
+
+def records_in(
+    results: dict[str, ReadResult],
+    person_of: Mapping[str, str],
+    persons: set[str],
+    records: set[str] | frozenset[str] = frozenset(),
+) -> list[tuple[str, Row]]:
+    """(source, record) for each record in one of `persons` (by `person_of`) or among
+    `records` (ids), in the order of `results`.
+
+    Matching numbers the records in that order, and its `person_of` (`person_ids`)
+    holds them in it: the records wanted are picked by their place there, without
+    looking at each of the county's records in Python (about half a second at
+    1,000,000). Each one picked is checked against the id at its place; if the order
+    is another, every record is looked at instead."""
+    ends = list(accumulate(len(result.people()) for result in results.values()))
+    sources = list(results)
+    if len(person_of) == (ends[-1] if ends else 0):
+        picked: list[tuple[str, Row]] = []
+        for row, ident in _places(person_of, persons, records):
+            part = bisect_right(ends, row)
+            start = ends[part - 1] if part else 0
+            record = results[sources[part]].people()[row - start]
+            if record["id"] != ident:
+                break
+            picked.append((sources[part], record))
+        else:
+            return picked
+    return _looked_at(results, person_of, persons, records)
+
+
+def _looked_at(
+    results: dict[str, ReadResult],
+    person_of: Mapping[str, str],
+    persons: set[str],
+    records: set[str] | frozenset[str],
+) -> list[tuple[str, Row]]:
+    """`records_in`, looking at every record."""
+    return [
+        (source, record)
+        for source, result in results.items()
+        for record in result.people()
+        if person_of[record["id"]] in persons or record["id"] in records
+    ]
+
+
+def _places(
+    person_of: Mapping[str, str], persons: set[str], records: set[str] | frozenset[str]
+) -> list[tuple[int, str]]:
+    """(place, id) in `person_of` of the records in `persons` or among `records`,
+    in order (C-level passes: no Python per record)."""
+    found = compress(zip(count(), person_of), map(persons.__contains__, person_of.values()))
+    if not records:
+        return list(found)
+    named = compress(zip(count(), person_of), map(records.__contains__, person_of))
+    return sorted({*found, *named})
 
 
 def _read_as_last(source: str, result: ReadResult, last: Inputs) -> bool:

@@ -508,3 +508,41 @@ def test_a_refresh_builds_each_part_when_the_load_first_asks_for_it(county) -> N
         "digests", "shared", "persons", "family", "addresses", "households", "involvements"
     ]  # fmt: skip
     assert refresh.rows.households == []
+
+
+def test_records_are_picked_by_their_place_as_by_looking_at_each(county, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`records_in` picks the records of some persons, and some records by id, by
+    their place in matching's order; given person ids in another order, or for other
+    records, it looks at every record, with the same answer."""
+    _, results, links, _ = county
+    now = refresh_scope.person_ids(links)
+    persons = set(list(dict.fromkeys(now.values()))[::7])
+    named = set(list(now)[::11])
+
+    def by_looking(person_of: dict[str, str]) -> list[tuple[str, str]]:
+        return [
+            (source, record["id"])
+            for source, result in results.items()
+            for record in result.people()
+            if person_of[record["id"]] in persons or record["id"] in named
+        ]
+
+    expected = by_looking(dict(now))
+    assert len(expected) > 10
+
+    looked = []
+    each = refresh_scope._looked_at
+    monkeypatch.setattr(refresh_scope, "_looked_at", lambda *a: looked.append(1) or each(*a))
+
+    def picked(person_of: dict[str, str], *wanted: set[str]) -> list[tuple[str, str]]:
+        found = refresh_scope.records_in(results, person_of, *wanted)
+        return [(source, record["id"]) for source, record in found]
+
+    assert picked(now, persons, named) == expected and not looked  # (by place)
+    reversed_order = dict(reversed(list(now.items())))
+    assert picked(reversed_order, persons, named) == expected and len(looked) == 1
+    more = {**now, "elsewhere:x:1": "P-none"}
+    assert picked(more, persons, named) == expected and len(looked) == 2
+    assert picked(now, persons) == [
+        (source, ident) for source, ident in expected if now[ident] in persons
+    ]
