@@ -288,15 +288,19 @@ def changed_links(
     records, their pairs, which of them were held back, the joins made to them and its
     person's id. So every record of a person is taken whose records include one that
     is in a component decided afresh, new, in another person than last run (by first
-    record), joined through relatives now or last run (either end), or last run in a
-    person with such a record or one now gone. Every other person has exactly last
-    run's records, so keeps its id when the previous ids are last run's (`ids.assign_ids`)."""
+    record), at either end of a join through relatives made now but not last run or
+    last run but not now, or last run in a person with such a record or one now gone.
+    Every other person has exactly last run's records, so keeps its id when the
+    previous ids are last run's (`ids.assign_ids`), and the joins it had. (A join's
+    reason is whether the two records' family names are the same, so a join between
+    the same two unchanged records gives the same link.)"""
     table = saved.groups
     if table is None:
         return None
     now = id_array(ids)
     root_rows = pa.array(roots, pa.int64())
     final, via_before = (table.column(name).combine_chunks() for name in ("final", "via"))
+    via_before = via_before.cast(pa.int64())
     own = row_numbers(len(final))  # (saved rows: `groups` holds the saved records in order)
     before = pc.coalesce(final.cast(pa.int64()), own)  # each saved record's person, by row
     at = saved.places(now).cast(pa.int64())  # each row's saved row (null: a new record)
@@ -304,8 +308,6 @@ def changed_links(
     moved = pc.fill_null(pc.not_equal(pc.take(at, root_rows), before_now), True)
     seeds = set(plan.rows)
     seeds.update(pc.indices_nonzero(moved).to_pylist())
-    for row, (other, _) in via.items():
-        seeds.update((row, other))
     rows_now = saved.rows_now(now)
 
     def here(saved_rows: pa.Array) -> list[int]:
@@ -313,9 +315,20 @@ def changed_links(
         found = saved_rows if rows_now is None else pc.take(rows_now, saved_rows)
         return pc.drop_null(found).to_pylist()
 
-    joined = pc.is_valid(via_before)
-    seeds.update(here(pc.indices_nonzero(joined).cast(pa.int64())))
-    seeds.update(here(via_before.filter(joined).cast(pa.int64())))
+    # The joins made now and last run, between the same two records, are kept.
+    joins = sorted((row, other) for row, (other, _) in via.items())
+    rows_joined = pa.array([row for row, _ in joins], pa.int64())
+    to_joined = pa.array([other for _, other in joins], pa.int64())
+    saved_joined = pc.take(at, rows_joined)  # (null: a new record)
+    then = pc.take(via_before, saved_joined)  # its join last run (null: none)
+    kept = pc.fill_null(pc.equal(then, pc.take(at, to_joined)), False)
+    made = pc.invert(kept)
+    seeds.update(rows_joined.filter(made).to_pylist())
+    seeds.update(to_joined.filter(made).to_pylist())
+    joined = pc.indices_nonzero(pc.is_valid(via_before)).cast(pa.int64())  # (saved rows)
+    lost = pc.invert(pc.is_in(joined, value_set=saved_joined.filter(kept)))
+    seeds.update(here(joined.filter(lost)))
+    seeds.update(here(pc.take(via_before, joined.filter(lost))))
     still_here = pc.drop_null(at)
     gone = pc.invert(pc.is_in(own, value_set=still_here))
     seed_rows = pa.array(sorted(seeds), pa.int64())

@@ -27,10 +27,15 @@ from graph_etl.matching import (
     scoring,
 )
 from graph_etl.matching import county as county_data
+from graph_etl.matching.relatives import (
+    JOINED_THROUGH_RELATIVE,
+    JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
+)
 from graph_etl.settings import REPO_ROOT
 
 COUNTY = REPO_ROOT / "sample_data" / "county"
 Records = list[dict[str, Any]]
+THROUGH_RELATIVES = {JOINED_THROUGH_RELATIVE, JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME}
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +160,13 @@ def test_reused_results_equal_deciding_everything_afresh(
         differ = {ident for ident, link in result.links.items() if last.links.get(ident) != link}
         assert result.changed_links is not None and differ <= result.changed_links
         assert len(result.changed_links) < len(result.links) / 4
+        # A join through relatives made again between the same two records is not named.
+        joined_again = {
+            ident
+            for ident, link in result.links.items()
+            if link.reasons[0] in THROUGH_RELATIVES and last.links.get(ident) == link
+        }
+        assert joined_again - result.changed_links
 
 
 def test_a_state_kept_later_is_saved_when_the_caller_keeps_it(county, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
