@@ -45,7 +45,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
-from itertools import accumulate, compress, count, repeat
+from itertools import accumulate, compress, count, filterfalse, repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,7 @@ def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
     return owned
 
 
+_RELATED = methodcaller("get", "related")
 _HALF = 16  # hex digits in each half of an input digest
 _SORTED = orjson.OPT_SORT_KEYS
 
@@ -403,10 +405,16 @@ def _fresh_links(
     moved = {ident for ident in changed if now[ident] != person_of.get(ident)}
     fresh = set(changed)
     for result in results.values():
-        for item in result.records.get("relationship", ()):
-            related = item.get("related")
-            if related in moved or related not in now:
-                fresh.add(item["person"])
+        items = result.records.get("relationship", [])
+        related = list(map(_RELATED, items))
+        # (the few records named that moved or are not here, found over the set of all)
+        named = set(related)
+        odd = named & moved
+        odd.update(filterfalse(now.__contains__, named))
+        if odd:
+            fresh.update(
+                item["person"] for item, ident in zip(items, related, strict=True) if ident in odd
+            )
     return fresh
 
 

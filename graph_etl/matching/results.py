@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from graph_etl.matching.explain import Explainer
+from graph_etl.matching.features import row_numbers
 from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE,
     JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
@@ -102,23 +106,13 @@ def links_for(
     record of its name, when no scored pair joins that one to its person (the first
     such join by record id). Only a record joined by neither is said to be confirmed by
     clerical review. `row_of`: each record id's row (worked out from `ids` if not given)."""
-    best = [-1] * len(ids)
     left, right = edges.left, edges.right
-    for index, a, b in zip(range(linkable), left, right, strict=False):  # the linking pairs
-        if roots[a] == roots[b] and index not in held:
-            if best[a] < 0:
-                best[a] = index
-            if best[b] < 0:
-                best[b] = index
+    ends = pa.array(left, pa.int64()), pa.array(right, pa.int64())
+    best = strongest(ends, linkable, held, roots)
     links: dict[str, Link] = {}
     pattern, patterns, probability = edges.pattern, edges.patterns, edges.probability
     if via:
-        wanted = {(row, other) for row, (other, _) in via.items()}
-        scored = {
-            (a, b): index
-            for index, (a, b) in enumerate(zip(left, right, strict=True))
-            if (a, b) in wanted or (b, a) in wanted
-        }
+        scored = {(left[index], right[index]): index for index in _scored(ends, via, len(ids))}
 
         def through(row: int, other: int, why: str) -> Link:
             index = scored.get((row, other), scored.get((other, row)))
@@ -140,6 +134,46 @@ def links_for(
     if row_of is None:
         row_of = {record_id: row for row, record_id in enumerate(ids)}
     return Links(ids, row_of, edges, best, roots, sizes, person_of_root, explain, links)
+
+
+def strongest(
+    ends: tuple[pa.Array, pa.Array], linkable: int, held: set[int], roots: list[int]
+) -> list[int]:
+    """Each row's strongest linking pair inside its person and not held back (the
+    first such by index, pairs coming strongest first), -1 for none. `ends`: each
+    pair's left and right row. (The pairs are looked at in Arrow, not one by one.)"""
+    best = [-1] * len(roots)
+    if not linkable:
+        return best
+    left, right = (end.slice(0, linkable) for end in ends)
+    person = pa.array(roots, pa.int64())
+    inside = pc.equal(pc.take(person, left), pc.take(person, right))
+    if held:
+        kept_back = pc.is_in(row_numbers(linkable), value_set=pa.array(sorted(held), pa.int64()))
+        inside = pc.and_(inside, pc.invert(kept_back))
+    index = pc.indices_nonzero(inside).cast(pa.int64())
+    rows = pa.concat_arrays([pc.take(left, index), pc.take(right, index)])
+    first = (
+        pa.table({"row": rows, "index": pa.concat_arrays([index, index])})
+        .group_by("row")
+        .aggregate([("index", "min")])
+    )
+    found = first.column("row").to_pylist(), first.column("index_min").to_pylist()
+    for row, at in zip(*found, strict=True):
+        best[row] = at
+    return best
+
+
+def _scored(
+    ends: tuple[pa.Array, pa.Array], via: dict[int, tuple[int, str]], rows: int
+) -> list[int]:
+    """The indices of the pairs joining a record joined through its relatives to the
+    record it was joined to (either way round), in order. `rows`: how many rows."""
+    left, right = ends
+    joins = [(row, other) for row, (other, _) in via.items()]
+    wanted = [a * rows + b for a, b in joins] + [b * rows + a for a, b in joins]
+    codes = pc.add(pc.multiply(left, rows), right)  # (one number per ordered pair)
+    return pc.indices_nonzero(pc.is_in(codes, value_set=pa.array(wanted, pa.int64()))).to_pylist()
 
 
 def review_pairs(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 
+import pyarrow as pa
 import pytest
 
-from graph_etl.matching import ids, reuse
+from graph_etl.matching import ids, results, reuse
 from graph_etl.matching.scoring import Edges
 
 
@@ -70,3 +71,28 @@ def test_wide_components_are_found_the_same_by_the_union_find(
     assert seeds <= stepwise
     for a, b in pairs:
         assert (a in stepwise) == (b in stepwise)
+
+
+def one_by_one(edges: Edges, linkable: int, held: set[int], roots: list[int]) -> list[int]:
+    """Each row's first linking pair inside its person and not held, pair by pair."""
+    best = [-1] * len(roots)
+    for index, a, b in zip(range(linkable), edges.left, edges.right, strict=False):
+        if roots[a] == roots[b] and index not in held:
+            for row in (a, b):
+                if best[row] < 0:
+                    best[row] = index
+    return best
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_each_rows_strongest_pair_inside_its_person_is_found_as_pair_by_pair(seed: int) -> None:
+    rng = random.Random(seed)
+    rows = rng.randint(1, 60)
+    roots = [rng.randrange(max(1, rows // 3)) for _ in range(rows)]
+    pairs = [tuple(rng.sample(range(rows), 2)) for _ in range(rng.randint(0, 90)) if rows > 1]
+    edges = Edges([a for a, _ in pairs], [b for _, b in pairs], [], [], [], [], [])
+    linkable = rng.randint(0, len(pairs))
+    held = set(rng.sample(range(len(pairs)), rng.randint(0, len(pairs)))) if seed % 2 else set()
+    ends = pa.array(edges.left, pa.int64()), pa.array(edges.right, pa.int64())
+    expected = one_by_one(edges, linkable, held, roots)
+    assert results.strongest(ends, linkable, held, roots) == expected
