@@ -23,10 +23,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph_etl import mapped
 from graph_etl.matching import features
@@ -118,15 +120,36 @@ def _carried(
     at = list(places)
     for number, row in enumerate(fresh, start=len(ids)):
         at[row] = number
+    runs = _runs(at)
     carried = features.Features(ids=[])
     for name in LISTS:
-        values = getattr(earlier, name) + getattr(new, name)
-        setattr(carried, name, list(map(values.__getitem__, at)))
+        setattr(carried, name, _gathered(getattr(earlier, name) + getattr(new, name), runs))
     assert earlier.table is not None and new.table is not None
     both = pa.concat_tables([earlier.table, new.table.cast(earlier.table.schema)])
     carried.table = both.take(pa.array(at, pa.int64()))
     carried.addresses = new.addresses
     return carried, len(fresh)
+
+
+def _runs(at: list[int]) -> list[tuple[int, int, int]]:
+    """`at` cut where its places stop following each other: (first row, the row after
+    the last, the first row's place). Records read again keep their neighbours, so the
+    runs are few: one more on each side of a record new or changed."""
+    if not at:
+        return []
+    places = pa.array(at, pa.int64())
+    steps = pc.subtract(places.slice(1), places.slice(0, len(at) - 1))
+    breaks = pc.indices_nonzero(pc.not_equal(steps, 1)).to_pylist()
+    starts = [0, *(row + 1 for row in breaks), len(at)]
+    return [(first, end, at[first]) for first, end in pairwise(starts)]
+
+
+def _gathered(values: list[Any], runs: list[tuple[int, int, int]]) -> list[Any]:
+    """`[values[place] for place in at]`, copied a run of `_runs(at)` at a time."""
+    gathered: list[Any] = [None] * (runs[-1][1] if runs else 0)
+    for first, end, place in runs:
+        gathered[first:end] = values[place : place + end - first]
+    return gathered
 
 
 def concatenate(parts: Sequence[features.Features]) -> features.Features:

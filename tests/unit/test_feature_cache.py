@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from array import array
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,48 @@ def test_places_that_do_not_fit_the_earlier_reads_features_mean_standardising_al
     got, afresh = feature_cache.build(records, moved, None, tmp_path, CODE)
     assert afresh == health.records
     assert_same(got, features.build(records))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_source_read_again_in_order_takes_its_records_features_run_by_run(  # type: ignore[no-untyped-def]
+    county, tmp_path: Path, seed: int
+) -> None:
+    """As a delivery usually comes: the records in the order they were, a few changed,
+    gone or added. The features are those of standardising every record at once."""
+    rng = random.Random(seed)
+    records, parts = county
+    feature_cache.build(records, parts, None, tmp_path, CODE)
+    start = sum(part.records for part in parts[: [p.source for p in parts].index("health")])
+    health = next(part for part in parts if part.source == "health")
+    now, places = [], array("i")
+    for place, record in enumerate(records[start : start + health.records]):
+        if rng.random() < 0.05:
+            continue  # gone
+        if rng.random() < 0.05:
+            now.append({**record, "given_name": rng.choice(["Ada", "Zebedee", ""])})
+            places.append(-1)
+        else:
+            now.append(record)
+            places.append(place)
+        if rng.random() < 0.03:
+            now.append({**record, "id": f"{record['id']}-new"})
+            places.append(-1)
+    again = [*records[:start], *now, *records[start + health.records :]]
+    same = SameAs("health extract 1", places)
+    moved = [
+        Part(p.source, "health extract 2", len(now), same) if p is health else p for p in parts
+    ]
+    got, afresh = feature_cache.build(again, moved, None, tmp_path, CODE)
+    assert afresh == places.count(-1) < len(now) / 4
+    assert_same(got, features.build(again))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_values_gathered_run_by_run_are_those_taken_one_by_one(seed: int) -> None:
+    rng = random.Random(seed)
+    values = [f"v{number}" for number in range(rng.randint(1, 50))]
+    at = [rng.randrange(len(values)) for _ in range(rng.randint(0, 40))]
+    if seed % 2:  # (mostly in order)
+        at = sorted(at)
+    runs = feature_cache._runs(at)
+    assert feature_cache._gathered(values, runs) == [values[place] for place in at]
