@@ -148,7 +148,7 @@ def _match(
         )
     else:
         built = features.build(records, known)
-    row_of = {record_id: row for row, record_id in enumerate(built.ids)}
+    row_of = dict(zip(built.ids, range(len(built.ids)), strict=True))
     if len(row_of) != len(built.ids):
         raise ValueError("record ids must be unique")
     id_array = built.id_array  # (made here, before the guards' thread asks for it)

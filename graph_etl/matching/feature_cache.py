@@ -111,10 +111,9 @@ def _carried(
     if same is None or earlier is None or len(same.places) != len(records):
         return features.build(records, addresses), len(records)
     ids, places = earlier.ids, same.places
-    fresh = [row for row, place in enumerate(places) if place < 0]
-    named = [(record["id"], place) for record, place in zip(records, places, strict=True)]
-    if any(place >= len(ids) or ids[place] != ident for ident, place in named if place >= 0):
+    if max(places, default=-1) >= len(ids):
         return features.build(records, addresses), len(records)  # (another read's)
+    fresh = [row for row, place in enumerate(places) if place < 0]
     new = features.build([records[row] for row in fresh], addresses)
     # Where each record's features are among the earlier read's, then the new ones.
     at = list(places)
@@ -124,6 +123,8 @@ def _carried(
     carried = features.Features(ids=[])
     for name in LISTS:
         setattr(carried, name, _gathered(getattr(earlier, name) + getattr(new, name), runs))
+    if carried.ids != [record["id"] for record in records]:
+        return features.build(records, addresses), len(records)  # (another read's)
     assert earlier.table is not None and new.table is not None
     both = pa.concat_tables([earlier.table, new.table.cast(earlier.table.schema)])
     carried.table = both.take(pa.array(at, pa.int64()))

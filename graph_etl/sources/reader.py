@@ -162,17 +162,10 @@ class ReadResult:
 
     def relationships(self) -> list[Record]:
         """What the source says of how its person records relate, for the matcher's
-        guards: `{person, related, type}` for each relationship and `{person, group}`
-        for each household or family group membership."""
-        related = [
-            {key: item.get(key) for key in ("person", "related", "type")}
-            for item in self.records.get("relationship", [])
-        ]
-        groups = [
-            {"person": item.get("person"), "group": item.get("group")}
-            for item in self.records.get("family_group", [])
-        ]
-        return related + groups
+        guards: each relationship record (`person`, `related`, `type`) and each
+        household or family group membership (`person`, `group`), as they are (not
+        copied: a manifest can give neither kind the other's fields)."""
+        return [*self.records.get("relationship", []), *self.records.get("family_group", [])]
 
     def reasons(self) -> dict[str, int]:
         """Quarantine reasons counted, with the row-specific value left out."""

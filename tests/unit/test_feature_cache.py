@@ -169,6 +169,13 @@ def test_places_that_do_not_fit_the_earlier_reads_features_mean_standardising_al
     got, afresh = feature_cache.build(records, moved, None, tmp_path, CODE)
     assert afresh == health.records
     assert_same(got, features.build(records))
+    # Places inside the earlier read that name other records than these.
+    shifted = array("i", [(row + 1) % health.records for row in range(health.records)])
+    other = SameAs("health extract 1", shifted)
+    moved = [Part(p.source, "health extract 3", p.records, other) if p.same else p for p in moved]
+    got, afresh = feature_cache.build(records, moved, None, tmp_path, CODE)
+    assert afresh == health.records
+    assert_same(got, features.build(records))
 
 
 @pytest.mark.parametrize("seed", range(3))
