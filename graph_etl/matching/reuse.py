@@ -316,7 +316,7 @@ def changed_links(
         return pc.drop_null(found).to_pylist()
 
     # The joins made now and last run, between the same two records, are kept.
-    joins = sorted((row, other) for row, (other, _) in via.items())
+    joins = [(row, other) for row, (other, _) in via.items()]
     rows_joined = pa.array([row for row, _ in joins], pa.int64())
     to_joined = pa.array([other for _, other in joins], pa.int64())
     saved_joined = pc.take(at, rows_joined)  # (null: a new record)
