@@ -316,9 +316,8 @@ def changed_links(
         return pc.drop_null(found).to_pylist()
 
     # The joins made now and last run, between the same two records, are kept.
-    joins = [(row, other) for row, (other, _) in via.items()]
-    rows_joined = pa.array([row for row, _ in joins], pa.int64())
-    to_joined = pa.array([other for _, other in joins], pa.int64())
+    rows_joined = pa.array(list(via), pa.int64())
+    to_joined = pa.array([other for other, _ in via.values()], pa.int64())
     saved_joined = pc.take(at, rows_joined)  # (null: a new record)
     then = pc.take(via_before, saved_joined)  # its join last run (null: none)
     kept = pc.fill_null(pc.equal(then, pc.take(at, to_joined)), False)
