@@ -456,7 +456,13 @@ def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> l
     """People at the same current address form a household when they are tied to each
     other by a close family relationship or by a source's family or tenancy group.
     Unrelated people at one address (a lodger, a house in multiple occupation) are
-    separate households."""
+    separate households.
+
+    A household's id is its address's (`H<address>`); where an address has several,
+    each but the one holding its smallest person id adds that of its own smallest
+    (`H<address>-<person>`). So a household keeps its id when someone leaves it (not
+    so when it was named after a member: the rest of the family were written again,
+    and a new household made for them, when that member moved out)."""
     address_of = {row["person_id"]: row["address_id"] for row in lives if row["current"]}
     parent: dict[str, str] = {person: person for person in address_of}
 
@@ -479,14 +485,15 @@ def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> l
         for member in group:
             if (address := address_of.get(member)) is not None:
                 tie(member, at.setdefault(address, member))
-    return [
-        {
-            "id": f"H{address}-{find(person)}",
-            "address_id": address,
-            "person_id": person,
-        }
-        for person, address in sorted(address_of.items())
-    ]
+    smallest: dict[str, str] = {}  # address -> the smallest person id living there
+    for person, address in address_of.items():
+        smallest[address] = min(person, smallest.get(address, person))
+    rows = []
+    for person, address in sorted(address_of.items()):
+        root = find(person)  # (the smallest person id of the household)
+        suffix = "" if root == smallest[address] else f"-{root}"
+        rows.append({"id": f"H{address}{suffix}", "address_id": address, "person_id": person})
+    return rows
 
 
 def family(results: dict[str, ReadResult], links: Mapping[str, Link]) -> list[Row]:
