@@ -6,13 +6,14 @@ it back afterwards, so the other tests see the graph they expect.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import functools
 import json
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -343,6 +344,82 @@ def test_the_household_a_person_moves_out_of_is_checked_for_members(
     now = household_ids(graph)
     assert len(households - now) == 1 and len(now - households) == 1  # left empty: gone
     assert_a_full_load_gives_the_same_graph(graph, county)
+
+
+def test_a_household_its_first_member_leaves_keeps_its_id_and_is_not_checked(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Liam, the household's smallest person id, moves out: his mother and sister keep
+    the household, by its id, and it is not among those checked for members."""
+    refresh(graph, county, tmp_path)  # (keeps the state the next refresh plans from)
+    before = memberships(graph)
+    liam = next(person for person, found in described(graph).items() if LIAM_SCHOOL in found)
+    home = before[liam]
+    family = sorted(person for person, household in before.items() if household == home)
+    assert len(family) == 3 and liam == family[0]
+    new_home = {"line1": "2 Harbour View", "line2": "", "town": "Exeford", "postcode": "EX9 3EF"}
+    rewrite(
+        county / "schools" / "pupils.csv",
+        lambda row: row["upn"] == LIAM_SCHOOL.rsplit(":", 1)[1],
+        address_line1=new_home["line1"], town=new_home["town"], postcode=new_home["postcode"],
+    )  # fmt: skip
+    rewrite(
+        county / "social_care" / "ssd_address.csv",
+        lambda row: row["addr_person_id"] == "1002",
+        addr_address_json=json.dumps({**new_home, "uprn": ""}),
+        addr_address_postcode=new_home["postcode"],
+    )
+    checked: list[str] = []
+    original = Graph.write
+
+    def spy(self, name, **params):  # type: ignore[no-untyped-def]
+        if name == "retire/empty_households_among":
+            checked.extend(params["ids"])
+        return original(self, name, **params)
+
+    monkeypatch.setattr(Graph, "write", spy)
+    refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    after = memberships(graph)
+    assert after[liam] != home
+    assert all(after[person] == home for person in family[1:])
+    assert home not in checked
+    assert_a_full_load_gives_the_same_graph(graph, county)
+
+
+LIAM_SCHOOL = "schools:pupils:H930123456010"
+
+
+def graph_rels(graph: Graph, kind: str) -> list[tuple[str, str]]:
+    """(start id, end id) of every relationship of type `kind`."""
+    lines = map(json.loads, fingerprint.graph_lines(graph))
+    return [(line[2], line[3]) for line in lines if line[0] == "rel" and line[1] == kind]
+
+
+def memberships(graph: Graph) -> dict[str, str]:
+    return dict(graph_rels(graph, "MEMBER_OF"))
+
+
+def described(graph: Graph) -> dict[str, list[str]]:
+    """Each person's source records."""
+    found: dict[str, list[str]] = {}
+    for record, person in graph_rels(graph, "DESCRIBES"):
+        found.setdefault(person, []).append(record)
+    return found
+
+
+def rewrite(path: Path, which: Callable[[dict[str, str]], bool], **changes: str) -> None:
+    """Give the rows of a CSV file that `which` picks the values in `changes`."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    picked = [row for row in rows if which(row)]
+    assert picked
+    for row in picked:
+        row.update(changes)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-untyped-def]

@@ -98,7 +98,6 @@ def test_households_split_unrelated_people_at_one_address() -> None:
     assert household["kid"] == household["lodger"] != household["mum"]
 
 
-
 def test_a_household_keeps_its_id_when_a_member_leaves() -> None:
     """A household is named after its address; a second one at that address adds its
     smallest person id. Whoever leaves, the rest keep the household's id."""
@@ -116,6 +115,7 @@ def test_a_household_keeps_its_id_when_a_member_leaves() -> None:
     assert before == {"p1": "HA1", "p2": "HA1", "p3": "HA1", "p9": "HA1-p9"}
     after = ids({"p1": "A2", "p2": "A1", "p3": "A1", "p9": "A1"})  # the first member moves out
     assert after == {"p1": "HA2", "p2": "HA1", "p3": "HA1", "p9": "HA1-p9"}
+
 
 def record(ident: str, given: str, family: str, dob: str | None = None, sex: str | None = None):  # type: ignore[no-untyped-def]
     return {
