@@ -8,6 +8,7 @@ point it at a throwaway database.
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import shutil
@@ -94,6 +95,8 @@ def _own_state_and_ports() -> None:
     for name in chosen:
         os.environ[name] = defaults[name]()
     os.environ["FAMILY_NETWORK_TEST_CHOSE"] = ",".join(chosen)
+    if "FAMILY_NETWORK_STATE_DIR" in chosen:  # (ours: gone when this process ends)
+        atexit.register(shutil.rmtree, os.environ["FAMILY_NETWORK_STATE_DIR"], True)
 
 
 # Before anything reads settings: test runs never touch the demo's state or ports.
@@ -159,5 +162,3 @@ def graph(graph_settings) -> Iterator[object]:  # type: ignore[no-untyped-def]
         yield connection
     if started:
         graph_server.stop(graph_settings)
-        if graph_settings.state_dir.name.startswith("family-network-test-"):
-            shutil.rmtree(graph_settings.state_dir, ignore_errors=True)
