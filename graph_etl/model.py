@@ -460,9 +460,8 @@ def households(lives: list[Row], family: list[Row], groups: list[set[str]]) -> l
 
     A household's id is its address's (`H<address>`); where an address has several,
     each but the one holding its smallest person id adds that of its own smallest
-    (`H<address>-<person>`). So a household keeps its id when someone leaves it (not
-    so when it was named after a member: the rest of the family were written again,
-    and a new household made for them, when that member moved out)."""
+    (`H<address>-<person>`). So a household keeps its id when someone leaves it, and
+    a refresh writes nothing for the members who stay."""
     address_of = {row["person_id"]: row["address_id"] for row in lives if row["current"]}
     parent: dict[str, str] = {person: person for person in address_of}
 
