@@ -342,7 +342,6 @@ def load_rows(
     planning, building = time.perf_counter() - clock, 0.0
     emptied: list[str] | None = None  # households to check for members (None: all)
     left: list[Row] = []  # the households the writes moved people out of (`LEAVING`)
-    occupied: set[str] = set()  # the households the rows put someone in
 
     def plan_step(step: Step) -> None:
         nonlocal planning, building
@@ -354,8 +353,6 @@ def load_rows(
         keys = None if scope is None else {*map(step.key, step_rows), *scope}
         state = held.store.state(step.name, keys)
         plans[step.name] = plan(step, step_rows, state, scope)
-        if step.name == "households" and saved:
-            occupied.update(row["id"] for row in step_rows)
         building += built - started
         planning += time.perf_counter() - built
 
@@ -455,6 +452,7 @@ def load_rows(
             graph.write(f"retire/{step.name}", keys=keys, now=now)
     if emptied is not None:
         # (a household a row puts someone in has them once the writes are done)
+        occupied = {row["id"] for row in rows.households}
         emptied = sorted({*emptied, *(row["left"] for row in left)} - occupied - {None})
         for ids in batched(emptied, batch_size):
             graph.write("retire/empty_households_among", ids=ids)
