@@ -12,7 +12,9 @@ of the records change and a second refresh runs (`next_refresh`): the server has
 already refreshed once, as it has day to day, where the first refresh after a full
 load meets a server that has only created records (its code for updating them not
 yet compiled, and less of the state in the file cache).
-Progress goes to stderr; the figures are one JSON object on the last line of stdout.
+Progress goes to stderr; the figures are one JSON object on the last line of stdout,
+with how fast the machine was at the start and at the end (`machine_pace`), and the
+CPU time and page faults of the ETL, its read workers and the server in each run.
 Against NEO4J_URI instead, set it: the database given is emptied first.
 """
 
@@ -22,6 +24,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import mmap
 import multiprocessing
 import os
 import resource
@@ -104,15 +107,28 @@ def own_peak_mb() -> float:
     return peak_mb()
 
 
-def server_cpu_seconds(settings: GraphSettings) -> float | None:
-    """The CPU time (user and system) the local graph server has used since it
-    started; None when it is not a local server running here."""
+def server_usage(settings: GraphSettings) -> dict[str, float] | None:
+    """The CPU time (user and system, and system alone) the local graph server has
+    used since it started, and its minor page faults; None when it is not a local
+    server running here."""
     try:
         pid = int(graph_server.ServerPaths.for_settings(settings).pid_file.read_text())
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, ValueError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return {
+        "server": (int(fields[11]) + int(fields[12])) / tick,
+        "server_system": int(fields[12]) / tick,
+        "server_page_faults": int(fields[7]),
+    }
+
+
+def server_cpu_seconds(settings: GraphSettings) -> float | None:
+    """The CPU time (user and system) the local graph server has used since it
+    started; None when it is not a local server running here."""
+    usage = server_usage(settings)
+    return usage["server"] if usage is not None else None
 
 
 def wait_for_idle_server(
@@ -136,14 +152,21 @@ def wait_for_idle_server(
 def cpu_used(settings: GraphSettings) -> dict[str, float]:
     """CPU seconds so far: this process's, its waited-for child processes' (the
     workers that read extracts), and the local graph server's (0 when not local);
-    and this process's minor page faults."""
+    and the minor page faults of this process and of the server. (A page touched for
+    the first time costs system time, and what it costs varies by the hour on a
+    virtual machine: see `machine_pace`.)"""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = server_usage(settings) or {
+        "server": 0.0,
+        "server_system": 0.0,
+        "server_page_faults": 0,
+    }
     return {
         "etl": own.ru_utime + own.ru_stime,
         "etl_system": own.ru_stime,
         "read_workers": children.ru_utime + children.ru_stime,
-        "server": server_cpu_seconds(settings) or 0.0,
+        **server,
         "etl_page_faults": own.ru_minflt,
     }
 
@@ -154,9 +177,33 @@ def cpu_figures(
     """What a run used between two `cpu_used`: CPU seconds by whom, their total, and the
     cores that total kept busy on average over the run's `seconds`."""
     used = {name: round(after[name] - before[name], 1) for name in before}
-    used["etl_page_faults"] = int(used["etl_page_faults"])
+    for name in ("etl_page_faults", "server_page_faults"):
+        used[name] = int(used[name])
     total = used["etl"] + used["read_workers"] + used["server"]
     return {**used, "total": round(total, 1), "cores_busy": round(total / seconds, 2)}
+
+
+def machine_pace(megabytes: int = 256) -> dict[str, float]:
+    """How fast the machine is at the moment, to read one run's figures against
+    another's: the seconds a fixed loop of Python takes (the ETL's kind of work), and
+    the microseconds a page of fresh memory takes to be touched for the first time
+    (about 2 in a good hour here; on a virtual machine it varies from hour to hour,
+    and a refresh's memory and the server's writes with it)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    loop = time.perf_counter() - started
+    size = megabytes << 20
+    with mmap.mmap(-1, size) as memory:  # (fresh pages, not reused from this process)
+        started = time.perf_counter()
+        for offset in range(0, size, mmap.PAGESIZE):
+            memory[offset] = 1
+        touched = time.perf_counter() - started
+    return {
+        "python_loop_seconds": round(loop, 2),
+        "fresh_page_microseconds": round(touched * 1e6 / (size // mmap.PAGESIZE), 2),
+    }
 
 
 def full_figures(settings: GraphSettings, county: Path, state_dir: Path) -> dict[str, Any]:
@@ -230,6 +277,7 @@ def main() -> int:
         help="the changed extract also gets a new time, a day later",
     )
     args = parser.parse_args()
+    pace = {"start": machine_pace()}
 
     work = work_dir(args.records)
     shutil.rmtree(work, ignore_errors=True)
@@ -252,6 +300,7 @@ def main() -> int:
         wait_for_idle_server(settings)
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
             again = pool.submit(refresh_figures, settings, county, work / "etl-state").result()
+        pace["end"] = machine_pace()
     finally:
         if settings.local:
             graph_server.stop(settings)
@@ -266,6 +315,7 @@ def main() -> int:
         **refresh,
         "next_refresh": {key.removeprefix("refresh_"): value for key, value in again.items()},
         "load_average": loads,
+        "machine_pace": pace,
         # The driver packs and unpacks Bolt messages in Rust when this is installed.
         "neo4j_rust_ext": importlib.util.find_spec("neo4j._rust") is not None,
     }
