@@ -231,11 +231,7 @@ def test_a_lives_at_key_is_retired_when_its_address_id_has_a_bar(graph) -> None:
     )  # fmt: skip
 
     def lives_at() -> set[str]:
-        return {
-            line[3]
-            for line in map(json.loads, fingerprint.graph_lines(graph))
-            if line[0] == "rel" and line[1] == "LIVES_AT" and line[2] == person
-        }
+        return {end for start, end in graph_rels(graph, "LIVES_AT") if start == person}
 
     try:
         assert set(addresses) <= lives_at()
@@ -264,11 +260,7 @@ def test_a_review_pair_is_retired_when_a_record_id_has_a_bar(graph, county) -> N
     )  # fmt: skip
 
     def held() -> set[tuple[str, str]]:
-        return {
-            (line[2], line[3])
-            for line in map(json.loads, fingerprint.graph_lines(graph))
-            if line[0] == "rel" and line[1] == "POSSIBLE_MATCH" and line[2] in ids
-        }
+        return {pair for pair in graph_rels(graph, "POSSIBLE_MATCH") if pair[0] in ids}
 
     assert held() == set(pairs)
     graph.write("retire/review_pairs", keys=[f"{a}|{b}" for a, b in pairs[:2]])
