@@ -17,11 +17,12 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from graph_etl.sources.manifest import (
     FAMILY_TYPES,
@@ -43,8 +44,8 @@ from graph_etl.sources.reuse import (
     RowLog,
     SameAs,
     index_digest,
-    line_hash,
     row_hash,
+    row_hashes,
 )
 from graph_etl.sources.values import BadValueError, parse
 
@@ -344,19 +345,35 @@ def _csv_error(exc: csv.Error, start: int, end: int) -> str:
     return f"not readable as CSV{_lines(start, end)}: {exc}"
 
 
-# A CSV record: its values, or (a plain line: `_plain`) its text still to be split at
-# its commas, or why the CSV rules cannot read it (with no hash).
+CHUNK_BYTES = 1 << 20  # lines are read about this much at a time (some 8,000 rows)
+
+# A one-line CSV record: its values, or (a plain line: `_plain`) its text still to be
+# split at its commas.
 Values = list[str] | str
 
 
+@dataclass
+class _Run:
+    """Lines that are each one whole CSV record, from line `start` on: each one's
+    values and `row_hash` of them."""
+
+    start: int
+    rows: list[Values]
+    digests: list[bytes]
+
+
+# A record that runs onto later lines, or that the CSV rules cannot read: its first
+# and last lines, its values or the reason it is quarantined, and `row_hash` of the
+# values (None for a reason).
+_Record = tuple[int, int, list[str] | str, bytes | None]
+
+
 @contextmanager
-def _records(
-    path: Path, spec: FileSpec
-) -> Iterator[tuple[list[str], Iterator[tuple[int, int, Values, bytes | None]]]]:
-    """The header, and (first line, last line, values, `row_hash` of the values) for
-    every CSV record after it; a record the CSV rules cannot read comes back as the
-    reason it is quarantined, with no hash. Nothing is skipped: blank lines are
-    records too (the line break that ends the last one is not)."""
+def _records(path: Path, spec: FileSpec) -> Iterator[tuple[list[str], Iterator[_Run | _Record]]]:
+    """The header, and every CSV record after it, most of them in runs of one-line
+    records; a record the CSV rules cannot read comes back as the reason it is
+    quarantined. Nothing is skipped: blank lines are records too (the line break that
+    ends the last one is not)."""
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         lines = _Lines(handle)
         reader = csv.reader(lines, strict=True)
@@ -364,27 +381,70 @@ def _records(
 
 
 class _Lines:
-    """A file's lines, counted as they are taken (by the CSV reader too); the last one
-    taken may be put back."""
+    """A file's lines, read a chunk at a time and counted as they are taken (by the
+    CSV reader too)."""
 
-    def __init__(self, handle: Iterator[str]) -> None:
+    def __init__(self, handle: TextIO) -> None:
         self.handle = handle
+        self.chunk: list[str] = []
+        self.rows: list[Values | None] = []  # each line of the chunk as a record (`_one_line`)
+        self.at = 0  # the next line's place in the chunk
         self.taken = 0
-        self.back: str | None = None
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        line, self.back = self.back, None
-        if line is None:
-            line = next(self.handle)
+        if self.at == len(self.chunk) and not self._refill():
+            raise StopIteration
+        self.at += 1
         self.taken += 1
-        return line
+        return self.chunk[self.at - 1]
 
-    def put_back(self, line: str) -> None:
-        self.taken -= 1
-        self.back = line
+    def _refill(self) -> bool:
+        self.chunk, self.at = self.handle.readlines(CHUNK_BYTES), 0
+        self.rows = []
+        return bool(self.chunk)
+
+    def run(self) -> list[Values]:
+        """Takes the next lines of the chunk up to the first that is not a record by
+        itself, and gives them as records ([] when the next line is not one)."""
+        if self.at == len(self.chunk) and not self._refill():
+            return []
+        if not self.rows:  # (worked out for the whole chunk once it is first asked)
+            self.rows = _one_line(self.chunk)
+        try:
+            stop = self.rows.index(None, self.at)
+        except ValueError:
+            stop = len(self.rows)
+        rows = self.rows[self.at : stop]
+        self.at, self.taken = stop, self.taken + len(rows)
+        return rows  # type: ignore[return-value]  (no None before `stop`)
+
+
+def _one_line(lines: list[str]) -> list[Values | None]:
+    """Each line as the CSV rules read it when a record starts there: a plain line's
+    text (`_plain`), the values of a record that ends on that line, or None."""
+    text = "".join(lines)
+    if "\r" in text or "\0" in text:
+        rows = [_plain(line) for line in lines]
+    else:  # (as `_plain`, with every line but the file's last ending in one "\n")
+        rows = [None if '"' in line else line[:-1] or None for line in lines]
+        if not lines[-1].endswith("\n"):
+            rows[-1] = _plain(lines[-1])
+    others = [at for at, row in enumerate(rows) if row is None]
+    if others:  # (read together when each is a record by itself, as they mostly are)
+        reader = csv.reader([lines[at] for at in others], strict=True)
+        with suppress(csv.Error):
+            records = list(reader)
+            if reader.line_num == len(records) == len(others):
+                for at, values in zip(others, records, strict=True):
+                    rows[at] = values
+                return rows
+        for at in others:
+            with suppress(csv.Error, StopIteration):
+                rows[at] = next(csv.reader((lines[at],), strict=True))
+    return rows
 
 
 def _plain(line: str) -> str | None:
@@ -419,22 +479,16 @@ def _header(reader: Any, path: Path, spec: FileSpec) -> list[str]:
     return header
 
 
-def _after_header(reader: Any, lines: _Lines) -> Iterator[tuple[int, int, Values, bytes | None]]:
-    """The records after the header (see `_records`). A plain line is hashed as its
-    text (`line_hash`) and not split: most rows of a file read again are found by
-    hash among the last read's and need no values (at 1,000,000 records, splitting
-    them took longer than reading and hashing them)."""
+def _after_header(reader: Any, lines: _Lines) -> Iterator[_Run | _Record]:
+    """The records after the header (see `_records`): runs of one-line records, taken
+    a chunk at a time (at 1,000,000 records, a line at a time took most of the time
+    a source read again takes), and each other record on its own."""
     while True:
         start = lines.taken + 1
-        try:
-            line = next(lines)
-        except StopIteration:
-            return
-        body = _plain(line)
-        if body is not None:
-            yield start, start, body, line_hash(body)
+        rows = lines.run()
+        if rows:
+            yield _Run(start, rows, row_hashes(rows))
             continue
-        lines.put_back(line)  # (for the CSV reader: a record may run onto later lines)
         try:
             values = next(reader)
         except StopIteration:
@@ -485,6 +539,7 @@ def read_source(manifest: Manifest, folder: Path, previous: ReadResult | None = 
 
 
 _NOTHING: dict[bytes, Outcome] = {}
+GIVEN = bytes([1])  # the outcome of a row `_GivenAgain` gives
 
 
 @dataclass
@@ -529,49 +584,71 @@ class _File:
         return None if value is None else str(value)
 
 
-def _given_again(
-    reader: _SourceReader, file: _File, rows: FileRows | None
-) -> Callable[[bytes, int], bool] | None:
-    """For the common row of a file read again, as the last read had it (outcome 1):
-    one record of the file's one output, whose id ends in the row's key (None unless
-    the file's rows can be of that kind). The function returned gives the record of
-    the row with a hash as `_SourceReader._reuse` would, without the calls and tuples
-    that handle every other kind of row (a million rows at 1,000,000 records), and
-    says whether it did: not when the row is of another kind or its key is an earlier
-    row's (then the caller reuses or validates it). Each row given counts as accepted
-    in `file.report` once the file is read (`given`)."""
-    if (
-        rows is None
-        or len(file.outputs) != 1
-        or len(rows.places) != 1
-        or file.key_at is None
-        or file.key_output != 0  # (the output keyed by the row's key: never by line)
-    ):
-        return None
-    row_of, codes, (_, _, held, first, _) = rows.row_of, rows.outcomes, rows.places[0]
-    prefix, keys, name = file.id_prefix, file.keys, file.name
-    # (where `_emit` puts the records, made ready when the first is given, as by it)
-    made: list[tuple[list[Record], list[tuple[str, int]], array]] = []
+class _GivenAgain:
+    """The common row of a file read again, as the last read had it (outcome 1): one
+    record of the file's one output, whose id ends in the row's key. Such rows are
+    given in runs, as `_SourceReader._reuse` would give them one by one but without
+    its calls and tuples (a million rows at 1,000,000 records). Each row given counts
+    as accepted."""
 
-    def give(digest: bytes, line: int) -> bool:
-        row = row_of.get(digest)
-        if row is None or codes[row] != 1:
-            return False
-        place = first[row]
-        record = held[place]
-        key = record["id"][prefix:]
-        if key in keys:
-            return False
-        keys[key] = line
-        if not made:
-            made.append(reader._emitting(file.outputs[0].kind))
-        records, origins, places = made[0]
-        records.append(record)
-        origins.append((name, line))
-        places.append(place)
-        return True
+    def __init__(self, reader: _SourceReader, file: _File, rows: FileRows) -> None:
+        self.reader, self.file = reader, file
+        self.row_of, self.codes = rows.row_of, rows.outcomes
+        _, _, self.held, self.first, _ = rows.places[0]
 
-    return give
+    @classmethod
+    def of(cls, reader: _SourceReader, file: _File, rows: FileRows | None) -> _GivenAgain | None:
+        """None unless the file's rows can be of that kind."""
+        if (
+            rows is None
+            or len(file.outputs) != 1
+            or len(rows.places) != 1
+            or file.key_at is None
+            or file.key_output != 0  # (the output keyed by the row's key: never by line)
+        ):
+            return None
+        return cls(reader, file, rows)
+
+    def places(self, digests: list[bytes]) -> list[int]:
+        """For each row, its record's place among the last read's when the row is of
+        that kind (its key not yet checked), else -1."""
+        codes, first = self.codes, self.first
+        return [
+            -1 if row is None or codes[row] != 1 else first[row]
+            for row in map(self.row_of.get, digests)
+        ]
+
+    def give(self, places: list[int], line: int) -> int:
+        """Gives the records at `places`, of the rows from `line` on, in order, up to
+        the first whose key an earlier row has; how many it gave."""
+        file = self.file
+        records = list(map(self.held.__getitem__, places))
+        keys = [record["id"][file.id_prefix :] for record in records]
+        lines = range(line, line + len(keys))
+        new = dict(zip(keys, lines, strict=True))
+        if len(new) < len(keys) or not file.keys.keys().isdisjoint(new.keys()):
+            count = _new_keys(keys, file.keys)
+            if count == 0:
+                return 0
+            records, places, lines = records[:count], places[:count], lines[:count]
+            new = dict(zip(keys[:count], lines, strict=True))
+        file.keys.update(new)
+        file.report.rows_accepted += len(records)
+        kept, origins, at = self.reader._emitting(file.outputs[0].kind)
+        kept += records
+        origins += zip(repeat(file.name), lines)
+        at.extend(places)
+        return len(records)
+
+
+def _new_keys(keys: list[str], taken: dict[str, int]) -> int:
+    """How many of `keys` come before the first that is taken or an earlier one's."""
+    seen: set[str] = set()
+    for count, key in enumerate(keys):
+        if key in taken or key in seen:
+            return count
+        seen.add(key)
+    return len(keys)
 
 
 class _SourceReader:
@@ -610,28 +687,57 @@ class _SourceReader:
             file = _File(self.manifest.id, name, spec, report, header, outputs, columns, index)
             rows = self._earlier_rows(file)
             earlier = rows.get if rows else _NOTHING.get
-            again = _given_again(self, file, rows)
-            given = 0
-            for start, end, record, digest in records:
+            again = _GivenAgain.of(self, file, rows)
+            for item in records:
+                if isinstance(item, _Run):
+                    report.rows_read += len(item.rows)
+                    starts += range(item.start, item.start + len(item.rows))
+                    hashes += b"".join(item.digests)
+                    outcomes += self._read_run(file, item, earlier, again)
+                    continue
+                start, end, record, digest = item
                 report.rows_read += 1
                 starts.append(start)
-                if digest is None:  # (not readable as CSV: the record is why)
+                if isinstance(record, str):  # (not readable as CSV: the record is why)
                     hashes += NO_HASH
                     outcomes.append(self._quarantine(file, start, record, QUARANTINED))
-                    continue
-                hashes += digest
-                if again is not None and end == start and again(digest, start):
-                    given += 1
-                    outcomes.append(1)
-                    continue
-                values = record.split(",") if isinstance(record, str) else record
-                outcome = earlier(digest) if end == start else None
-                code = None if outcome is None else self._reuse(file, values, start, outcome)
-                outcomes.append(self._validate(file, values, start, end) if code is None else code)
-            report.rows_accepted += given
+                else:  # (a record on its own is never one the last read had)
+                    hashes += digest or NO_HASH
+                    outcomes.append(self._validate(file, record, start, end))
         if index is not None:
             self.indexes[name] = index_digest(index)
         self.logs[name] = (header, bytes(hashes), outcomes, starts)
+
+    def _read_run(
+        self,
+        file: _File,
+        run: _Run,
+        earlier: Callable[[bytes], Outcome | None],
+        again: _GivenAgain | None,
+    ) -> bytearray:
+        """Each row of a run given again, reused or validated, in order; their outcomes."""
+        outcomes = bytearray()
+        places = again.places(run.digests) if again is not None else None
+        at, count = 0, len(run.rows)
+        while at < count:
+            if again is not None and places is not None and places[at] >= 0:
+                try:
+                    stop = places.index(-1, at)
+                except ValueError:
+                    stop = count
+                given = again.give(places[at:stop], run.start + at)
+                outcomes += GIVEN * given
+                at += given
+                if at == stop:
+                    continue
+            # (the row is reused when it can be: its key may be an earlier row's)
+            line, row = run.start + at, run.rows[at]
+            values = row.split(",") if isinstance(row, str) else row
+            outcome = earlier(run.digests[at])
+            code = None if outcome is None else self._reuse(file, values, line, outcome)
+            outcomes.append(self._validate(file, values, line, line) if code is None else code)
+            at += 1
+        return outcomes
 
     def _earlier_rows(self, file: _File) -> FileRows | None:
         """What each row of the last read gave (by hash), where that can be reused."""

@@ -1,6 +1,7 @@
-"""The extract reader's records (`reader._records`): plain lines are hashed as their
-text and not split, every other record goes through the CSV rules; either way each
-record, its lines and its hash are what the CSV reader alone gives."""
+"""The extract reader's records (`reader._records`): one-line records are read a
+chunk at a time, plain lines hashed as their text and not split, every other record
+read on its own; either way each record, its lines and its hash are what the CSV
+reader alone gives."""
 
 from __future__ import annotations
 
@@ -45,20 +46,24 @@ def reference(path: Path) -> Iterator[tuple[int, int, Any, bytes | None]]:
 
 def read(path: Path) -> list[tuple[int, int, Any, bytes | None]]:
     spec = FileSpec(name="file", path=path.name, key=None, columns={"a": {}})
+    got: list[tuple[int, int, Any, bytes | None]] = []
     with reader._records(path, spec) as (_, records):
-        return [
-            (
-                start,
-                end,
-                record.split(",") if digest and isinstance(record, str) else record,
-                digest,
-            )
-            for start, end, record, digest in records
-        ]
+        for item in records:
+            if isinstance(item, reader._Run):
+                lines = range(item.start, item.start + len(item.rows))
+                rows = [row.split(",") if isinstance(row, str) else row for row in item.rows]
+                got += zip(lines, lines, rows, item.digests, strict=True)
+            else:
+                got.append(item)
+    return got
 
 
+@pytest.mark.parametrize("chunk", [1, 40, 1 << 20])
 @pytest.mark.parametrize("seed", range(60))
-def test_records_are_those_the_csv_rules_give(seed: int, tmp_path: Path) -> None:
+def test_records_are_those_the_csv_rules_give(
+    seed: int, chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "CHUNK_BYTES", chunk)
     rng = random.Random(seed)
     lines = ["a,b\n"]
     for _ in range(rng.randint(0, 30)):
