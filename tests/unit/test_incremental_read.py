@@ -287,7 +287,7 @@ def test_rows_as_they_were_in_a_keyed_file_are_given_without_reuse_one_by_one(
     county: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A keyed file's rows given again as the last read had them (one record each)
-    take the short way (`_given_again`); only the others go through `_reuse`, and the
+    take the short way (`_GivenAgain`); only the others go through `_reuse`, and the
     read is still that of a full read."""
     reused: list[int] = []
     reuse_one = reader_module._SourceReader._reuse
