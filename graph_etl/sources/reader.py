@@ -419,7 +419,7 @@ class _Lines:
             stop = len(self.rows)
         rows = self.rows[self.at : stop]
         self.at, self.taken = stop, self.taken + len(rows)
-        return rows  # type: ignore[return-value]  (no None before `stop`)
+        return rows  # type: ignore[return-value]  # (no None before `stop`)
 
 
 def _one_line(lines: list[str]) -> list[Values | None]:
