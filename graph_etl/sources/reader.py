@@ -715,21 +715,27 @@ class _SourceReader:
         earlier: Callable[[bytes], Outcome | None],
         again: _GivenAgain | None,
     ) -> bytearray:
-        """Each row of a run given again, reused or validated, in order; their outcomes."""
+        """Each row of a run given again, reused or validated, in order; their outcomes.
+        Rows are given a stretch at a time until a key clashes, then one at a time to
+        the end of the run: handing over the rest of a stretch after each clash would
+        cost the square of its length when many rows clash (an extract written twice)."""
         outcomes = bytearray()
         places = again.places(run.digests) if again is not None else None
-        at, count = 0, len(run.rows)
+        at, count, whole = 0, len(run.rows), True
         while at < count:
             if again is not None and places is not None and places[at] >= 0:
-                try:
-                    stop = places.index(-1, at)
-                except ValueError:
-                    stop = count
+                stop = at + 1
+                if whole:
+                    try:
+                        stop = places.index(-1, at)
+                    except ValueError:
+                        stop = count
                 given = again.give(places[at:stop], run.start + at)
                 outcomes += GIVEN * given
                 at += given
                 if at == stop:
                     continue
+                whole = False
             # (the row is reused when it can be: its key may be an earlier row's)
             line, row = run.start + at, run.rows[at]
             values = row.split(",") if isinstance(row, str) else row

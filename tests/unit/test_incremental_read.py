@@ -310,6 +310,30 @@ def test_rows_as_they_were_in_a_keyed_file_are_given_without_reuse_one_by_one(
     assert_same(got, read_source(MANIFESTS["health"], county / "health"))
 
 
+def test_rows_whose_keys_clash_are_given_one_at_a_time_not_the_rest_each_time(
+    county: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An extract written out twice: every row of the second copy is as the last read
+    had it and its key an earlier row's. Each is handed to `_GivenAgain.give` once (not
+    with the rest of its stretch each time: that took minutes at a million rows), and
+    the read is still that of a full read."""
+    handed: list[int] = []
+    give = reader_module._GivenAgain.give
+
+    def counting(self: Any, places: list[int], line: int) -> int:
+        handed.append(len(places))
+        return give(self, places, line)
+
+    monkeypatch.setattr(reader_module._GivenAgain, "give", counting)
+    path = county / "health" / "patients.csv"
+    lines = [line for line in _lines(path) if line]
+    path.write_bytes(b"\n".join([*lines, *lines[1:]]) + b"\n")
+    got = reread(state, county / "health")
+    assert got.files["patients"].rows_read == 2 * (len(lines) - 1)
+    assert sum(handed) <= 2 * got.rows_read  # (each row handed over twice at most)
+    assert_same(got, read_source(MANIFESTS["health"], county / "health"))
+
+
 def test_a_row_whose_key_an_earlier_row_now_takes_is_quarantined(county: Path, state: Path) -> None:
     path = county / "health" / "patients.csv"
     lines = _lines(path)
