@@ -252,6 +252,7 @@ def refresh_figures(settings: GraphSettings, county: Path, state_dir: Path) -> d
         "refresh_cpu_seconds": cpu_figures(cpu, cpu_used(settings), seconds),
         "refresh_phases": refresh.phases,
         "refresh_steps": step_figures(refresh),
+        "refresh_written_early": refresh.written_early,
         "refresh_matching_seconds": refresh.matching.get("seconds", {}),
         "refresh_model": refresh.model,
         "refresh_sources_reread": sorted(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import read_pool, refresh_scope, snapshots
+from graph_etl import read_pool, record_nodes, refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
@@ -43,6 +43,9 @@ class EtlReport:
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     load_steps: dict[str, float] = field(default_factory=dict)  # write seconds per load step
+    # Rows written ahead of the load, while matching ran (`graph_etl.record_nodes`), and
+    # the seconds it took.
+    written_early: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -54,6 +57,7 @@ class EtlReport:
             "model": self.model,
             "phases": self.phases,
             "load_steps": self.load_steps,
+            "written_early": self.written_early,
             "sources": self.sources,
             "loaded": self.loaded,
         }
@@ -229,10 +233,19 @@ def run(
         )
         person_of, held = kept["person_of"], kept["held"]
         phase("read")
+        # The nodes of records whose own values changed are written while matching runs.
+        nodes = record_nodes.NodeWrites.of(graph, held, manifests, results)
+        saves.callback(nodes.close)
         # Once matching has scored its pairs (from there it leaves a core idle), the
-        # saved state's log goes into its file in a thread; the model asks it for keys.
+        # saved state's log goes into its file in a thread (the model asks it for keys),
+        # and those nodes are written in another.
         folding = ThreadPoolExecutor(1, thread_name_prefix="fold-log")
         saves.callback(folding.shutdown)  # (waits for it before the state is closed)
+
+        def after_scoring() -> None:
+            nodes.start()
+            folding.submit(held.fold_log)
+
         store = decision_store.make_engine() if decisions is None else None
         matched = match(
             [record for result in results.values() for record in result.people()],
@@ -247,7 +260,7 @@ def run(
                 for source, result in results.items()
             ],
             keep_later=True,
-            after_scoring=lambda: folding.submit(held.fold_log),
+            after_scoring=after_scoring,
         )
         report.people = matched.stats["people"]
         report.matching = {
@@ -263,6 +276,7 @@ def run(
         )
         report.model = built.report
         phase("model")
+        report.written_early = {"source_record_nodes": nodes.finish(), "seconds": nodes.seconds}
         load_times: dict[str, Any] = {}
 
         def keep_for_next_run(digest: str) -> None:

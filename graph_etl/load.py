@@ -258,6 +258,9 @@ class Held:
     store: HeldInMemory | SavedState
     digest: str | None
     saved: bool
+    # Whether this run has cleared the marker already (to write ahead of its load:
+    # `graph_etl.record_nodes`); `store` then holds what it wrote.
+    marker_cleared: bool = False
 
     def fold_log(self) -> None:
         """See `SavedState.fold_log` (nothing to do for a state read from the graph)."""
@@ -335,7 +338,8 @@ def load_rows(
     times: dict[str, Any] = timings if timings is not None else {}
     clock = time.perf_counter()
     graph.apply_schema()
-    held_digest, saved = held.digest, held.saved
+    saved = held.saved
+    marker = None if held.marker_cleared else held.digest  # (what the graph's says now)
     scopes = scopes if scopes is not None else {}  # (not `or`: a refresh's are built as asked for)
     plans: dict[str, Plan] = {}
     times["steps"] = {}
@@ -384,7 +388,7 @@ def load_rows(
         keep(after, digest)
         return digest
 
-    if held_digest is None:
+    if held.digest is None:
         # No marker says the graph holds a complete load (a first load, or after a
         # killed run), so none is cleared before the first write: each step is planned
         # while the one before it is written (Python hashes while the server writes).
@@ -430,9 +434,9 @@ def load_rows(
                         # nobody: those of the persons that go, read now, and those
                         # the writes move people out of (`left`).
                         emptied = _households_left(graph, plans, batch_size)
-                    if held_digest is not None and _changes({step.name: plans[step.name]}):
+                    if marker is not None and _changes({step.name: plans[step.name]}):
                         graph.write("load/load_marker", digest=None)  # (nothing written yet)
-                        held_digest = None
+                        marker = None
                     queued.append(writer.submit(write_in_turn, step))
                 digest = settled()  # (while the server writes)
             except BaseException:
@@ -458,7 +462,7 @@ def load_rows(
             graph.write("retire/empty_households_among", ids=ids)
     elif changed or not saved:  # (after a killed run, whatever it left to do)
         graph.write("retire/empty_households")
-    if held_digest != digest:
+    if marker != digest:
         graph.write("load/load_marker", digest=digest)
     times["retire"] = round(time.perf_counter() - clock, 2)
     counts = {

@@ -122,6 +122,8 @@ class SavedState:
     ) -> None:
         self.connection, self.digest = connection, digest
         self.sizes = sizes  # step -> (keys, dormant keys, total)
+        # step -> key -> hash: what this run wrote ahead of its load (`rewrite`).
+        self.rewritten: dict[str, dict[str, str]] = {}
 
     def _query(self, sql: str, **tables: pa.Table) -> pa.Table:
         for name, table in tables.items():
@@ -135,16 +137,33 @@ class SavedState:
     def state(self, step: str, keys: Iterable[str] | None = None) -> StepState:
         """The state of `step`: whole, or (`keys`) only for those keys."""
         size, dormant_size, total = self.sizes[step]
+        rewritten = self.rewritten.get(step, {})
         select = f"SELECT key, h, dormant FROM {_table(step)}"  # noqa: S608
         if keys is None:
             found = self._query(select)
         else:
-            wanted = pa.table({"key": pa.array(list(keys), pa.string())})
+            # (the keys rewritten always: the state a load leaves then keeps them)
+            wanted = pa.table({"key": pa.array([*keys, *rewritten], pa.string())})
             found = self._query(f"{select} SEMI JOIN wanted USING (key)", wanted=wanted)
         names = found.column("key").to_pylist()
         hashes = dict(zip(names, found.column("h").to_pylist(), strict=True))
+        hashes.update(rewritten)
         dormant = {k for k, d in zip(names, found.column("dormant").to_pylist(), strict=True) if d}
         return StepState(hashes, dormant, total, None if keys is None else (size, dormant_size))
+
+    def rewrite(self, step: str, hashes: dict[str, str]) -> None:
+        """Take `hashes` as what the graph now holds for those keys of `step`, each held
+        live with a hash (written by this run ahead of its load: see
+        `graph_etl.record_nodes`)."""
+        held = self.state(step, hashes).hashes
+        size, dormant, total = self.sizes[step]
+        for key, h in hashes.items():
+            before = held.get(key)
+            if before is None:
+                raise ValueError(f"{step}: {key!r} is not held live with a hash")
+            total += int(h, 16) - int(before, 16)
+        self.sizes[step] = (size, dormant, total)
+        self.rewritten.setdefault(step, {}).update(hashes)
 
     def keys(self, step: str) -> Iterable[str]:
         return self._query(f"SELECT key FROM {_table(step)}").column(0).to_pylist()  # noqa: S608
@@ -296,6 +315,7 @@ def save(
         if base is not None:
             base.digest = digest
             base.sizes = {name: (*state.counts(), state.total) for name, state in states.items()}
+            base.rewritten = {}  # (saved with the rest)
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             connection.execute("ROLLBACK")

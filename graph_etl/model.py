@@ -270,11 +270,7 @@ def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> R
     explanation = _json(link.explanation)
     said = (link.person_id, link.probability, link.reasons, link.matched_with, explanation)
     link_hash = hashlib.sha1(orjson.dumps(said), usedforsecurity=False).hexdigest()[:16]
-    shown = deep_link.replace("{key}", record["id"].split(":", 2)[2])
-    fields = (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
-    props = {name: record.get(name) for name in fields}
-    own = orjson.dumps((source, shown, props), option=orjson.OPT_SORT_KEYS, default=str)
-    record_hash = hashlib.sha1(own, usedforsecurity=False).hexdigest()[:16]
+    record_hash, shown, props = record_half(record, source, deep_link)
     return {
         "id": record["id"],
         "source": source,
@@ -289,6 +285,16 @@ def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> R
         "deep_link": shown,
         "props": props,
     }
+
+
+def record_half(record: Row, source: str, deep_link: str) -> tuple[str, str, Row]:
+    """A source record's own half of its row: the hash of its own values (`rh`), its
+    deep link as shown, and the values its node holds."""
+    shown = deep_link.replace("{key}", record["id"].split(":", 2)[2])
+    fields = (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
+    props = {name: record.get(name) for name in fields}
+    own = orjson.dumps((source, shown, props), option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha1(own, usedforsecurity=False).hexdigest()[:16], shown, props
 
 
 def person_row(person_id: str, records: list[Row]) -> Row:

@@ -165,6 +165,25 @@ def test_a_move_retires_the_old_lives_at_with_the_old_address(
     assert_a_full_load_gives_the_same_graph(graph, county)
 
 
+def test_the_nodes_of_changed_records_are_written_while_matching_runs(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A refresh from the saved state writes the node of a record whose own values
+    changed before the load (`graph_etl.record_nodes`), after clearing the marker;
+    the load then leaves the node alone, and the graph is the one a full load gives."""
+    refresh(graph, county, tmp_path)  # (the state saved)
+    move_pupil(county)
+    written = names_of_calls(monkeypatch, "write")
+    report = refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert report.written_early["source_record_nodes"] == 1
+    assert written[:2] == ["load/load_marker", "load/source_record_nodes"]
+    assert "load/source_records" not in written
+    assert report.loaded["lives_at"]["written"] == 1
+    assert refresh(graph, county, tmp_path).written_early["source_record_nodes"] == 0
+    assert_a_full_load_gives_the_same_graph(graph, county)
+
+
 def test_a_changed_record_rewrites_its_link_only_when_the_link_changed(graph, county) -> None:  # type: ignore[no-untyped-def]
     """`load/source_records` (rows whose record changed) writes the node, its `h` the
     hash of its own values (`rh`), and its DESCRIBES link only when the hash of the
@@ -471,6 +490,28 @@ def test_killed_refresh_converges_on_rerun(
     expected = fingerprint.fingerprint(graph)
     writes = kill_before_every_write(
         graph, county, tmp_path, monkeypatch, functools.partial(reset, graph), expected
+    )
+    assert writes > 5
+
+
+def test_a_refresh_killed_after_writing_ahead_converges_on_rerun(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Killed before each write, the first two of them those made while matching runs
+    (`graph_etl.record_nodes`), a refresh from the saved state converges on rerun."""
+    state = tmp_path / "state"
+
+    def loaded_and_saved() -> None:
+        graph.write("admin/clear_graph")
+        shutil.rmtree(state, ignore_errors=True)
+        etl.run(graph, MINI_COUNTY, quiet=True, state_dir=state)
+
+    move_pupil(county)
+    loaded_and_saved()
+    assert refresh(graph, county, tmp_path).written_early["source_record_nodes"] == 1
+    expected = fingerprint.fingerprint(graph)
+    writes = kill_before_every_write(
+        graph, county, tmp_path, monkeypatch, loaded_and_saved, expected
     )
     assert writes > 5
 

@@ -377,9 +377,18 @@ def test_source_record_files_write_every_field_of_the_row() -> None:
     row = model.source_record_row(
         {"id": "health:patients:1"}, Link("P1", 1.0, [], [], None), "health", "x/{key}"
     )
-    for name in ("load/source_records", "load/source_records_new"):
+    for name in ("load/source_records", "load/source_records_new", "load/source_record_nodes"):
         _, props = written_shape(name)
         assert {f"sr.{field}" for field in row["props"]} <= props, name
+
+
+def test_the_file_written_ahead_writes_the_node_as_the_whole_record_file_does() -> None:
+    """`load/source_record_nodes` (written while matching runs: `graph_etl.record_nodes`)
+    writes every property of the node that `load/source_records` writes, and no link."""
+    _, whole = written_shape("load/source_records")
+    shapes, node = written_shape("load/source_record_nodes")
+    assert node == {prop for prop in whole if prop.startswith("sr.")}
+    assert shapes == {"sr:SourceRecord"}
 
 
 def test_the_link_only_file_writes_the_link_as_the_whole_record_file_does() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph_etl import load_state
-from graph_etl.load import state_digest
+from graph_etl.load import state_digest, state_total
 from graph_etl.load_state import HeldInMemory, StepState
 
 STEPS = ("lives_at", "family", "involvements")
@@ -83,6 +83,39 @@ def opened(
     saved = load_state.open_saved(folder, state_digest(states), STEPS)
     assert saved is not None
     return states, saved, saved.state("family", list(states["family"].hashes)[:3])
+
+
+def test_hashes_rewritten_ahead_of_a_load_are_what_the_state_gives_and_saves(
+    tmp_path: Path,
+) -> None:
+    """`SavedState.rewrite` (the nodes a refresh wrote while matching ran): the state
+    gives the new hashes, for those keys even when not asked for, with the sum of
+    hashes to match; a plan's save keeps them; a key not held live is refused."""
+    states, saved, _ = opened(tmp_path, 3)
+    try:
+        held = states["involvements"]
+        live = sorted(key for key in held.hashes if key not in held.dormant)
+        new = {live[0]: "f" * 16, live[1]: "1"}
+        saved.rewrite("involvements", new)
+        whole = saved.state("involvements")
+        assert whole.hashes == {**held.hashes, **new}
+        assert whole.total == total_of(whole.hashes)
+        part = saved.state("involvements", [live[2]])
+        assert part.hashes == {live[2]: held.hashes[live[2]], **new}
+        with pytest.raises(ValueError, match="not held live"):
+            saved.rewrite("involvements", {sorted(held.dormant)[0]: "2"})
+        with pytest.raises(ValueError, match="not held live"):
+            saved.rewrite("involvements", {"not held": "2"})
+        after = {**states, "involvements": part}
+        load_state.save(tmp_path, "after", after, saved)
+        assert saved.rewritten == {}
+        assert saved.state("involvements").hashes == {**held.hashes, **new}
+    finally:
+        saved.close()
+
+
+def total_of(hashes: dict[str, str | None]) -> int:
+    return state_total(StepState(dict(hashes), set()))
 
 
 def test_a_save_that_fails_leaves_the_state_before(tmp_path: Path) -> None:
