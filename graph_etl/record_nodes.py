@@ -55,8 +55,8 @@ def changed_nodes(
     state = held.state(STEP, looked_at)
     rows: list[Row] = []
     for ident, (source, record) in looked_at.items():
-        h = state.hashes.get(ident)
-        if h is None or len(h) != 2 * _HALF or ident in state.dormant:
+        h = state.hashes.get(ident)  # (None: new, retired, or written by older code)
+        if h is None or len(h) != 2 * _HALF:
             continue
         deep_link = manifests[source].governance["deep_link"]
         own, shown, props = model.record_half(record, source, deep_link)

@@ -33,7 +33,7 @@ def test_only_live_records_held_with_other_own_values_are_picked(tmp_path: Path)
         patient("1", "1 Road"),  # as the last read held it (place 0): not looked at
         patient("2", "2 New Road"),  # own values changed: picked
         patient("3", "3 Road"),  # not as the last read held it, own values the same
-        patient("4", "4 New Road"),  # retired (dormant): left to the load
+        patient("4", "4 New Road"),  # retired (dormant, no hash): left to the load
         patient("5", "5 New Road"),  # held without a hash (older code): left to the load
         patient("6", "6 New Road"),  # new: left to the load
     ]
