@@ -86,8 +86,8 @@ class NodeWrites:
         results: dict[str, ReadResult],
     ) -> NodeWrites:
         """The rows to write (none unless `held` is the saved state of the load the
-        graph's marker names)."""
-        if not held.saved or held.digest is None or not isinstance(held.store, SavedState):
+        graph's marker names: `held_states` gives a `SavedState` only then)."""
+        if not isinstance(held.store, SavedState):
             return cls(graph, held, [])
         return cls(graph, held, changed_nodes(manifests, results, held.store))
 
