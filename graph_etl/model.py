@@ -262,6 +262,10 @@ def shared_rows(
     rows.organisations = sorted(organisations.values(), key=lambda row: row["id"])
 
 
+# Hex digits in each half of a source record row's hash (its own values, its link).
+HASH_HALF = 16
+
+
 def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> Row:
     """A source record's row. Its hash `h` is two halves, each written where it
     belongs: `rh`, of the record's own values (on the node), and `lh`, of its link
@@ -269,7 +273,7 @@ def source_record_row(record: Row, link: Link, source: str, deep_link: str) -> R
     (`load.Step.link_only`, `cypher/load/source_records.cypher`)."""
     explanation = _json(link.explanation)
     said = (link.person_id, link.probability, link.reasons, link.matched_with, explanation)
-    link_hash = hashlib.sha1(orjson.dumps(said), usedforsecurity=False).hexdigest()[:16]
+    link_hash = hashlib.sha1(orjson.dumps(said), usedforsecurity=False).hexdigest()[:HASH_HALF]
     record_hash, shown, props = record_half(record, source, deep_link)
     return {
         "id": record["id"],
@@ -294,7 +298,7 @@ def record_half(record: Row, source: str, deep_link: str) -> tuple[str, str, Row
     fields = (*PERSON_FIELDS, "other_given_names", "line1", "postcode")
     props = {name: record.get(name) for name in fields}
     own = orjson.dumps((source, shown, props), option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha1(own, usedforsecurity=False).hexdigest()[:16], shown, props
+    return hashlib.sha1(own, usedforsecurity=False).hexdigest()[:HASH_HALF], shown, props
 
 
 def person_row(person_id: str, records: list[Row]) -> Row:

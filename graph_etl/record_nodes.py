@@ -34,7 +34,6 @@ from graph_etl.load_state import SavedState
 from graph_etl.sources import Manifest, ReadResult
 
 STEP = "source_records"
-_HALF = 16  # hex digits of each half of a source record's hash (`model.source_record_row`)
 
 
 def changed_nodes(
@@ -56,14 +55,14 @@ def changed_nodes(
     rows: list[Row] = []
     for ident, (source, record) in looked_at.items():
         h = state.hashes.get(ident)  # (None: new, retired, or written by older code)
-        if h is None or len(h) != 2 * _HALF:
+        if h is None or len(h) != 2 * model.HASH_HALF:
             continue
         deep_link = manifests[source].governance["deep_link"]
         own, shown, props = model.record_half(record, source, deep_link)
-        if own != h[:_HALF]:
+        if own != h[: model.HASH_HALF]:
             rows.append(
                 {"id": ident, "source": source, "deep_link": shown, "rh": own,
-                 "props": props, "h": own + h[_HALF:]}
+                 "props": props, "h": own + h[model.HASH_HALF:]}
             )  # fmt: skip
     return rows
 
