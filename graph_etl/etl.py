@@ -247,18 +247,22 @@ def run(
             folding.submit(held.fold_log)
 
         store = decision_store.make_engine() if decisions is None else None
+        parts = [
+            Part(
+                source, result.read_digest, len(result.people()), result.same_as,
+                result.relationships(),
+            )
+            for source, result in results.items()
+        ]  # fmt: skip
         matched = match(
             [record for result in results.values() for record in result.people()],
             previous=person_of,
             decisions=decision_store.load_decisions(store) if store is not None else decisions,
             settings=settings,
-            relationships=[item for result in results.values() for item in result.relationships()],
+            relationships=[item for part in parts for item in part.relationships],
             scores_dir=scores_dir,
             saved=kept.pop("scores"),
-            parts=[
-                Part(source, result.read_digest, len(result.people()), result.same_as)
-                for source, result in results.items()
-            ],
+            parts=parts,
             keep_later=True,
             after_scoring=after_scoring,
         )

@@ -14,7 +14,15 @@ from typing import Any
 import pyarrow as pa
 
 from graph_etl.gc_pauses import no_gc_pauses
-from graph_etl.matching import feature_cache, features, model_store, relatives, rescoring, reuse
+from graph_etl.matching import (
+    feature_cache,
+    features,
+    guard_cache,
+    model_store,
+    relatives,
+    rescoring,
+    reuse,
+)
 from graph_etl.matching.clustering import Clusters, cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
@@ -151,12 +159,21 @@ def _match(
     row_of = dict(zip(built.ids, range(len(built.ids)), strict=True))
     if len(row_of) != len(built.ids):
         raise ValueError("record ids must be unique")
+    relationships = list(relationships)
+    keeping = scores_dir is not None
+    # The guards, and (when results are kept) each record's signature (`reuse`): each
+    # source's part kept between runs when the parts carry the relationship records.
+    guards_of: Callable[[], tuple[Guards, pa.Array | None]]
+    if scores_dir is not None and _by_part(parts, len(records), len(relationships)):
+        later = writes if keep_later else None
+        guards_of = partial(guard_cache.build, built, parts, scores_dir, code, later)
+    else:
+        guards_of = partial(_guards, built, relationships, row_of, keeping)
     id_array = built.id_array  # (made here, before the guards' thread asks for it)
     clock.lap("standardised", f"{len(records):,} records ({standardised:,} afresh)")
 
     names = [comparison["output_column_name"] for comparison in model.splink["comparisons"]]
     rescored = len(records)
-    keeping = scores_dir is not None
     with ThreadPoolExecutor(1, thread_name_prefix="guards") as aside:
         # The guards and what they say about each record need only the features: in a
         # refresh they are worked out in this thread while the backend hashes and
@@ -164,7 +181,7 @@ def _match(
         # interpreter lock). Scoring every pair keeps both cores busy on its own.
         guarding = None
         if saved is not None:
-            guarding = aside.submit(_guards, built, relationships, row_of, keeping)
+            guarding = aside.submit(guards_of)
         hashes = rescoring.record_hashes(built.table) if keeping else None
         changed: list[bool] | None = None
         trace: rescoring.Trace | None = None
@@ -186,7 +203,7 @@ def _match(
     if guarding is not None:
         guards, signature = guarding.result()
     else:
-        guards, signature = _guards(built, relationships, row_of, keeping)
+        guards, signature = guards_of()
     clock.lap(
         "scored",
         f"{len(edges):,} pairs at or above {settings.review_threshold} "
@@ -297,9 +314,20 @@ def _guards(
     row_of: dict[str, int],
     keeping: bool,
 ) -> tuple[Guards, pa.Array | None]:
-    """The guards, and (when results are kept) each record's signature (`reuse`)."""
+    """The guards, and (when results are kept) each record's signature (`reuse`),
+    worked out from all the relationship records at once."""
     guards = Guards(built, relationships, row_of)
-    return guards, reuse.signatures(guards, built.id_array) if keeping else None
+    return guards, reuse.signatures(guards.said, built.id_array) if keeping else None
+
+
+def _by_part(parts: Sequence[feature_cache.Part], records: int, relationships: int) -> bool:
+    """Whether the parts cover the records and carry their relationship records (the
+    ETL's: `relationships` is those of every part, in order)."""
+    return (
+        bool(parts)
+        and sum(part.records for part in parts) == records
+        and sum(len(part.relationships) for part in parts) == relationships
+    )
 
 
 @dataclass

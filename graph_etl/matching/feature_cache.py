@@ -45,13 +45,15 @@ LISTS = (
 @dataclass(frozen=True)
 class Part:
     """A run of consecutive records from one source: its name, what it was read from
-    (None: not known, so never kept), how many records and, when it was read reusing
-    the read before, which records are as that read held them (`SameAs`)."""
+    (None: not known, so never kept), how many records, when it was read reusing the
+    read before, which records are as that read held them (`SameAs`), and the source's
+    relationship records (for `guard_cache`, which keeps what they say by source)."""
 
     source: str
     read: str | None
     records: int
     same: SameAs | None = field(default=None, compare=False)
+    relationships: Sequence[dict[str, Any]] = field(default=(), compare=False)
 
 
 def build(

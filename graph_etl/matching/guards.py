@@ -56,6 +56,7 @@ words have six letters or more and a Jaro-Winkler similarity of at least 0.9
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -150,57 +151,44 @@ ORDER BY r
 """
 
 
-class Guards:
-    """Pairwise guard checks over standardised features (by row number).
+@dataclass
+class Said:
+    """What the relationship records say about rows 0 to `rows - 1` (guard 5's facts):
+    worked out once from the records (`Said.read`), or put together from the parts of
+    consecutive rows each source's records fill (`Said.joined`: a source's
+    relationship records name its own records only, so each source's part can be kept
+    between runs, see `guard_cache`)."""
 
-    `relationships` are the sources' relationship records (dicts with `person`,
-    `related` and `type`: `PARENT_OF`, `CHILD_OF`, `PARTNER_OF`, ...) and household
-    group records (`person`, `group`)."""
+    rows: int
+    group_of: dict[int, tuple[str, ...]]  # a row's household group
+    grouped_files: set[str]  # files whose records have such groups
+    born_by: dict[int, Dob]  # latest possible date of birth
+    born_after: dict[int, Dob]  # earliest possible date of birth
+    # Rows a source records as relatives, one pair per relationship record.
+    relatives: tuple[list[int], list[int]]
+    partners: dict[int, list[int]]  # ... as partners (PARTNER_OF)
+    # Every pair of rows the relationship records keep apart (row, other), both ways
+    # round and sorted; `ends[r]`: how many of them have row r or an earlier row.
+    apart_pairs: pa.Table
+    ends: list[int]
 
-    def __init__(
-        self,
-        features: Features,
-        relationships: Iterable[dict[str, Any]] = (),
+    @classmethod
+    def read(
+        cls,
+        ids: list[str],
+        dob: list[Dob | None],
+        files: list[str],
+        relationships: Iterable[dict[str, Any]],
         row_of: dict[str, int] | None = None,
-    ) -> None:
-        self.f = features
-        # Plain lists, looked up millions of times.
-        self.nhs, self.upn, self.dob, self.files = (
-            features.nhs,
-            features.upn,
-            features.dob,
-            features.files,
-        )
-        self.group_of: dict[int, tuple[str, ...]] = {}  # a row's household group
-        self.grouped_files: set[str] = set()  # files whose records have such groups
-        self.born_by: dict[int, Dob] = {}  # latest possible date of birth
-        self.born_after: dict[int, Dob] = {}  # earliest possible date of birth
-        # Rows a source records as relatives, one pair per relationship record.
-        self.relatives: tuple[list[int], list[int]] = ([], [])
-        self.partners: dict[int, list[int]] = {}  # ... as partners (PARTNER_OF)
-        # Every pair of rows the relationship records keep apart (row, other), both
-        # ways round and sorted; the rows kept apart from row r, in plain lists, are
-        # `_others[_starts[r]:_starts[r + 1]]`.
-        self.apart_pairs: pa.Table
-        self._starts: list[int] = []
-        self._others: list[int] = []
-        self._read_relationships(relationships, row_of)
-        constrained = bytearray(len(features.ids))  # 1 for a row with any of the above
-        for row in (*self.born_by, *self.born_after):
-            constrained[row] = 1
-        for row in pc.unique(self.apart_pairs.column("row")).to_pylist():
-            constrained[row] = 1
-        self.constrained = constrained
-
-    def _read_relationships(
-        self, relationships: Iterable[dict[str, Any]], row_of: dict[str, int] | None
-    ) -> None:
-        features, dob, files = self.f, self.f.dob, self.f.files
+    ) -> Said:
+        """What `relationships` say about the records `ids` (with their dates of birth
+        and files, by row)."""
         if row_of is None:
-            row_of = {record_id: row for row, record_id in enumerate(features.ids)}
+            row_of = {record_id: row for row, record_id in enumerate(ids)}
         row_for = row_of.get
+        said = cls(len(ids), {}, set(), {}, {}, ([], []), {}, _NO_PAIRS, [])
         grouped: list[tuple[int, Any]] = []
-        left, right = self.relatives
+        left, right = said.relatives
         kinds: list[Any] = []
         for relation in relationships:
             get = relation.get
@@ -221,11 +209,11 @@ class Guards:
         group_rows, group_numbers = [], []
         for a, group in grouped:
             key = ("group", files[a].partition(":")[0], str(group))
-            self.group_of[a] = key
-            self.grouped_files.add(files[a])
+            said.group_of[a] = key
+            said.grouped_files.add(files[a])
             group_rows.append(a)
             group_numbers.append(lists.setdefault(key, len(lists)))
-        born_by, born_after, partners = self.born_by, self.born_after, self.partners
+        born_by, born_after, partners = said.born_by, said.born_after, said.partners
         for a, b, kind in zip(left, right, kinds, strict=True):
             if kind == "PARTNER_OF":
                 partners.setdefault(a, []).append(b)
@@ -244,46 +232,131 @@ class Guards:
                 bound = (date[0] + GAP_YEARS, date[1], date[2])
                 if younger not in born_after or bound > born_after[younger]:
                     born_after[younger] = bound
-        self._pairs_apart(
-            group_rows, group_numbers, [files[a] for a in left], [files[b] for b in right]
+        said.apart_pairs, said.ends = _pairs_apart(
+            len(ids),
+            said.relatives,
+            group_rows,
+            group_numbers,
+            [files[a] for a in left],
+            [files[b] for b in right],
         )
+        return said
 
-    def _pairs_apart(
+    @classmethod
+    def joined(cls, parts: Iterable[Said]) -> Said:
+        """The parts, each of the rows after the one before, as one."""
+        said = cls(0, {}, set(), {}, {}, ([], []), {}, _NO_PAIRS, [])
+        left, right = said.relatives
+        tables, pairs = [], 0
+        for part in parts:
+            at = said.rows
+            said.group_of.update({row + at: key for row, key in part.group_of.items()})
+            said.grouped_files |= part.grouped_files
+            said.born_by.update({row + at: bound for row, bound in part.born_by.items()})
+            said.born_after.update({row + at: bound for row, bound in part.born_after.items()})
+            left.extend([row + at for row in part.relatives[0]])
+            right.extend([row + at for row in part.relatives[1]])
+            for row, others in part.partners.items():
+                said.partners[row + at] = [other + at for other in others]
+            tables.append(
+                pa.table(
+                    {
+                        name: pc.add(part.apart_pairs.column(name), pa.scalar(at, pa.int64()))
+                        for name in ("row", "other")
+                    }
+                )
+            )
+            said.ends.extend([end + pairs for end in part.ends])
+            pairs += part.apart_pairs.num_rows
+            said.rows += part.rows
+        if tables:
+            said.apart_pairs = pa.concat_tables(tables).combine_chunks()
+        return said
+
+
+# (int64 columns, as DuckDB gives them)
+_NO_PAIRS = pa.table({"row": pa.array([], pa.int64()), "other": pa.array([], pa.int64())})
+
+
+def _pairs_apart(
+    rows: int,
+    relatives: tuple[list[int], list[int]],
+    group_rows: list[int],
+    groups: list[int],
+    left_files: list[str],
+    right_files: list[str],
+) -> tuple[pa.Table, list[int]]:
+    """The pairs of rows the relationship records keep apart (`Said.apart_pairs`, with
+    its `ends`): each relationship's two rows, and two rows of one list (one household
+    group of a file, or the relatives of one record recorded in one file) of at most
+    `MAX_LIST` entries."""
+    left, right = relatives
+    tables = {
+        "grouped": pa.table(
+            {"row": pa.array(group_rows, pa.int64()), "list": pa.array(groups, pa.int64())}
+        ),
+        "relationship": pa.table(
+            {
+                "a": pa.array(left, pa.int64()),
+                "b": pa.array(right, pa.int64()),
+                "file_a": pa.array(left_files, pa.string()),
+                "file_b": pa.array(right_files, pa.string()),
+            }
+        ),
+    }
+    connection = duckdb.connect()
+    try:
+        for name, table in tables.items():
+            connection.register(name, table)
+        connection.execute(_PAIRS_APART, {"most": MAX_LIST})
+        pairs = connection.sql("SELECT row, other FROM apart ORDER BY row, other")
+        apart = pairs.to_arrow_table().combine_chunks()
+        ends = connection.sql(_ENDS, params={"rows": rows}).to_arrow_table()
+    finally:
+        connection.close()
+    return apart, ends.column(0).to_pylist()
+
+
+class Guards:
+    """Pairwise guard checks over standardised features (by row number).
+
+    `relationships` are the sources' relationship records (dicts with `person`,
+    `related` and `type`: `PARENT_OF`, `CHILD_OF`, `PARTNER_OF`, ...) and household
+    group records (`person`, `group`); or `said`, what they say, worked out before."""
+
+    def __init__(
         self,
-        group_rows: list[int],
-        groups: list[int],
-        left_files: list[str],
-        right_files: list[str],
+        features: Features,
+        relationships: Iterable[dict[str, Any]] = (),
+        row_of: dict[str, int] | None = None,
+        said: Said | None = None,
     ) -> None:
-        """The pairs of rows the relationship records keep apart: each relationship's
-        two rows, and two rows of one list (one household group of a file, or the
-        relatives of one record recorded in one file) of at most `MAX_LIST` entries."""
-        left, right = self.relatives
-        tables = {
-            "grouped": pa.table(
-                {"row": pa.array(group_rows, pa.int64()), "list": pa.array(groups, pa.int64())}
-            ),
-            "relationship": pa.table(
-                {
-                    "a": pa.array(left, pa.int64()),
-                    "b": pa.array(right, pa.int64()),
-                    "file_a": pa.array(left_files, pa.string()),
-                    "file_b": pa.array(right_files, pa.string()),
-                }
-            ),
-        }
-        connection = duckdb.connect()
-        try:
-            for name, table in tables.items():
-                connection.register(name, table)
-            connection.execute(_PAIRS_APART, {"most": MAX_LIST})
-            pairs = connection.sql("SELECT row, other FROM apart ORDER BY row, other")
-            self.apart_pairs = pairs.to_arrow_table()
-            ends = connection.sql(_ENDS, params={"rows": len(self.f.ids)}).to_arrow_table()
-        finally:
-            connection.close()
-        self._others = self.apart_pairs.column("other").to_pylist()
-        self._starts = [0, *ends.column(0).to_pylist()]
+        self.f = features
+        # Plain lists, looked up millions of times.
+        self.nhs, self.upn, self.dob, self.files = (
+            features.nhs,
+            features.upn,
+            features.dob,
+            features.files,
+        )
+        if said is None:
+            said = Said.read(features.ids, features.dob, features.files, relationships, row_of)
+        if said.rows != len(features.ids):
+            raise ValueError("what the relationship records say is of other records")
+        self.said = said
+        self.group_of, self.grouped_files = said.group_of, said.grouped_files
+        self.born_by, self.born_after = said.born_by, said.born_after
+        self.relatives, self.partners = said.relatives, said.partners
+        self.apart_pairs = said.apart_pairs
+        # The rows kept apart from row r, in plain lists: `_others[_starts[r]:_starts[r + 1]]`.
+        self._starts = [0, *said.ends]
+        self._others: list[int] = said.apart_pairs.column("other").to_pylist()
+        constrained = bytearray(len(features.ids))  # 1 for a row with any of the above
+        for row in (*self.born_by, *self.born_after):
+            constrained[row] = 1
+        for row in pc.unique(self.apart_pairs.column("row")).to_pylist():
+            constrained[row] = 1
+        self.constrained = constrained
 
     def _apart(self, a: int, b: int) -> bool:
         """Whether the relationship records keep rows a and b apart (`apart_pairs`)."""

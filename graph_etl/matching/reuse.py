@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from graph_etl import code_digest as digests
 from graph_etl.matching.features import row_numbers
-from graph_etl.matching.guards import Guards
+from graph_etl.matching.guards import Said
 from graph_etl.matching.rescoring import Results, Saved, Trace, id_array
 from graph_etl.matching.scoring import Edges
 
@@ -95,11 +95,12 @@ SELECT s.signature FROM range($rows) AS t(r) LEFT JOIN signed AS s ON s.row = t.
 """
 
 
-def signatures(guards: Guards, ids: list[str] | pa.Array) -> pa.Array:
-    """For each row, a 64-bit hash of what the relationship records say about it (the
-    records it must differ from, by id, its household group, its bounds on date of
-    birth), null where they say nothing. Equal hashes are taken as equal facts, as for
-    the records' own hashes (`rescoring.record_hashes`)."""
+def signatures(said: Said, ids: list[str] | pa.Array) -> pa.Array:
+    """For each row (record `ids[row]`), a 64-bit hash of what the relationship
+    records say about it (`Guards.said`: the records it must differ from, by id, its
+    household group, its bounds on date of birth), null where they say nothing. Equal
+    hashes are taken as equal facts, as for the records' own hashes
+    (`rescoring.record_hashes`)."""
 
     def bounds(found: dict[int, tuple[int, int, int]]) -> pa.Table:
         parts = list(zip(*found.values(), strict=True)) or [(), (), ()]
@@ -110,18 +111,16 @@ def signatures(guards: Guards, ids: list[str] | pa.Array) -> pa.Array:
         return pa.table(columns)
 
     tables = {
-        "apart": guards.apart_pairs,
+        "apart": said.apart_pairs,
         "records": pa.table({"row": row_numbers(len(ids)), "id": id_array(ids)}),
         "groups": pa.table(
             {
-                "row": pa.array(list(guards.group_of), pa.int64()),
-                "name": pa.array(
-                    ["\x1f".join(key) for key in guards.group_of.values()], pa.string()
-                ),
+                "row": pa.array(list(said.group_of), pa.int64()),
+                "name": pa.array(["\x1f".join(key) for key in said.group_of.values()], pa.string()),
             }
         ),
-        "born_by": bounds(guards.born_by),
-        "born_after": bounds(guards.born_after),
+        "born_by": bounds(said.born_by),
+        "born_after": bounds(said.born_after),
     }
     connection = duckdb.connect()
     try:
