@@ -182,7 +182,9 @@ def _match(
         guarding = None
         if saved is not None:
             guarding = aside.submit(guards_of)
-        hashes = rescoring.record_hashes(built.table) if keeping else None
+        hashes = built.hashes if keeping else None  # (kept with the features, or:)
+        if keeping and hashes is None:
+            hashes = rescoring.record_hashes(built.table)
         changed: list[bool] | None = None
         trace: rescoring.Trace | None = None
         if saved is not None and hashes is not None:

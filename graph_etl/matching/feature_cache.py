@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_etl import mapped
-from graph_etl.matching import features
+from graph_etl.matching import features, rescoring
 from graph_etl.matching.types import Record
 from graph_etl.sources.reuse import SameAs
 
@@ -40,6 +40,11 @@ LISTS = (
     "ids", "files", "given", "given_full", "given_tokens", "given_keys", "family",
     "family_tokens", "dob", "nhs", "upn", "address", "uprn",
 )  # fmt: skip
+
+
+# The column of the kept table that holds each record's `rescoring.record_hashes` (so a
+# source's records are not hashed again either: 0.4 to 0.55 s at 1,000,000 records).
+_HASHES = "record_hash"
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ def build(
         kept = _load(path, mine) if path is not None else None
         if kept is None:
             kept, worked = _carried(folder, part, mine, addresses, code)
+            if kept.hashes is None:
+                kept.hashes = rescoring.record_hashes(kept.table)
             afresh += worked
             if path is not None:
                 if later is None:
@@ -128,8 +135,12 @@ def _carried(
     if carried.ids != [record["id"] for record in records]:
         return features.build(records, addresses), len(records)  # (another read's)
     assert earlier.table is not None and new.table is not None
-    both = pa.concat_tables([earlier.table, new.table.cast(earlier.table.schema)])
-    carried.table = both.take(pa.array(at, pa.int64()))
+    fresh_table = new.table.cast(earlier.table.schema)
+    places = pa.array(at, pa.int64())
+    carried.table = pa.concat_tables([earlier.table, fresh_table]).take(places)
+    if earlier.hashes is not None:
+        fresh_hashes = rescoring.record_hashes(fresh_table)
+        carried.hashes = pa.concat_arrays([earlier.hashes, fresh_hashes]).take(places)
     carried.addresses = new.addresses
     return carried, len(fresh)
 
@@ -168,6 +179,8 @@ def concatenate(parts: Sequence[features.Features]) -> features.Features:
         table = pa.concat_tables(tables)  # (a chunk per part: DuckDB scans them as one)
         column = table.schema.get_field_index("unique_id")
         joined.table = table.set_column(column, "unique_id", features.row_numbers(len(joined.ids)))
+    if parts and all(part.hashes is not None for part in parts):
+        joined.hashes = pa.concat_arrays([part.hashes for part in parts])  # type: ignore[misc]
     for part in parts:
         joined.addresses.update(part.addresses)  # (those standardised in this run)
     return joined
@@ -191,7 +204,9 @@ def _load(path: Path, records: Sequence[Record] | None) -> features.Features | N
         for name in LISTS[1:]:
             setattr(kept, name, lists[name])
         with pa.memory_map(str(path.with_suffix(".arrow"))) as source:
-            kept.table = pa.ipc.open_file(source).read_all()
+            table = pa.ipc.open_file(source).read_all()
+        kept.hashes = table.column(_HASHES).combine_chunks()
+        kept.table = table.drop_columns([_HASHES])
     except (OSError, EOFError, ValueError, TypeError, KeyError, pa.ArrowException):
         return None
     if kept.table.num_rows != len(kept.ids):
@@ -202,12 +217,14 @@ def _load(path: Path, records: Sequence[Record] | None) -> features.Features | N
 
 
 def _save(path: Path, built: features.Features) -> None:
-    """Keep `built` at `path` (atomically: the table first, as the lists name both)."""
-    assert built.table is not None
+    """Keep `built` at `path` (atomically: the table, with the records' hashes, first,
+    as the lists name both)."""
+    assert built.table is not None and built.hashes is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     table, partial = path.with_suffix(".arrow"), path.with_suffix(".partial")
-    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, built.table.schema) as out:
-        out.write_table(built.table)
+    kept = built.table.append_column(_HASHES, built.hashes)
+    with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, kept.schema) as out:
+        out.write_table(kept)
     os.replace(partial, table)
     partial.write_bytes(marshal.dumps({name: getattr(built, name) for name in LISTS}))
     os.replace(partial, path)

@@ -52,6 +52,8 @@ class Features:
     address: list[str | None] = field(default_factory=list)
     uprn: list[str | None] = field(default_factory=list)
     table: pa.Table | None = None
+    # Each row's `rescoring.record_hashes`, when kept with the features (`feature_cache`).
+    hashes: pa.Array | None = None
     addresses: dict[Any, tuple[Any, ...]] = field(default_factory=dict)  # see `build`
 
     def __len__(self) -> int:
