@@ -73,10 +73,9 @@ def build(
         said.append(kept[0])
         signed.append(kept[1])
         start = end
-    for path in folder.glob("guards-*.marshal"):  # (other extracts', other code's)
-        if path.stem not in wanted:
-            for suffix in (".apart.arrow", ".rows.arrow", ".marshal"):
-                path.with_suffix(suffix).unlink(missing_ok=True)
+    for path in folder.glob("guards-*"):  # (other extracts', other code's)
+        if path.name.partition(".")[0] not in wanted:
+            path.unlink(missing_ok=True)
     signature = pa.chunked_array(signed, pa.uint64()).combine_chunks()
     return Guards(features, said=Said.joined(said)), signature
 

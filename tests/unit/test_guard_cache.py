@@ -76,6 +76,11 @@ def test_a_source_read_afresh_has_its_part_worked_out_again(county, tmp_path: Pa
     ]
     assert_same(guard_cache.build(built, again, tmp_path, CODE), at_once(built, parts))
     assert not police.exists() and kept_files(tmp_path) == sorted(p.source for p in parts)
+    assert not list(tmp_path.glob(police.name.partition(".")[0] + ".*"))  # (its Arrow files)
+    orphan = tmp_path / "guards-police-0123456789abcdef-0123456789abcdef.rows.arrow"
+    orphan.write_bytes(b"left by a run killed before it wrote the part's marshal file")
+    guard_cache.build(built, again, tmp_path, CODE)
+    assert not orphan.exists()
     other_code = "77" * 32
     guard_cache.build(built, again, tmp_path, other_code)
     assert {path.name.split("-")[3] for path in tmp_path.glob("guards-*.marshal")} == {
