@@ -134,13 +134,13 @@ def _carried(
         setattr(carried, name, _gathered(getattr(earlier, name) + getattr(new, name), runs))
     if carried.ids != [record["id"] for record in records]:
         return features.build(records, addresses), len(records)  # (another read's)
-    assert earlier.table is not None and new.table is not None
+    # (`_load` gives the table with its records' hashes, or nothing)
+    assert earlier.table is not None and earlier.hashes is not None and new.table is not None
     fresh_table = new.table.cast(earlier.table.schema)
     places = pa.array(at, pa.int64())
     carried.table = pa.concat_tables([earlier.table, fresh_table]).take(places)
-    if earlier.hashes is not None:
-        fresh_hashes = rescoring.record_hashes(fresh_table)
-        carried.hashes = pa.concat_arrays([earlier.hashes, fresh_hashes]).take(places)
+    fresh_hashes = rescoring.record_hashes(fresh_table)
+    carried.hashes = pa.concat_arrays([earlier.hashes, fresh_hashes]).take(places)
     carried.addresses = new.addresses
     return carried, len(fresh)
 

@@ -173,6 +173,11 @@ class Said:
     ends: list[int]
 
     @classmethod
+    def nothing(cls, rows: int) -> Said:
+        """Nothing said about `rows` rows (yet)."""
+        return cls(rows, {}, set(), {}, {}, ([], []), {}, _NO_PAIRS, [0] * rows)
+
+    @classmethod
     def read(
         cls,
         ids: list[str],
@@ -186,7 +191,7 @@ class Said:
         if row_of is None:
             row_of = {record_id: row for row, record_id in enumerate(ids)}
         row_for = row_of.get
-        said = cls(len(ids), {}, set(), {}, {}, ([], []), {}, _NO_PAIRS, [])
+        said = cls.nothing(len(ids))
         grouped: list[tuple[int, Any]] = []
         left, right = said.relatives
         kinds: list[Any] = []
@@ -245,7 +250,7 @@ class Said:
     @classmethod
     def joined(cls, parts: Iterable[Said]) -> Said:
         """The parts, each of the rows after the one before, as one."""
-        said = cls(0, {}, set(), {}, {}, ([], []), {}, _NO_PAIRS, [])
+        said = cls.nothing(0)
         left, right = said.relatives
         tables, pairs = [], 0
         for part in parts:
