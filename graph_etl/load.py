@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -97,9 +96,6 @@ STEPS = (
 LOAD_ORDER = tuple(step.name for step in STEPS)
 # The statement that returns the household each row's person leaves (`left`).
 LEAVING = "households"
-# Run before it, on the rows `movable` picks: returns the persons it moved (`moved`),
-# whose rows `LEAVING` then skips.
-MOVING = "households_moved"
 
 
 def content_hash(row: Row) -> str:
@@ -518,16 +514,7 @@ def _write_step(
     """Carry out a step's plan (the rows `LEAVING` returns are added to `left`)."""
     total = todo.written
     progress = Progress(f"write {step.name}", total, quiet=quiet or not total)
-    moved: set[str] = set()
     for name, rows in updates(step, todo):
-        if name == MOVING:
-            found: list[Row] = []
-            graph.write_batches(f"load/{name}", rows, batch_size, returned=found)
-            moved = {row["moved"] for row in found}
-            progress(len(moved))
-            continue
-        if moved:
-            rows = [row for row in rows if row["person_id"] not in moved]
         writers = step.writers if name.endswith("_new") else 1
         returned = left if name == LEAVING else None
         graph.write_batches(
@@ -542,8 +529,6 @@ def updates(step: Step, todo: Plan) -> list[tuple[str, list[Row]]]:
     if not step.create:
         return [(step.name, todo.create + todo.update)]
     created = (f"{step.name}_new", todo.create)
-    if step.name == LEAVING:
-        return [created, (MOVING, movable(todo.update)), (step.name, todo.update)]
     if step.link_only is None:
         return [created, (step.name, todo.update)]
     whole: list[Row] = []
@@ -554,11 +539,3 @@ def updates(step: Step, todo: Plan) -> list[tuple[str, list[Row]]]:
         same = before is not None and len(before) == len(now) and before[:half] == now[:half]
         (link if same else whole).append(row)
     return [created, (step.name, whole), (step.link_only, link)]
-
-
-def movable(rows: list[Row]) -> list[Row]:
-    """The household rows `MOVING` may carry out: those whose household no other row
-    names. (Its statement looks for the household it moves a person to before it moves
-    anyone, so two of its rows must never move two households to one id.)"""
-    named = Counter(row["id"] for row in rows)
-    return [row for row in rows if named[row["id"]] == 1]

@@ -335,42 +335,15 @@ def test_a_refresh_removes_the_households_its_persons_leave_empty(
     assert fingerprint.fingerprint(graph) == refreshed
 
 
-def test_a_person_alone_takes_their_household_to_one_the_graph_does_not_hold(
-    graph, county: Path, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    """Tom, the only member of his household, moves where no household is: his
-    household's node takes the new id and address (`load/households_moved`), so no
-    household is created, none is left empty, and none is checked for members. The
-    graph is the one a full load gives."""
-    refresh(graph, county, tmp_path)  # (keeps the state the next refresh plans from)
-    households = household_ids(graph)
-    before = memberships(graph)
-    move_pupil(county)
-    written = names_of_calls(monkeypatch, "write")
-    returning = names_of_calls(monkeypatch, "write_rows")
-    report = refresh(graph, county, tmp_path)
-    monkeypatch.undo()
-    assert report.loaded["households"]["written"] == 1
-    assert returning == ["load/households_moved"]
-    assert not any(name.startswith("retire/empty_households") for name in written)
-    now = household_ids(graph)
-    (gone,), (new,) = households - now, now - households
-    (tom,) = (person for person, household in before.items() if household == gone)
-    assert memberships(graph)[tom] == new
-    assert_a_full_load_gives_the_same_graph(graph, county)
-
-
 def test_the_household_a_person_moves_out_of_is_checked_for_members(
     graph, county: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """The write that moves a person to another household returns the one they leave
     (`load/households`), and only that is checked for members: none is read before the
-    writes, and none is left empty (the graph is the one a full load gives). (The
-    move is made so for every row: as for one whose household another row names.)"""
+    writes, and none is left empty (the graph is the one a full load gives)."""
     refresh(graph, county, tmp_path)  # (keeps the state the next refresh plans from)
     households = household_ids(graph)
     move_pupil(county)
-    monkeypatch.setattr(load, "movable", lambda rows: [])
     asked = names_of_calls(monkeypatch, "read")
     written = names_of_calls(monkeypatch, "write")
     returning = names_of_calls(monkeypatch, "write_rows")

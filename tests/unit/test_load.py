@@ -21,7 +21,6 @@ from graph_etl.load import (
     _retired_alone,
     content_hash,
     held_states,
-    movable,
     plan,
     previous_person_ids,
     state_digest,
@@ -111,38 +110,6 @@ def test_a_source_record_whose_link_alone_changed_has_only_its_link_written() ->
     ]
     persons = next(step for step in STEPS if step.name == "persons")
     assert [name for name, _ in updates(persons, planned)] == ["persons_new", "persons"]
-
-
-def test_a_household_row_is_carried_by_the_node_only_where_no_other_row_names_it() -> None:
-    """`load/households_moved` looks for the household it moves a person to before it
-    moves anyone: two of its rows must never take two households to one id. It runs on
-    the changed rows (not the new: those persons hold no household), before
-    `load/households`, which the load gives them all (less those it moved)."""
-    households = next(step for step in STEPS if step.name == "households")
-    rows = [
-        {"person_id": "P1", "id": "HA1", "address_id": "A1"},
-        {"person_id": "P2", "id": "HA2", "address_id": "A2"},
-        {"person_id": "P3", "id": "HA2", "address_id": "A2"},
-        {"person_id": "P4", "id": "HA3", "address_id": "A3"},
-    ]
-    assert [row["person_id"] for row in movable(rows)] == ["P1", "P4"]
-    planned = plan(households, rows[:3], StepState({"P1": "x", "P2": "y"}, set()))
-    assert [
-        (name, [row["person_id"] for row in rows]) for name, rows in updates(households, planned)
-    ] == [
-        ("households_new", ["P3"]),
-        ("households_moved", ["P1", "P2"]),
-        ("households", ["P1", "P2"]),
-    ]
-
-
-def test_a_household_carried_to_another_id_gets_what_the_household_files_write() -> None:
-    _, moved = written_shape("load/households_moved")
-    _, merged = written_shape("load/households")
-    assert merged <= moved  # (the household's id and address, the membership's hash)
-    text = cypher_files.load("load/households_moved")
-    assert "COUNT { (h)<-[:MEMBER_OF]-() } = 1" in text  # (its only member)
-    assert "NOT EXISTS { MATCH (:Household {id: r.id}) }" in text  # (to none the graph holds)
 
 
 def test_new_changed_unchanged_and_gone_rows() -> None:
