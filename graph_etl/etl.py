@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_etl import read_pool, record_nodes, refresh_scope, snapshots
+from graph_etl import arrow_pool, read_pool, record_nodes, refresh_scope, snapshots
 from graph_etl.gc_pauses import no_gc_pauses
 from graph_etl.graph import Graph
 from graph_etl.load import held_states, load_rows, previous_person_ids
@@ -185,6 +185,7 @@ def run(
     it is kept instead, for a caller that ends its process straight after without
     freeing it (the command line, with `os._exit`)."""
     started = datetime.now(UTC)
+    arrow_pool.choose()
     report = EtlReport(started)
     manifests = manifests if manifests is not None else load_manifests()
     if not quiet:
