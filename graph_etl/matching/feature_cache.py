@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
@@ -79,7 +79,7 @@ def build(
         return features.build(records, addresses), len(records)
     built: list[features.Features] = []
     afresh = start = 0
-    paths = {part: _path(folder, part, code) for part in parts if part.read}
+    paths = {part: part_path(folder, "features", part, code) for part in parts if part.read}
     for part in parts:
         mine = records[start : start + part.records]
         start += part.records
@@ -96,10 +96,7 @@ def build(
                 else:
                     later.append(partial(_save, path, kept))
         built.append(kept)
-    wanted = {path.stem for path in paths.values()}
-    for path in folder.glob("features-*"):  # (other extracts', other code's)
-        if path.stem not in wanted:
-            path.unlink(missing_ok=True)
+    remove_others(folder, "features", paths.values())
     return concatenate(built), afresh
 
 
@@ -116,7 +113,7 @@ def _carried(
     same = part.same
     earlier = None
     if same is not None:
-        earlier = _load(_path(folder, Part(part.source, same.read, 0), code), None)
+        earlier = _load(part_path(folder, "features", Part(part.source, same.read, 0), code), None)
     if same is None or earlier is None or len(same.places) != len(records):
         return features.build(records, addresses), len(records)
     ids, places = earlier.ids, same.places
@@ -186,10 +183,22 @@ def concatenate(parts: Sequence[features.Features]) -> features.Features:
     return joined
 
 
-def _path(folder: Path, part: Part, code: str) -> Path:
-    """Where a part's lists are kept; its table beside them, as `.arrow`."""
+def part_path(folder: Path, kind: str, part: Part, code: str) -> Path:
+    """Where what a run keeps of a part (`kind`: its features here, `guards` in
+    `guard_cache`) is kept, named by the part's source, what it was read from and the
+    code that made it: the `.marshal` file, the other files it names beside it, with
+    other suffixes (for features, its table as `.arrow`)."""
     assert part.read is not None
-    return folder / f"features-{part.source}-{part.read[:16]}-{code[:16]}.marshal"
+    return folder / f"{kind}-{part.source}-{part.read[:16]}-{code[:16]}.marshal"
+
+
+def remove_others(folder: Path, kind: str, wanted: Iterable[Path]) -> None:
+    """Remove the files of `kind` in `folder` that are not those of the `wanted`
+    paths (`part_path`'s, with any suffixes): other extracts', other code's."""
+    names = {path.name.partition(".")[0] for path in wanted}
+    for path in folder.glob(f"{kind}-*"):
+        if path.name.partition(".")[0] not in names:
+            path.unlink(missing_ok=True)
 
 
 def _load(path: Path, records: Sequence[Record] | None) -> features.Features | None:

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from graph_etl import mapped
 from graph_etl.matching import reuse
-from graph_etl.matching.feature_cache import Part
+from graph_etl.matching.feature_cache import Part, part_path, remove_others
 from graph_etl.matching.features import Features
 from graph_etl.matching.guards import Guards, Said
 
@@ -50,10 +50,10 @@ def build(
     said: list[Said] = []
     signed: list[pa.Array] = []
     start = 0
-    wanted: set[str] = set()
+    wanted: list[Path] = []
     for part in parts:
         end = start + part.records
-        path = _path(folder, part, code) if part.read else None
+        path = part_path(folder, "guards", part, code) if part.read else None
         kept = _load(path, part.records) if path is not None else None
         if kept is None:
             mine = Said.read(
@@ -69,20 +69,13 @@ def build(
                 else:
                     later.append(partial(_save, path, *kept))
         if path is not None:
-            wanted.add(path.stem)
+            wanted.append(path)
         said.append(kept[0])
         signed.append(kept[1])
         start = end
-    for path in folder.glob("guards-*"):  # (other extracts', other code's)
-        if path.name.partition(".")[0] not in wanted:
-            path.unlink(missing_ok=True)
+    remove_others(folder, "guards", wanted)
     signature = pa.chunked_array(signed, pa.uint64()).combine_chunks()
     return Guards(features, said=Said.joined(said)), signature
-
-
-def _path(folder: Path, part: Part, code: str) -> Path:
-    assert part.read is not None
-    return folder / f"guards-{part.source}-{part.read[:16]}-{code[:16]}.marshal"
 
 
 def _load(path: Path, rows: int) -> tuple[Said, pa.Array] | None:
