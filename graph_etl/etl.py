@@ -310,7 +310,7 @@ def run(
     finally:
         saves.close()
     phase("load")
-    for part in ("build", "state", "write", "retire"):  # of which
+    for part in ("build", "state", "write", "retire_early", "retire"):  # of which
         report.phases[f"load_{part}"] = load_times[part]
     report.load_steps = load_times["steps"]
     report.seconds = (datetime.now(UTC) - started).total_seconds()

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,15 +74,16 @@ def _id(row: Row) -> str:
 
 
 # In the order a refresh builds them (`graph_etl.refresh_scope`: the persons and their
-# source records, then the addresses, households and involvements), each after the
-# nodes it links.
+# source records, then the addresses, family relationships, households and
+# involvements), each after the nodes it links. The addresses come before the family
+# relationships, which take longer to build than to write: the server writes the
+# addresses and lives-at while they are built.
 STEPS = (
     Step("organisations", _id),
     Step("sources", _id),
     Step("persons", _id, create=True, writers=2),
     Step("source_records", _id, create=True, keeps_retired=True, link_only="source_record_links"),
     Step("review_pairs", lambda r: f"{r['record_a']}|{r['record_b']}"),
-    Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}", create=True),
     Step("services", _id),
     Step("professionals", _id),
     Step("addresses", _id, create=True, writers=2),
@@ -90,10 +92,17 @@ STEPS = (
         lambda r: f"{r['person_id']}|{r['address_id']}|{r['source']}",
         create=True,
     ),
+    Step("family", lambda r: f"{r['from']}|{r['to']}|{r['type']}", create=True),
     Step("households", lambda r: str(r["person_id"]), create=True),
     Step("involvements", _id, create=True),
 )
 LOAD_ORDER = tuple(step.name for step in STEPS)
+# In a refresh, what these steps retire goes, in this order, as soon as the last of
+# them is written (while the server would otherwise wait for the later steps' rows to
+# be built), not after every write: no row of a later step links to a retired
+# address or lives-at. (Persons are retired last: the households they leave are read
+# first, `_households_left`.)
+RETIRED_EARLY = ("lives_at", "addresses")
 # The statement that returns the household each row's person leaves (`left`).
 LEAVING = "households"
 
@@ -324,8 +333,8 @@ def load_rows(
     server writes. `timings`, when
     given, receives the seconds spent building rows asked for on demand
     (`model.RowsOnDemand`), on the state and the plan (in a first load, both while
-    the writes go on), the writes (from the first to the last; `steps`: per step) and
-    the retirements."""
+    the writes go on), the writes (from the first to the last; `steps`: per step),
+    the retirements among them (`retire_early`: `RETIRED_EARLY`) and those after."""
     if held is None:
         held = held_states(graph, state_dir)
         try:
@@ -346,6 +355,9 @@ def load_rows(
     planning, building = time.perf_counter() - clock, 0.0
     emptied: list[str] | None = None  # households to check for members (None: all)
     left: list[Row] = []  # the households the writes moved people out of (`LEAVING`)
+    now = datetime.now(UTC).isoformat()  # (when rows are retired)
+    early: tuple[str, ...] = ()  # the steps retired among the writes (`RETIRED_EARLY`)
+    times["retire_early"] = 0.0
 
     def plan_step(step: Step) -> None:
         nonlocal planning, building
@@ -364,6 +376,17 @@ def load_rows(
         started = time.perf_counter()
         _write_step(graph, step, plans[step.name], batch_size, quiet, left)
         times["steps"][step.name] = round(time.perf_counter() - started, 2)
+
+    def retire(names: Iterable[str]) -> None:
+        """Retire what the named steps' plans retire, in the order given."""
+        for name in names:
+            for keys in batched(_retired_alone(name, plans), batch_size):
+                graph.write(f"retire/{name}", keys=keys, now=now)
+
+    def retire_early() -> None:
+        started = time.perf_counter()
+        retire(early)
+        times["retire_early"] = round(time.perf_counter() - started, 2)
 
     def keep(after: dict[str, StepState], digest: str) -> None:
         """Save the person ids and the state the plans leave, unless saved already. (The
@@ -412,13 +435,14 @@ def load_rows(
         # saved keys and hashes are not the graph's.
         writes_from = time.perf_counter()
         stopped = False  # (a step that fails, or a failure here, stops the steps after it)
+        early = RETIRED_EARLY
 
-        def write_in_turn(step: Step) -> None:
+        def in_turn(work: Callable[[], None]) -> None:
             nonlocal stopped
             if stopped:
                 return
             try:
-                write(step)
+                work()
             except BaseException:
                 stopped = True
                 raise
@@ -437,7 +461,9 @@ def load_rows(
                     if marker is not None and _changes({step.name: plans[step.name]}):
                         graph.write("load/load_marker", digest=None)  # (nothing written yet)
                         marker = None
-                    queued.append(writer.submit(write_in_turn, step))
+                    queued.append(writer.submit(in_turn, partial(write, step)))
+                    if step.name == early[0]:
+                        queued.append(writer.submit(in_turn, retire_early))
                 digest = settled()  # (while the server writes)
             except BaseException:
                 stopped = True
@@ -450,10 +476,8 @@ def load_rows(
     changed = _changes(plans)
 
     clock = time.perf_counter()
-    now = datetime.now(UTC).isoformat()
-    for step in reversed(STEPS):  # relationships before the nodes they hang on
-        for keys in batched(_retired_alone(step.name, plans), batch_size):
-            graph.write(f"retire/{step.name}", keys=keys, now=now)
+    # Relationships before the nodes they hang on.
+    retire(step.name for step in reversed(STEPS) if step.name not in early)
     if emptied is not None:
         # (a household a row puts someone in has them once the writes are done)
         occupied = {row["id"] for row in rows.households}

@@ -530,21 +530,6 @@ def _laps(
     yield ("persons", "source_records")
     clock = time.perf_counter()
 
-    family = model.FamilyEdges(results, links)
-    # Sibling links derived from a parent change with the parent: the parent's
-    # children, now and at the last load, are rebuilt with it.
-    kin = set(dirty)
-    kin.update(child for parent in dirty for child in family.children_of.get(parent, ()))
-    for key in held.keys_of("family", dirty):  # from|to|type
-        parent, child, kind = key.split("|")
-        if kind == "PARENT_OF" and parent in dirty:
-            kin.add(child)
-    rows.family = model.family_rows(family.around(kin))
-    family_scope = scopes["family"] = held.keys_of("family", kin)
-    lap("family")
-    yield ("family",)
-    clock = time.perf_counter()
-
     def reports(persons: set[str]) -> Iterator[model.Report]:
         for person in persons:
             for source, record in records_of.get(person, ()):
@@ -566,6 +551,21 @@ def _laps(
     scopes.update(lives_at=lived, addresses=addresses)
     lap("addresses")
     yield ("addresses", "lives_at")
+    clock = time.perf_counter()
+
+    family = model.FamilyEdges(results, links)
+    # Sibling links derived from a parent change with the parent: the parent's
+    # children, now and at the last load, are rebuilt with it.
+    kin = set(dirty)
+    kin.update(child for parent in dirty for child in family.children_of.get(parent, ()))
+    for key in held.keys_of("family", dirty):  # from|to|type
+        parent, child, kind = key.split("|")
+        if kind == "PARENT_OF" and parent in dirty:
+            kin.add(child)
+    rows.family = model.family_rows(family.around(kin))
+    family_scope = scopes["family"] = held.keys_of("family", kin)
+    lap("family")
+    yield ("family",)
     clock = time.perf_counter()
 
     current = {person: address for person, address in last.current.items() if person not in dirty}

@@ -165,6 +165,26 @@ def test_a_move_retires_the_old_lives_at_with_the_old_address(
     assert_a_full_load_gives_the_same_graph(graph, county)
 
 
+def test_a_refresh_retires_addresses_between_the_writes(
+    graph, county: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The addresses (and lives-at) a refresh retires go as soon as the lives-at are
+    written, before the households (`load.RETIRED_EARLY`); the graph is the one a full
+    load gives."""
+    refresh(graph, county, tmp_path)  # (keeps the state the next refresh plans from)
+    move_pupil(county)
+    run = names_of_calls(monkeypatch, "write")
+    names_of_calls(monkeypatch, "write_rows", run)
+    report = refresh(graph, county, tmp_path)
+    monkeypatch.undo()
+    assert report.loaded["addresses"]["retired"] == 1
+    assert report.loaded["households"]["written"] == 1
+    assert run.index("load/lives_at_new") < run.index("retire/addresses")
+    assert run.index("retire/addresses") < run.index("load/households")
+    assert "load_retire_early" in report.phases
+    assert_a_full_load_gives_the_same_graph(graph, county)
+
+
 def test_the_nodes_of_changed_records_are_written_while_matching_runs(
     graph, county: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -433,9 +453,10 @@ def rewrite(path: Path, which: Callable[[dict[str, str]], bool], **changes: str)
         writer.writerows(rows)
 
 
-def names_of_calls(monkeypatch, method: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """The names of the queries `Graph.<method>` runs from now on (until undone)."""
-    names: list[str] = []
+def names_of_calls(monkeypatch, method: str, names: list[str] | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names of the queries `Graph.<method>` runs from now on (until undone), added
+    to `names` when given."""
+    names = [] if names is None else names
     original = getattr(Graph, method)
 
     def spy(self, name, **params):  # type: ignore[no-untyped-def]
