@@ -97,11 +97,11 @@ STEPS = (
     Step("involvements", _id, create=True),
 )
 LOAD_ORDER = tuple(step.name for step in STEPS)
-# In a refresh, what these steps retire goes, in this order, as soon as the last of
-# them is written (while the server would otherwise wait for the later steps' rows to
-# be built), not after every write: no row of a later step links to a retired
-# address or lives-at. (Persons are retired last: the households they leave are read
-# first, `_households_left`.)
+# In a refresh, what these steps retire goes, in this order (relationships before the
+# nodes they hang on), as soon as the first of them, the later step, is written: while
+# the server would otherwise wait for the later steps' rows to be built, not after
+# every write. No row of a later step links to a retired address or lives-at. (Persons
+# are retired last: the households they leave are read first, `_households_left`.)
 RETIRED_EARLY = ("lives_at", "addresses")
 # The statement that returns the household each row's person leaves (`left`).
 LEAVING = "households"

@@ -15,6 +15,7 @@ from graph_etl import cypher_files, load_state, model, snapshots
 from graph_etl.graph import estimated_bytes, sized_batches
 from graph_etl.load import (
     LOAD_ORDER,
+    RETIRED_EARLY,
     STEPS,
     Plan,
     Step,
@@ -422,3 +423,11 @@ def test_a_damaged_last_good_read_is_as_none(tmp_path: Path) -> None:
     path.unlink()
     path.with_name("schools.json.gz").write_bytes(b"\x1f\x8b not really gzip")
     assert snapshots.load(tmp_path, "schools") is None
+
+
+def test_the_steps_retired_among_the_writes_are_named_in_retirement_order() -> None:
+    """`RETIRED_EARLY` names relationships before the nodes they hang on, so its first
+    is the later step in the load's order: the one after whose write they are retired."""
+    places = [LOAD_ORDER.index(name) for name in RETIRED_EARLY]
+    assert places == sorted(places, reverse=True)
+    assert "persons" not in RETIRED_EARLY
