@@ -36,7 +36,7 @@ PERSON_FIELDS = (
 
 @dataclass
 class GraphRows:
-    """Rows for each `cypher/load/<name>.cypher`, in load order."""
+    """Rows for each `cypher/load/<name>.cypher` (written in the order of `load.STEPS`)."""
 
     sources: list[Row] = field(default_factory=list)
     organisations: list[Row] = field(default_factory=list)
