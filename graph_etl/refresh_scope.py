@@ -60,7 +60,7 @@ from graph_etl.matching.types import Link, MatchResult, person_ids
 from graph_etl.model import GraphRows, Row
 from graph_etl.sources.manifest import Manifest
 from graph_etl.sources.reader import ReadResult
-from graph_etl.sources.reuse import items_by_person
+from graph_etl.sources.reuse import items_of
 
 _PACKAGE = Path(model.__file__).parent
 # The code the rows are made by (names are standardised, and addresses keyed, there).
@@ -216,15 +216,6 @@ def load(state_dir: Path, load_digest: str) -> Inputs | None:
     )
 
 
-def _owned(results: dict[str, ReadResult]) -> dict[str, list[tuple[str, Row]]]:
-    """The items each source record has (address history, relationships, groups,
-    identifiers, involvements), by record id: (kind, item)."""
-    owned: dict[str, list[tuple[str, Row]]] = {}
-    for result in results.values():
-        owned.update(items_by_person(result))  # (record ids name their source)
-    return owned
-
-
 _RELATED = methodcaller("get", "related")
 _HALF = 16  # hex digits in each half of an input digest
 _SORTED = orjson.OPT_SORT_KEYS
@@ -238,12 +229,12 @@ def input_digests(
     manifests: dict[str, Manifest],
     results: dict[str, ReadResult],
     links: Mapping[str, Link],
-    owned: dict[str, list[tuple[str, Row]]],
     last: Inputs | None = None,
     fresh_links: set[str] | None = None,
 ) -> dict[str, str]:
     """Each source record's input digest (see the module docstring): two halves, one
-    of what its source holds (the record and its items) and one of its link.
+    of what its source holds (the record and its items) and one of its link (the
+    persons of its relationships among them).
 
     The first half is carried over from `last` for the records of a source read from
     the very extract it was read from then (equal `read_digest`: equal records), so
@@ -253,7 +244,7 @@ def input_digests(
     of the sources read from the same extracts are carried over whole, not record by
     record, when the last load's name every one of their records. Reasons and
     explanations are shared among links (`Link`), so each is serialised once."""
-    return _Digests(manifests, links, owned, last, fresh_links).of(results)
+    return _Digests(manifests, links, last, fresh_links).of(results)
 
 
 class _Digests:
@@ -264,18 +255,25 @@ class _Digests:
         self,
         manifests: dict[str, Manifest],
         links: Mapping[str, Link],
-        owned: dict[str, list[tuple[str, Row]]],
         last: Inputs | None,
         fresh_links: set[str] | None,
     ) -> None:
-        self.manifests, self.links, self.owned, self.last = manifests, links, owned, last
+        self.manifests, self.links, self.last = manifests, links, last
         self.before = last.digests if last is not None and fresh_links is not None else {}
         self.fresh = fresh_links or set()
         self.person_of = person_ids(links)
         self.explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
         self.worked: set[str] = set()
+        # Each record's relationship items, for the link halves (set by `of`).
+        self.relations: dict[str, list[Row]] = {}
 
     def of(self, results: dict[str, ReadResult]) -> dict[str, str]:
+        # (a pass over the relationships alone: indexing every record's items took 0.5
+        # to 0.9 s at 1,000,000 records, for the few thousand record halves worked out)
+        self.relations = {}
+        for result in results.values():
+            for item in result.records.get("relationship", []):
+                self.relations.setdefault(item["person"], []).append(item)
         digests: dict[str, str] = {}
         carried: list[str] = []  # sources whose records' digests may be the last load's
         for source, result in results.items():
@@ -327,7 +325,7 @@ class _Digests:
     ) -> None:
         """Into `digests`, those of `source`'s records, looked at one by one (`rows`:
         only those, of a source read reusing the rows of the last load's read)."""
-        kept, before, owned = self._kept(source, result), self.before, self.owned
+        kept, before = self._kept(source, result), self.before
         people = result.people()
         pairs: Iterable[tuple[Row, int]] = zip(people, repeat(0))  # (any half may be kept)
         reread = None if kept else self._reread(source, result)
@@ -342,17 +340,22 @@ class _Digests:
             raise ValueError("only the records of a source read reusing rows can be picked")
         # (the manifest, 3 to 11 kB as text, is hashed once, not into every record's half)
         salt = _sha(f"{source}\0{self.manifests[source].described()}".encode())
+        pairs = list(pairs)
+        # The items of the records whose record halves are worked out here (all, when
+        # none is kept)
+        afresh = {r["id"] for r, place in pairs if place < 0 or r["id"] not in kept}
+        owned = items_of(result, afresh if kept else None)
         for record, place in pairs:
             ident = record["id"]
             held = kept.get(ident) if place >= 0 else None
-            mine = owned.get(ident)
             if held is None:
+                mine = owned.get(ident)
                 held = _sha(orjson.dumps((salt, record, mine), option=_SORTED, default=str))
             said_before = None if ident in self.fresh else before.get(ident)
             if said_before is not None and said_before.startswith(held[:_HALF]):
                 digests[ident] = said_before  # (the same items: the same relatives)
                 continue
-            digests[ident] = self.digest(ident, held, mine)
+            digests[ident] = self.digest(ident, held)
 
     def _carry(
         self, results: dict[str, ReadResult], digests: dict[str, str]
@@ -371,10 +374,10 @@ class _Digests:
             return None
         for ident in self.fresh - self.worked:
             if (held := carried.get(ident)) is not None:
-                carried[ident] = self.digest(ident, held, self.owned.get(ident))
+                carried[ident] = self.digest(ident, held)
         return carried
 
-    def digest(self, ident: str, held: str, mine: list[tuple[str, Row]] | None) -> str:
+    def digest(self, ident: str, held: str) -> str:
         """Record `ident`'s digest: `held`'s record half, and its link half."""
         self.worked.add(ident)
         link = self.links[ident]
@@ -382,10 +385,8 @@ class _Digests:
         if (said := self.explained.get(why)) is None:
             text = orjson.dumps((link.reasons, link.explanation), option=_SORTED, default=str)
             said = self.explained[why] = hashlib.sha1(text, usedforsecurity=False).digest()
-        related = mine and [
-            self.person_of.get(item.get("related") or "")
-            for kind, item in mine
-            if kind == "relationship"
+        related = [
+            self.person_of.get(item.get("related") or "") for item in self.relations.get(ident, ())
         ]
         body = (link.person_id, link.probability, link.matched_with, related)
         return held[:_HALF] + _sha(orjson.dumps(body, default=str) + said)[:_HALF]
@@ -426,7 +427,7 @@ def inputs_of(
 ) -> Inputs:
     """The inputs of a full build's `rows`."""
     current = {row["person_id"]: row["address_id"] for row in rows.lives_at if row["current"]}
-    digests = input_digests(manifests, results, matched.links, _owned(results))
+    digests = input_digests(manifests, results, matched.links)
     extracted = model.extract_times(results)
     return Inputs(digests, current, extracted, read_digests(results), matched.token)
 
@@ -492,9 +493,8 @@ def _laps(
         seconds[part] = round(now - clock, 2)
         clock = now
 
-    owned = _owned(results)
     fresh_links = _fresh_links(results, matched, last, person_of)
-    found = _Digests(manifests, links, owned, last, fresh_links)
+    found = _Digests(manifests, links, last, fresh_links)
     digests = found.of(results)
     # (every digest not worked out is the last load's)
     changed = {ident for ident in found.worked if last.digests.get(ident) != digests[ident]}
@@ -531,10 +531,13 @@ def _laps(
     clock = time.perf_counter()
 
     def reports(persons: set[str]) -> Iterator[model.Report]:
+        wanted = {record["id"] for person in persons for _, record in records_of.get(person, ())}
+        history_of: dict[str, list[tuple[str, Row]]] = {}
+        for result in results.values():  # (their address items: one pass over those alone)
+            history_of.update(items_of(result, wanted, ("address",)))
         for person in persons:
             for source, record in records_of.get(person, ()):
-                mine = owned.get(record["id"], ())
-                history = (item for kind, item in mine if kind == "address")
+                history = (item for _, item in history_of.get(record["id"], ()))
                 yield from model.record_reports(person, source, record, history)
 
     named: dict[str, list[Row]] = defaultdict(list)

@@ -364,30 +364,28 @@ def test_the_record_halves_of_an_extract_read_again_are_carried_over(county) -> 
     input digest is the last load's (not worked out again); of another extract, not."""
     manifests, results, links, review = county
     _, inputs, _ = loaded(manifests, review, results, links)
-    owned = refresh_scope._owned(results)
     ident = results["health"].people()[0]["id"]
     marked = dataclasses.replace(
         inputs, digests={**inputs.digests, ident: "f" * 16 + inputs.digests[ident][16:]}
     )
-    again = refresh_scope.input_digests(manifests, results, links, owned, marked)
+    again = refresh_scope.input_digests(manifests, results, links, marked)
     assert again[ident] == marked.digests[ident]
     assert {k: v for k, v in again.items() if k != ident} == {
         k: v for k, v in inputs.digests.items() if k != ident
     }
     other = {**results, "health": copy.copy(results["health"])}
     other["health"].read_digest = "health extract 2"
-    assert refresh_scope.input_digests(manifests, other, links, owned, marked) == inputs.digests
+    assert refresh_scope.input_digests(manifests, other, links, marked) == inputs.digests
 
 
 def test_a_changed_manifest_changes_the_record_halves_of_its_source_only(county) -> None:  # type: ignore[no-untyped-def]
     manifests, results, links, _ = county
-    owned = refresh_scope._owned(results)
-    before = refresh_scope.input_digests(manifests, results, links, owned)
+    before = refresh_scope.input_digests(manifests, results, links)
     health = manifests["health"]
     governance = {**health.governance, "title": f"{health.title} (renamed)"}
     renamed = dataclasses.replace(health, governance=governance)
     changed = {**manifests, "health": renamed}
-    after = refresh_scope.input_digests(changed, results, links, owned)
+    after = refresh_scope.input_digests(changed, results, links)
     ids = {record["id"] for record in results["health"].people()}
     differ = {ident for ident, digest in after.items() if before[ident] != digest}
     assert differ == ids
@@ -401,18 +399,17 @@ def test_the_digests_of_extracts_read_again_are_carried_whole(county) -> None:  
     looked at. Either way, the digests are those worked out afresh."""
     manifests, results, links, review = county
     _, inputs, _ = loaded(manifests, review, results, links)
-    owned = refresh_scope._owned(results)
     named, other = (record["id"] for record in results["schools"].people()[:2])
     moved = {**links, named: dataclasses.replace(links[named], probability=0.5)}
-    afresh = refresh_scope.input_digests(manifests, results, moved, owned)
+    afresh = refresh_scope.input_digests(manifests, results, moved)
     assert afresh[named] != inputs.digests[named]
-    carried = refresh_scope._Digests(manifests, moved, owned, inputs, {named})
+    carried = refresh_scope._Digests(manifests, moved, inputs, {named})
     assert carried.of(results) == afresh
     assert carried.worked == {named}
     missing = dataclasses.replace(
         inputs, digests={k: v for k, v in inputs.digests.items() if k != other}
     )
-    looked = refresh_scope._Digests(manifests, moved, owned, missing, {named})
+    looked = refresh_scope._Digests(manifests, moved, missing, {named})
     assert looked.of(results) == afresh
     assert len(looked.worked) == 2  # (the one named, the one missing; no other)
 
@@ -443,15 +440,14 @@ def test_the_record_halves_of_records_as_the_read_before_held_them_are_carried_o
     last load's, not worked out again; the others' are worked out."""
     manifests, results, links, review = county
     _, inputs, _ = loaded(manifests, review, results, links)
-    owned = refresh_scope._owned(results)
     kept, edited, marked, health = health_read_again(results, inputs, "health extract 1")
     again = {**results, "health": health}
-    got = refresh_scope.input_digests(manifests, again, links, owned, marked)
+    got = refresh_scope.input_digests(manifests, again, links, marked)
     assert got[kept] == marked.digests[kept]
     assert got[edited] == inputs.digests[edited]
     not_the_last = reuse.SameAs("health extract 0", health.same_as.places)
     health.same_as = not_the_last  # (not the read the last load's was)
-    assert refresh_scope.input_digests(manifests, again, links, owned, marked) == inputs.digests
+    assert refresh_scope.input_digests(manifests, again, links, marked) == inputs.digests
 
 
 def test_of_an_extract_read_afresh_only_the_records_not_as_they_were_are_looked_at(county) -> None:  # type: ignore[no-untyped-def]
@@ -461,7 +457,6 @@ def test_of_an_extract_read_afresh_only_the_records_not_as_they_were_are_looked_
     last load's digests do not name every record)."""
     manifests, results, links, review = county
     _, inputs, _ = loaded(manifests, review, results, links)
-    owned = refresh_scope._owned(results)
     kept, edited, marked, health = health_read_again(results, inputs, inputs.reads["health"])
     looked_at: list[str] = []
 
@@ -473,7 +468,7 @@ def test_of_an_extract_read_afresh_only_the_records_not_as_they_were_are_looked_
     people = [Seen(record) for record in results["health"].people()]
     health.people = lambda: people  # type: ignore[method-assign]
     again = {**results, "health": health}
-    found = refresh_scope._Digests(manifests, links, owned, marked, set())
+    found = refresh_scope._Digests(manifests, links, marked, set())
     got = found.of(again)
     assert got == {**inputs.digests, kept: marked.digests[kept]}
     assert found.worked == {edited}
@@ -481,7 +476,7 @@ def test_of_an_extract_read_afresh_only_the_records_not_as_they_were_are_looked_
     missing = dataclasses.replace(
         marked, digests={k: v for k, v in marked.digests.items() if k != kept}
     )
-    looked = refresh_scope._Digests(manifests, links, owned, missing, set())
+    looked = refresh_scope._Digests(manifests, links, missing, set())
     assert looked.of(again) == inputs.digests
     assert looked.worked == {edited, kept}
 
