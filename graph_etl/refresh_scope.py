@@ -269,7 +269,8 @@ class _Digests:
 
     def of(self, results: dict[str, ReadResult]) -> dict[str, str]:
         # (a pass over the relationships alone: indexing every record's items took 0.5
-        # to 0.9 s at 1,000,000 records, for the few thousand record halves worked out)
+        # to 0.9 s at 1,000,000 records, for the few thousand record halves worked out;
+        # the items alone, as `items_of`'s (kind, item) pairs took 0.05 s more)
         self.relations = {}
         for result in results.values():
             for item in result.records.get("relationship", []):

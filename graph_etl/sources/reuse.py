@@ -280,20 +280,16 @@ class SameAs:
     places: array  # array("i")
 
 
-def items_by_person(result: ReadResult) -> dict[Any, list[tuple[str, Record]]]:
-    """The items a read gives about each person record, in read order: (kind, item)."""
-    return items_of(result)
-
-
 _PERSON = methodcaller("get", "person")
 
 
 def items_of(
     result: ReadResult, wanted: set[Any] | None = None, kinds: Collection[str] | None = None
 ) -> dict[Any, list[tuple[str, Record]]]:
-    """`items_by_person` for the person records `wanted` alone (None: every one), and of
-    `kinds` alone (None: every kind). The wanted records' items are picked without a
-    step of Python per item (`compress`)."""
+    """The items a read gives about each person record, in read order: (kind, item);
+    for the records `wanted` alone (None: every one), and of `kinds` alone (None: every
+    kind). The wanted records' items are picked without a step of Python per item
+    (`compress`)."""
     items: dict[Any, list[tuple[str, Record]]] = {}
     for kind, records in result.records.items():
         if kind in NOT_ITEMS or (kinds is not None and kind not in kinds):

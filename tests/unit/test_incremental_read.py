@@ -250,7 +250,7 @@ def test_a_reread_says_which_person_records_are_as_the_read_before_held_them(
             got = read_source(manifest, county / source, previous)
             then = previous.records.get("person", [])
             place_of = {record["id"]: place for place, record in enumerate(then)}
-            items_now, items_then = reuse.items_by_person(got), reuse.items_by_person(previous)
+            items_now, items_then = reuse.items_of(got), reuse.items_of(previous)
             same = got.same_as
             assert same is None or same.read == f"{source} read {round_}"
             people = got.records.get("person", []) if same is not None else []

@@ -162,7 +162,7 @@ def same_as(before: Any, after: Any) -> reuse.SameAs:
     record equal to one of `before`'s, with equal items in equal order, is as it was."""
     then = before.records.get("person", [])
     place_of = {record["id"]: place for place, record in enumerate(then)}
-    items_then, items_now = reuse.items_by_person(before), reuse.items_by_person(after)
+    items_then, items_now = reuse.items_of(before), reuse.items_of(after)
     places = array("i")
     for record in after.records.get("person", []):
         ident = record["id"]
