@@ -98,14 +98,15 @@ def read_all(
     Of an extract that has changed, rows the last good read held are not validated
     again (see `graph_etl.sources.reuse`). Large extracts are read in `processes`
     worker processes (default: `read_pool.processes_from_env`), while this one loads
-    the last good reads of those unchanged (merging their person records, as matching
-    asks for them next) and runs `meanwhile` (the caller's work that does not need the
-    reads). With `saves`, a worker may still be saving its read as its source's last
-    good read when this returns: closing that stack waits for it."""
+    the last good reads of those unchanged (with their person records merged, as
+    matching asks for them next, and as they are kept) and runs `meanwhile` (the
+    caller's work that does not need the reads). With `saves`, a worker may still be
+    saving its read as its source's last good read when this returns: closing that
+    stack waits for it."""
     results: dict[str, ReadResult] = {}
 
     def failed(source: str, folder: Path, exc: SourceFailedError) -> None:
-        previous = snapshots.load(state_dir, source) if state_dir else None
+        previous = snapshots.load(state_dir, source, merged=True) if state_dir else None
         status = "absent" if not folder.is_dir() else "failed"
         report.sources[source] = {"status": status, "error": str(exc)}
         if previous is not None:
@@ -129,7 +130,7 @@ def read_all(
     def load_unchanged() -> None:
         for job in unchanged:
             assert job.state_dir is not None
-            kept = snapshots.load(job.state_dir, job.source, job.digest)
+            kept = snapshots.load(job.state_dir, job.source, job.digest, merged=True)
             if kept is None:
                 damaged.append(job)
                 continue

@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import marshal
 import mmap
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import Any, BinaryIO
 
 
@@ -29,3 +31,24 @@ def load_rest(handle: BinaryIO) -> Any:
         whole[start:] as rest,
     ):
         return marshal.loads(rest)  # noqa: S302 (our own state files)
+
+
+def load_parts(handle: BinaryIO, sizes: Sequence[int], wanted: Iterable[int]) -> list[Any]:
+    """`marshal.loads` of the `wanted` parts (by number, in that order) of the rest of
+    an open file, from where `handle` stands: parts written one after the other, each
+    but the last `sizes` bytes long. The parts not wanted are not read."""
+    starts = [0, *accumulate(sizes)]
+    if not isinstance(handle, io.BufferedReader):
+        rest = handle.read()
+        return [marshal.loads(rest[starts[part] :]) for part in wanted]  # noqa: S302
+    start = handle.tell()
+    with (
+        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
+        memoryview(mapped) as whole,
+        whole[start:] as rest,
+    ):
+        parts = []
+        for part in wanted:
+            with rest[starts[part] :] as view:
+                parts.append(marshal.loads(view))  # noqa: S302 (our own state files)
+        return parts

@@ -17,10 +17,10 @@ saves its own last good read. What it hands back depends on what it read from:
   (`Delta`: the records that read did not hold, and each other record's place in
   it), and then saves its read. This process loads the same last good read while
   the worker reads, and puts the two together: at 1,000,000 records, loading health's
-  saved read again after the worker took 1.2 to 2.6 s. It also merges that read's
-  person records meanwhile (`ReadResult.people`): the records the worker reused take
-  theirs. The ETL goes on to match while the worker saves, and waits for it at the
-  end of the run.
+  saved read again after the worker took 1.2 to 2.6 s. It loads that read's person
+  records as kept merged (`ReadResult.people`, `snapshots.LAST_GOOD_FORMAT`), not as
+  read: the records the worker reused take theirs. The ETL goes on to match while the
+  worker saves, and waits for it at the end of the run.
 - Else it saves its read and hands back only that it did; this process then loads
   the saved copy (parsing it takes about as long as unpickling the result would,
   and the worker is spared pickling it: 3 s for health's 492,425 records).
@@ -71,9 +71,13 @@ def processes_from_env() -> int:
     return max(1, int(value))
 
 
-def _previous(job: ReadJob) -> ReadResult | None:
-    """The last good read whose rows a read of `job` may reuse."""
-    return snapshots.load_reusable(job.state_dir, job.manifest) if job.state_dir else None
+def _previous(job: ReadJob, merged: bool = False) -> ReadResult | None:
+    """The last good read whose rows a read of `job` may reuse (`merged`: with its
+    person records merged, as this process puts a worker's `Delta` together with it;
+    see `snapshots.load`)."""
+    if job.state_dir is None:
+        return None
+    return snapshots.load_reusable(job.state_dir, job.manifest, merged)
 
 
 def _read(job: ReadJob, previous: ReadResult | None) -> ReadResult:
@@ -158,7 +162,10 @@ class Delta:
                     return None
         except (IndexError, StopIteration):
             return None
-        return dataclasses.replace(self.result, records=records)
+        # (the records `previous` gives are merged when its person records are)
+        return dataclasses.replace(
+            self.result, records=records, persons_merged=previous.persons_merged
+        )
 
 
 Answer = ReadResult | SourceFailedError | Saved | Delta
@@ -308,7 +315,7 @@ def _in_workers(
 
     try:
         # First what the workers read from (before any saves its new read over it).
-        previous = {job.source: _previous(job) for job in jobs}
+        previous = {job.source: _previous(job, merged=True) for job in jobs}
         if meanwhile is not None:
             meanwhile()
         for worker in running:
@@ -344,4 +351,4 @@ def _settled(worker: _Worker, previous: ReadResult | None) -> ReadResult | Sourc
     if not isinstance(answer, Saved):
         return answer
     assert job.state_dir is not None  # (only then does a worker answer `Saved`)
-    return snapshots.load(job.state_dir, job.source, job.digest)
+    return snapshots.load(job.state_dir, job.source, job.digest, merged=True)

@@ -94,6 +94,10 @@ class ReadResult:
     # The merged person records of the read `same_as` names, to take those of the
     # records as it held them from (`take_people_from`).
     _earlier: list[Record] | None = field(default=None, repr=False, compare=False)
+    # Whether its person records are (some or all of them) merged already, as `people`
+    # gives them: a last good read loaded with those in place of the records as read
+    # (`snapshots.load`'s `merged`), for this process's use, never kept again.
+    persons_merged: bool = field(default=False, repr=False, compare=False)
 
     @property
     def rows_read(self) -> int:
@@ -115,6 +119,11 @@ class ReadResult:
             self._people = self._merged_people()
             self._earlier = None
         return self._people
+
+    def merged_already(self) -> None:
+        """Say that the person records are merged already (`people` gives them as they
+        are): so a last good read kept with its merged person records is loaded."""
+        self._people, self.persons_merged = self.records.get("person", []), True
 
     def take_people_from(self, earlier: ReadResult) -> None:
         """Let `people` take the merged records of `earlier`, the read `same_as` names

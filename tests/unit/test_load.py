@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import marshal
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -281,6 +282,71 @@ def test_snapshots_are_reused_only_for_the_same_extract(tmp_path: Path) -> None:
     assert changed != digest
     assert snapshots.load(tmp_path, "schools", changed) is None
     assert snapshots.load(tmp_path, "schools") is not None  # still the last good read
+
+
+def test_a_last_good_read_is_loaded_with_its_person_records_merged(tmp_path: Path) -> None:
+    """The ETL's own process loads a last good read's person records as kept merged
+    (`ReadResult.people`) instead of merging them again; a read loaded so is not kept
+    again. Loaded plainly, the records are those read."""
+    manifest = load_manifests()["social_care"]  # (side tables: addresses, identifiers)
+    result = read_source(manifest, MINI_COUNTY / "social_care")
+    want = json.loads(json.dumps(result.people()))
+    snapshots.save(tmp_path, result, "d", snapshots.read_basis(manifest))
+
+    plain = snapshots.load(tmp_path, "social_care", "d")
+    assert plain is not None and not plain.persons_merged
+    assert plain.records == json.loads(json.dumps(result.records))
+    assert list(plain.records) == list(result.records)  # (kinds in the order read)
+    assert plain.people() == want
+    merged = snapshots.load(tmp_path, "social_care", "d", merged=True)
+    assert merged is not None and merged.persons_merged
+    assert merged.records["person"] == merged.people() == want
+    assert {k: v for k, v in merged.records.items() if k != "person"} == {
+        k: v for k, v in plain.records.items() if k != "person"
+    }
+    reusable = snapshots.load_reusable(tmp_path, manifest, merged=True)
+    assert reusable is not None and reusable.people() == want and reusable.rows == result.rows
+    with pytest.raises(ValueError, match="not kept again"):
+        snapshots.save(tmp_path, merged, "d")
+
+
+def test_merged_person_records_kept_by_other_reader_code_are_merged_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = read_source(load_manifests()["social_care"], MINI_COUNTY / "social_care")
+    snapshots.save(tmp_path, result, "d")
+    monkeypatch.setattr(snapshots, "_reader_code_digest", lambda: "other code")
+    loaded = snapshots.load(tmp_path, "social_care", "d", merged=True)
+    assert loaded is not None and not loaded.persons_merged
+    assert loaded.records == json.loads(json.dumps(result.records))
+    assert loaded.people() == json.loads(json.dumps(result.people()))
+
+
+def test_a_last_good_read_of_the_format_before_is_loaded_and_its_rows_reused(
+    tmp_path: Path,
+) -> None:
+    """Format 3 kept the person records among the others, in one part, none merged."""
+    manifest = load_manifests()["schools"]
+    result = read_source(manifest, MINI_COUNTY / "schools")
+    snapshots.save(tmp_path, result, "d", snapshots.read_basis(manifest))
+    path = tmp_path / "last_good" / "schools.snapshot"
+    header, _ = path.read_bytes().split(b"\n", 1)
+    older = {k: v for k, v in json.loads(header).items() if k not in ("parts", "merged_by")}
+    body = {
+        "source": "schools",
+        "extracted_at": result.extracted_at.isoformat(),
+        "records": result.records,
+        "files": {name: vars(report) for name, report in result.files.items()},
+        "quarantine": [[item.file, item.line, item.reason] for item in result.quarantine],
+        "rows": {name: snapshots._row_log_body(log) for name, log in result.rows.items()},
+    }
+    path.write_bytes(json.dumps({**older, "format": 3}).encode() + b"\n" + marshal.dumps(body))
+    for merged in (False, True):
+        loaded = snapshots.load(tmp_path, "schools", "d", merged=merged)
+        assert loaded is not None and not loaded.persons_merged
+        assert loaded.records == json.loads(json.dumps(result.records))
+    reusable = snapshots.load_reusable(tmp_path, manifest)
+    assert reusable is not None and reusable.rows == result.rows
 
 
 def test_a_snapshot_another_python_wrote_is_as_none(
