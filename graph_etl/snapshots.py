@@ -15,15 +15,16 @@
   the graph says it holds exactly what the load that saved it wrote (as for the keys
   and hashes beside it, `graph_etl.load_state`).
 
-Each file is a JSON header line and a body in `marshal`'s format (`.snapshot`): a
-refresh reads the unchanged sources' last good reads whole, and at 1,000,000 records
-`marshal` loads them in about half the time JSON took (through a memory map:
-`graph_etl.mapped`). `marshal`'s format is Python's
-own, so the header names the Python that wrote the file, and another Python takes
-the file as unreadable (the extract is read again; the person ids and the model's
-inputs are worked out again). None is compressed (compressing the last good reads,
-about 500 MB, took almost 4 s a run). The JSON files earlier versions kept
-(`.json`, compressed last good reads `.json.gz`) are still read, until replaced.
+Each file is a JSON header line and a body in `marshal`'s format (`.snapshot`; a
+last good read's in parts, see `LAST_GOOD_FORMAT`): a refresh reads the unchanged
+sources' last good reads whole, and at 1,000,000 records `marshal` loads them in
+about half the time JSON took (through a memory map: `graph_etl.mapped`).
+`marshal`'s format is Python's own, so the header names the Python that wrote the
+file, and another Python takes the file as unreadable (the extract is read again;
+the person ids and the model's inputs are worked out again). None is compressed
+(compressing the last good reads, about 500 MB, took almost 4 s a run). The JSON
+files earlier versions kept (`.json`, compressed last good reads `.json.gz`) are
+still read, until replaced.
 
 Every file is written atomically: a killed run leaves the previous one intact.
 """
@@ -56,10 +57,9 @@ FORMAT = 2  # snapshot header: {"format": 2, "digest": ...} on the first line
 # ("basis"); 4 keeps the person records in a part of their own after the rest, then
 # the same records merged as `ReadResult.people` merges them (the header's "parts":
 # the bytes of each part before the last), so that the ETL's own process, which uses
-# only the merged ones, loads only those (a refresh at 1,000,000 records merged them
-# again in 2.3 s, where loading them takes a fraction of that). A last good read of an
-# older format is still kept for a failed extract; those of formats 3 and 4 have
-# their rows reused.
+# only the merged ones, loads those instead of the records as read (a refresh at
+# 1,000,000 records merged them again in 2.3 s). A last good read of an older format
+# is still kept for a failed extract; those of formats 3 and 4 have their rows reused.
 LAST_GOOD_FORMAT = 4
 REUSABLE_FORMATS = (3, LAST_GOOD_FORMAT)  # with row logs and what they were read by
 LAST_GOOD_FORMATS = (FORMAT, *REUSABLE_FORMATS)  # any is a last good read

@@ -538,7 +538,10 @@ def _typed(row: dict[str, str], columns: list[tuple[str, dict[str, Any]]]) -> Re
 def read_source(manifest: Manifest, folder: Path, previous: ReadResult | None = None) -> ReadResult:
     """Validate every file of one source and emit its canonical records. `previous`,
     the last good read of the same manifest by the same code, spares validating the
-    rows it already held (see `reuse`): the result is the same as without it."""
+    rows it already held (see `reuse`): the result is the same as without it. (Not a
+    read loaded with its person records merged: it would give those again.)"""
+    if previous is not None and previous.persons_merged:
+        raise ValueError("rows are reused from a last good read as read, not merged")
     if not folder.is_dir():
         raise SourceFailedError(f"{manifest.id}: extract folder {folder} does not exist")
     reader = _SourceReader(manifest, extract_time(folder), previous)

@@ -308,6 +308,8 @@ def test_a_last_good_read_is_loaded_with_its_person_records_merged(tmp_path: Pat
     assert reusable is not None and reusable.people() == want and reusable.rows == result.rows
     with pytest.raises(ValueError, match="not kept again"):
         snapshots.save(tmp_path, merged, "d")
+    with pytest.raises(ValueError, match="not merged"):
+        read_source(manifest, MINI_COUNTY / "social_care", reusable)
 
 
 def test_merged_person_records_kept_by_other_reader_code_are_merged_again(
