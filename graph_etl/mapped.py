@@ -22,15 +22,7 @@ def load_rest(handle: BinaryIO) -> Any:
     """`marshal.loads` of the rest of an open file, from where `handle` stands (mapped
     when it is a plain file; a compressed one is read). Raises as `marshal.loads`
     does, and ValueError for an empty file."""
-    if not isinstance(handle, io.BufferedReader):
-        return marshal.loads(handle.read())  # noqa: S302 (our own state files)
-    start = handle.tell()
-    with (
-        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
-        memoryview(mapped) as whole,
-        whole[start:] as rest,
-    ):
-        return marshal.loads(rest)  # noqa: S302 (our own state files)
+    return load_parts(handle, (), (0,))[0]
 
 
 def load_parts(handle: BinaryIO, sizes: Sequence[int], wanted: Iterable[int]) -> list[Any]:
