@@ -264,6 +264,8 @@ class _Digests:
         self.person_of = person_ids(links)
         self.explained: dict[tuple[int, int], bytes] = {}  # by the (shared) lists' identities
         self.worked: set[str] = set()
+        # The records of `last` no longer read, when `of` carried its digests whole.
+        self.gone: set[str] | None = None
         # Each record's relationship items, for the link halves (set by `of`).
         self.relations: dict[str, list[Row]] = {}
 
@@ -369,13 +371,15 @@ class _Digests:
         records = sum(len(result.people()) for result in results.values())
         carried = dict(self.before)
         carried.update(digests)
-        for ident in self.before.keys() - self.person_of.keys():
-            del carried[ident]  # (gone)
+        gone = self.before.keys() - self.person_of.keys()
+        for ident in gone:
+            del carried[ident]
         if len(carried) != records or len(self.person_of) != records:
             return None
         for ident in self.fresh - self.worked:
             if (held := carried.get(ident)) is not None:
                 carried[ident] = self.digest(ident, held)
+        self.gone = gone
         return carried
 
     def digest(self, ident: str, held: str) -> str:
@@ -499,7 +503,8 @@ def _laps(
     digests = found.of(results)
     # (every digest not worked out is the last load's)
     changed = {ident for ident in found.worked if last.digests.get(ident) != digests[ident]}
-    gone = last.digests.keys() - digests.keys()
+    # (a second pass over a million ids saved, when the digests were carried whole)
+    gone = found.gone if found.gone is not None else last.digests.keys() - digests.keys()
     now = person_ids(links)
     dirty = {now[ident] for ident in changed}
     dirty |= {person_of[ident] for ident in changed | gone if ident in person_of}

@@ -406,12 +406,21 @@ def test_the_digests_of_extracts_read_again_are_carried_whole(county) -> None:  
     carried = refresh_scope._Digests(manifests, moved, inputs, {named})
     assert carried.of(results) == afresh
     assert carried.worked == {named}
+    assert carried.gone == set()
+    # A record the last load had and this run does not read is gone, and said to be.
+    extra = dataclasses.replace(
+        inputs, digests={**inputs.digests, "schools:pupils:gone": inputs.digests[other]}
+    )
+    without = refresh_scope._Digests(manifests, moved, extra, {named})
+    assert without.of(results) == afresh
+    assert without.gone == {"schools:pupils:gone"}
     missing = dataclasses.replace(
         inputs, digests={k: v for k, v in inputs.digests.items() if k != other}
     )
     looked = refresh_scope._Digests(manifests, moved, missing, {named})
     assert looked.of(results) == afresh
     assert len(looked.worked) == 2  # (the one named, the one missing; no other)
+    assert looked.gone is None  # (not carried whole: the caller works it out)
 
 
 def health_read_again(results, inputs, read: str):  # type: ignore[no-untyped-def]
