@@ -26,7 +26,7 @@ from graph_etl.matching import (
 from graph_etl.matching.clustering import Clusters, cluster
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import Guards
-from graph_etl.matching.ids import assign_ids_by_row
+from graph_etl.matching.ids import persons_by_row
 from graph_etl.matching.results import links_for, review_pairs
 from graph_etl.matching.scoring import Edges
 from graph_etl.matching.settings import MatchSettings
@@ -239,7 +239,7 @@ def _match(
     clock.lap("joined", f"{len(joined.via):,} records through their relatives")
 
     ids = built.ids
-    person_ids, events = assign_ids_by_row(groups, ids, previous)
+    person_ids, events, person_of = persons_by_row(groups, ids, previous)
     token: str | None = None
     keep: Callable[[], object] | None = None
     if scores_dir is not None and hashes is not None:
@@ -278,8 +278,9 @@ def _match(
     explain = Explainer(edges.names, scaled.weights())
     sizes = {roots[group[0]]: len(group) for group in groups}
     links = links_for(
-        ids, edges, linkable, held, roots, sizes, person_of_root, explain, joined.via, row_of
-    )
+        ids, edges, linkable, held, roots, sizes, person_of_root, explain, joined.via, row_of,
+        person_of,
+    )  # fmt: skip
     review = review_pairs(ids, edges, linkable, held, roots, decided, verdicts, explain)
     clock.lap("explained", f"{len(review):,} pairs for review")
     blocked: dict[str, int] = {}

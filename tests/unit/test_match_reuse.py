@@ -56,6 +56,28 @@ def test_groups_that_are_one_old_person_keep_its_id_as_the_full_rules_say(seed: 
     assert ids.assign_ids_by_row(rows, records, previous) == ids.assign_ids(groups, previous)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_each_records_person_is_that_of_its_group_whether_copied_or_made(seed: int) -> None:
+    """`persons_by_row`'s map of record to person, copied from the last run's when that
+    names exactly these records in this order, is the one made afresh, in that order."""
+    rng = random.Random(seed)
+    count = rng.randint(1, 40)
+    previous = {f"r{number:03d}": f"P{rng.randint(0, 15)}" for number in range(count)}
+    extra = rng.choice([0, 0, rng.randint(1, 5)])  # (a copy only without new records)
+    groups = regrouped(rng, previous, extra)
+    records = sorted(record for group in groups for record in group)
+    if rng.random() < 0.2:
+        rng.shuffle(records)  # (another order: made afresh)
+    row_of = {record: row for row, record in enumerate(records)}
+    rows = [sorted(row_of[record] for record in group) for group in groups]
+    person_ids, events, person_of = ids.persons_by_row(rows, records, previous)
+    assert (person_ids, events) == ids.assign_ids_by_row(rows, records, previous)
+    pairs = zip(rows, person_ids, strict=True)
+    expected = {records[row]: person for group, person in pairs for row in group}
+    assert person_of == expected
+    assert list(person_of) == records
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_wide_components_are_found_the_same_by_the_union_find(
     seed: int, monkeypatch: pytest.MonkeyPatch
