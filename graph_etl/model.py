@@ -360,6 +360,13 @@ def address_reports(results: dict[str, ReadResult], links: Mapping[str, Link]) -
             yield from record_reports(person_id, source, record, history.get(record["id"], ()))
 
 
+def reported_address(item: Row) -> str | None:
+    """The id of the address a record or address history item gives (None: none)."""
+    if not (item.get("line1") or item.get("postcode")):
+        return None
+    return address_id(item.get("line1"), item.get("postcode"), item.get("uprn"))
+
+
 def lives_rows(
     reports: Iterable[Report], extracted: dict[str, str], named: dict[str, list[Row]]
 ) -> list[Row]:
@@ -368,9 +375,8 @@ def lives_rows(
     `address_row`."""
     lives: list[Row] = []
     for person_id, item, source, start, end in reports:
-        if not (item.get("line1") or item.get("postcode")):
+        if (ident := reported_address(item)) is None:
             continue
-        ident = address_id(item.get("line1"), item.get("postcode"), item.get("uprn"))
         named[ident].append(item)
         lives.append(
             {
