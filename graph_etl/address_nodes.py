@@ -91,10 +91,8 @@ def address_changes(
             continue
         history = items_of(result, wanted, ("address",))
         for ident in wanted:
-            record = changed[ident][1]
-            for item in (record, *(item for _, item in history.get(ident, ()))):
-                if (address := model.reported_address(item)) is not None:
-                    named[address].append(item)
+            items = (item for _, item in history.get(ident, ()))
+            model.add_reports(model.record_reports("", source, changed[ident][1], items), named)
     held_now = held.state("addresses", named).hashes
     new = []
     for ident in sorted(named.keys() - held_now.keys()):

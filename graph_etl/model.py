@@ -367,6 +367,15 @@ def reported_address(item: Row) -> str | None:
     return address_id(item.get("line1"), item.get("postcode"), item.get("uprn"))
 
 
+def add_reports(reports: Iterable[Report], named: dict[str, list[Row]]) -> None:
+    """Add each report to `named` under its address id, as `lives_rows` does, for
+    reports whose LIVES_AT rows are not wanted (those of people who stay put, to
+    rebuild the addresses they share with people who moved)."""
+    for _, item, *_ in reports:
+        if (ident := reported_address(item)) is not None:
+            named[ident].append(item)
+
+
 def lives_rows(
     reports: Iterable[Report], extracted: dict[str, str], named: dict[str, list[Row]]
 ) -> list[Row]:

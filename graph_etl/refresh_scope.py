@@ -554,7 +554,7 @@ def _laps(
     neighbours = held.living_at(addresses) - dirty
     for source, record in records_in(results, now, neighbours):  # (their records)
         records_of[now[record["id"]]].append((source, record))
-    model.lives_rows(reports(neighbours), extracted, named)
+    model.add_reports(reports(neighbours), named)
     rebuilt = sorted(addresses & named.keys())
     rows.addresses = [model.address_row(ident, named[ident]) for ident in rebuilt]
     scopes.update(lives_at=lived, addresses=addresses)
