@@ -43,8 +43,8 @@ class EtlReport:
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)
     load_steps: dict[str, float] = field(default_factory=dict)  # write seconds per load step
-    # Rows written ahead of the load, while matching ran (`graph_etl.record_nodes`:
-    # source record nodes, addresses created and retired), and the seconds it took.
+    # Rows written ahead of the load, while matching ran (`graph_etl.record_nodes`), and
+    # the seconds it took.
     written_early: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -235,11 +235,8 @@ def run(
         )
         person_of, held = kept["person_of"], kept["held"]
         phase("read")
-        # The nodes of records whose own values changed, and the addresses that can be
-        # settled before the load, are written while matching runs.
-        nodes = record_nodes.NodeWrites.of(
-            graph, held, manifests, results, person_of, kept["inputs"]
-        )
+        # The nodes of records whose own values changed are written while matching runs.
+        nodes = record_nodes.NodeWrites.of(graph, held, manifests, results)
         saves.callback(nodes.close)
         # Once matching has scored its pairs (from there it leaves a core idle), the
         # saved state's log goes into its file in a thread (the model asks it for keys),
@@ -285,7 +282,7 @@ def run(
         )
         report.model = built.report
         phase("model")
-        report.written_early = {**nodes.finish(), "seconds": nodes.seconds}
+        report.written_early = {"source_record_nodes": nodes.finish(), "seconds": nodes.seconds}
         load_times: dict[str, Any] = {}
 
         def keep_for_next_run(digest: str) -> None:

@@ -90,11 +90,7 @@ class HeldInMemory:
 
     def living_at(self, addresses: set[str]) -> set[str]:
         """The persons with a `lives_at` key at one of `addresses`."""
-        return {key_first(key) for key in self.keys_at(addresses)}
-
-    def keys_at(self, addresses: set[str]) -> set[str]:
-        """The `lives_at` keys at one of `addresses`."""
-        return {key for key in self.keys("lives_at") if key_middle(key) in addresses}
+        return {key_first(key) for key in self.keys("lives_at") if key_middle(key) in addresses}
 
     def gone(self, step: str, keys: set[str], skipped: Iterable[str] = ()) -> set[str]:
         """The held keys of `step` that are not in `keys`, but for those of the sources
@@ -169,20 +165,6 @@ class SavedState:
         self.sizes[step] = (size, dormant, total)
         self.rewritten.setdefault(step, {}).update(hashes)
 
-    def created(self, step: str, hashes: dict[str, str]) -> None:
-        """Take `hashes` as what the graph now holds for those keys of `step`, none of
-        them held before (created by this run ahead of its load: see
-        `graph_etl.address_nodes`). Like `rewrite`'s, they are given by `state` from
-        now on, not by the questions about keys (`keys`, `keys_of`...)."""
-        held = self.state(step, hashes).hashes
-        size, dormant, total = self.sizes[step]
-        for key, h in hashes.items():
-            if key in held:
-                raise ValueError(f"{step}: {key!r} is held already")
-            total += int(h, 16)
-        self.sizes[step] = (size + len(hashes), dormant, total)
-        self.rewritten.setdefault(step, {}).update(hashes)
-
     def keys(self, step: str) -> Iterable[str]:
         return self._query(f"SELECT key FROM {_table(step)}").column(0).to_pylist()  # noqa: S608
 
@@ -195,11 +177,6 @@ class SavedState:
     def living_at(self, addresses: set[str]) -> set[str]:
         wanted = pa.table({"b": pa.array(sorted(addresses), pa.string())})
         sql = f"SELECT DISTINCT a FROM {_table('lives_at')} SEMI JOIN wanted USING (b)"  # noqa: S608
-        return set(self._query(sql, wanted=wanted).column(0).to_pylist())
-
-    def keys_at(self, addresses: set[str]) -> set[str]:
-        wanted = pa.table({"b": pa.array(sorted(addresses), pa.string())})
-        sql = f"SELECT key FROM {_table('lives_at')} SEMI JOIN wanted USING (b)"  # noqa: S608
         return set(self._query(sql, wanted=wanted).column(0).to_pylist())
 
     def gone(self, step: str, keys: set[str], skipped: Iterable[str] = ()) -> set[str]:

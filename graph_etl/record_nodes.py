@@ -15,9 +15,6 @@ held them (the others are as the last load wrote them, unless it failed after
 saving the read; the load then writes them, as it does every record that is new,
 retired, or held without a hash).
 
-After them, the same thread writes the addresses that can be settled before the
-load (`graph_etl.address_nodes`): those new, and those no record names any more.
-
 Crash safety: the graph's `LoadState` marker is cleared before the first of these
 writes, as before any of a load's. A run killed after them reads the graph's state,
 where a record's node half is as written and its link's as before, and converges as
@@ -27,16 +24,13 @@ after any killed load.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from itertools import compress
 
 from graph_etl import model
-from graph_etl.address_nodes import AddressChanges, address_changes
-from graph_etl.graph import Graph, Row, batched
+from graph_etl.graph import Graph, Row
 from graph_etl.load import Held
 from graph_etl.load_state import SavedState
-from graph_etl.refresh_scope import Inputs
 from graph_etl.sources import Manifest, ReadResult
 
 STEP = "source_records"
@@ -53,7 +47,7 @@ def changed_nodes(
         people, same = result.people(), result.same_as
         if same is None or len(same.places) != len(people):
             continue
-        for record in compress(people, map((0).__gt__, same.places)):  # (place < 0)
+        for record in compress(people, (place < 0 for place in same.places)):
             looked_at[record["id"]] = (source, record)  # (of one id, the last: as a load)
     if not looked_at:
         return []
@@ -74,20 +68,11 @@ def changed_nodes(
 
 
 class NodeWrites:
-    """`changed_nodes`, and the addresses settled ahead (`address_changes`), written in
-    a thread from `start` on; `finish` waits for them and tells the held state what
-    the graph now holds."""
+    """`changed_nodes`, written in a thread from `start` on; `finish` waits for them and
+    tells the held state what the graph now holds."""
 
-    def __init__(
-        self,
-        graph: Graph,
-        held: Held,
-        rows: list[Row],
-        batch_size: int = 5000,
-        addresses: AddressChanges | None = None,
-    ) -> None:
+    def __init__(self, graph: Graph, held: Held, rows: list[Row], batch_size: int = 5000) -> None:
         self.graph, self.held, self.rows, self.batch_size = graph, held, rows, batch_size
-        self.addresses = addresses if addresses is not None else AddressChanges()
         self.seconds = 0.0  # from the first write to the last
         self._future: Future[None] | None = None
 
@@ -98,24 +83,16 @@ class NodeWrites:
         held: Held,
         manifests: dict[str, Manifest],
         results: dict[str, ReadResult],
-        person_of: Mapping[str, str] | None = None,
-        last: Inputs | None = None,
     ) -> NodeWrites:
         """The rows to write (none unless `held` is the saved state of the load the
-        graph's marker names: `held_states` gives a `SavedState` only then), and the
-        addresses to settle (`person_of`: each record's person at that load; `last`:
-        that load's inputs; none without them)."""
+        graph's marker names: `held_states` gives a `SavedState` only then)."""
         if not isinstance(held.store, SavedState):
             return cls(graph, held, [])
-        rows = changed_nodes(manifests, results, held.store)
-        addresses = None
-        if person_of is not None:
-            addresses = address_changes(results, held.store, person_of, last)
-        return cls(graph, held, rows, addresses=addresses)
+        return cls(graph, held, changed_nodes(manifests, results, held.store))
 
     def start(self) -> None:
         """Start writing them in a thread (once)."""
-        if (self.rows or self.addresses) and self._future is None:
+        if self.rows and self._future is None:
             pool = ThreadPoolExecutor(1, thread_name_prefix="record-nodes")
             self._future = pool.submit(self._write)
             pool.shutdown(wait=False)  # (its thread ends with the writes)
@@ -125,9 +102,6 @@ class NodeWrites:
         self.graph.write("load/load_marker", digest=None)  # (before anything is written)
         self.held.marker_cleared = True
         self.graph.write_batches("load/source_record_nodes", self.rows, self.batch_size)
-        self.graph.write_batches("load/addresses_new", self.addresses.new, self.batch_size)
-        for keys in batched(self.addresses.gone, self.batch_size):
-            self.graph.write("retire/addresses", keys=keys)
         self.seconds = round(time.perf_counter() - started, 2)
 
     def close(self) -> None:
@@ -136,19 +110,14 @@ class NodeWrites:
         if self._future is not None:
             wait([self._future])
 
-    def finish(self) -> dict[str, int]:
+    def finish(self) -> int:
         """Wait for the writes (started now if not yet), raising what they raised; the
-        number of source record nodes written, addresses created and retired."""
-        if self.rows or self.addresses:
-            self.start()
-            assert self._future is not None
-            self._future.result()
-            assert isinstance(self.held.store, SavedState)
-            self.held.store.rewrite(STEP, {row["id"]: row["h"] for row in self.rows})
-            new = {row["id"]: row["h"] for row in self.addresses.new}
-            self.held.store.created("addresses", new)
-        return {
-            "source_record_nodes": len(self.rows),
-            "addresses_new": len(self.addresses.new),
-            "addresses_retired": len(self.addresses.gone),
-        }
+        number of nodes written."""
+        if not self.rows:
+            return 0
+        self.start()
+        assert self._future is not None
+        self._future.result()
+        assert isinstance(self.held.store, SavedState)
+        self.held.store.rewrite(STEP, {row["id"]: row["h"] for row in self.rows})
+        return len(self.rows)

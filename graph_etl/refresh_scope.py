@@ -625,8 +625,8 @@ def records_in(
     persons: set[str],
     records: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[str, Row]]:
-    """(source, record) for each record in one of `persons` (by `person_of`: a record
-    it does not name is in none) or among `records` (ids), in the order of `results`.
+    """(source, record) for each record in one of `persons` (by `person_of`) or among
+    `records` (ids), in the order of `results`.
 
     Matching numbers the records in that order, and its `person_of` (`person_ids`)
     holds them in it: the records wanted are picked by their place there, without
@@ -660,7 +660,7 @@ def _looked_at(
         (source, record)
         for source, result in results.items()
         for record in result.people()
-        if person_of.get(record["id"]) in persons or record["id"] in records
+        if person_of[record["id"]] in persons or record["id"] in records
     ]
 
 

@@ -70,7 +70,6 @@ def test_the_saved_state_answers_as_the_state_in_dicts(tmp_path: Path, seed: int
                 assert saved.keys_of(step, persons) == in_memory.keys_of(step, persons)
             addresses = set(rng.sample(["A1", "A2", "A3", "U1|2", "U1", "2"], 3))
             assert saved.living_at(addresses) == in_memory.living_at(addresses)
-            assert saved.keys_at(addresses) == in_memory.keys_at(addresses)
     finally:
         saved.close()
 
@@ -111,28 +110,6 @@ def test_hashes_rewritten_ahead_of_a_load_are_what_the_state_gives_and_saves(
         load_state.save(tmp_path, "after", after, saved)
         assert saved.rewritten == {}
         assert saved.state("involvements").hashes == {**held.hashes, **new}
-    finally:
-        saved.close()
-
-
-def test_keys_created_ahead_of_a_load_are_held_from_then_on(tmp_path: Path) -> None:
-    """`SavedState.created` (the addresses a refresh created while matching ran): the
-    state gives the new keys, with the count and sum of hashes to match; a plan's save
-    keeps them; a key held already is refused."""
-    states, saved, _ = opened(tmp_path, 4)
-    try:
-        held = states["lives_at"]
-        new = {"P99|A99|health": "f" * 16, "P98|A98|schools": "1"}
-        saved.created("lives_at", new)
-        whole = saved.state("lives_at")
-        assert whole.hashes == {**held.hashes, **new}
-        assert whole.total == total_of(whole.hashes)
-        part = saved.state("lives_at", [])
-        assert part.hashes == new and part.counts() == (len(held.hashes) + 2, 0)
-        with pytest.raises(ValueError, match="held already"):
-            saved.created("lives_at", {next(iter(held.hashes)): "2"})
-        load_state.save(tmp_path, "after", {**states, "lives_at": part}, saved)
-        assert saved.state("lives_at").hashes == {**held.hashes, **new}
     finally:
         saved.close()
 
