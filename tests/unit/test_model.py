@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 
 from graph_etl import model
@@ -169,3 +170,16 @@ def test_person_details_of_some_sources_hold_nothing_from_the_others() -> None:
         "upn": None,
     }
     assert model.person_details([])["given_name"] is None
+
+
+def test_reports_name_the_same_addresses_with_or_without_lives_at_rows() -> None:
+    """`add_reports` (the neighbours' reports in a refresh) fills `named` as
+    `lives_rows` does; a report without a line or postcode names no address."""
+    _, results, matched = mini_county()
+    reports = list(model.address_reports(results, matched.links))
+    reports.append(("P0", {"line2": "no line 1, no postcode"}, "health", None, None))
+    with_rows: dict[str, list[model.Row]] = defaultdict(list)
+    model.lives_rows(reports, model.extract_times(results), with_rows)
+    alone: dict[str, list[model.Row]] = defaultdict(list)
+    model.add_reports(reports, alone)
+    assert alone == with_rows and alone
