@@ -239,7 +239,7 @@ def _match(
     clock.lap("joined", f"{len(joined.via):,} records through their relatives")
 
     ids = built.ids
-    person_ids, events, person_of = persons_by_row(groups, ids, previous)
+    _, events, person_of = persons_by_row(groups, ids, previous)
     token: str | None = None
     keep: Callable[[], object] | None = None
     if scores_dir is not None and hashes is not None:
@@ -272,15 +272,11 @@ def _match(
         changed_links = reuse.changed_links(saved, plan, id_array, roots, joined.via)
     afresh = "all" if changed_links is None else f"{len(changed_links):,}"
     clock.lap("kept", f"{afresh} links to describe afresh")
-    person_of_root = {
-        roots[group[0]]: person for group, person in zip(groups, person_ids, strict=True)
-    }
     explain = Explainer(edges.names, scaled.weights())
     sizes = {roots[group[0]]: len(group) for group in groups}
     links = links_for(
-        ids, edges, linkable, held, roots, sizes, person_of_root, explain, joined.via, row_of,
-        person_of,
-    )  # fmt: skip
+        ids, edges, linkable, held, roots, sizes, person_of, explain, joined.via, row_of
+    )
     review = review_pairs(ids, edges, linkable, held, roots, decided, verdicts, explain)
     clock.lap("explained", f"{len(review):,} pairs for review")
     blocked: dict[str, int] = {}

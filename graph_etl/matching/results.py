@@ -42,16 +42,13 @@ class Links(Mapping[str, Link]):
         best: list[int],
         roots: list[int],
         sizes: dict[int, int],
-        person_of_root: dict[int, str],
+        person_of: dict[str, str],
         explain: Explainer,
         made: dict[str, Link],
-        person_of: dict[str, str] | None = None,
     ) -> None:
         self._ids, self._row_of, self._edges, self._best = ids, row_of, edges, best
         self._roots, self._sizes, self._explain = roots, sizes, explain
         self._made = made  # (links worked out already, by record id)
-        if person_of is None:
-            person_of = dict(zip(ids, map(person_of_root.__getitem__, roots), strict=True))
         self.person_of = person_of
 
     def __getitem__(self, record_id: str) -> Link:
@@ -96,11 +93,10 @@ def links_for(
     held: set[int],
     roots: list[int],
     sizes: dict[int, int],
-    person_of_root: dict[int, str],
+    person_of: dict[str, str],
     explain: Explainer,
     via: dict[int, tuple[int, str]] | None = None,
     row_of: dict[str, int] | None = None,
-    person_of: dict[str, str] | None = None,
 ) -> Links:
     """Each record's link, explained by its strongest pair inside its person
     (`roots[row]` names the row's group; `sizes[root]` is the group's size). A record
@@ -108,8 +104,8 @@ def links_for(
     explained by that, with the pair's scores when the pair was scored; so is the
     record of its name, when no scored pair joins that one to its person (the first
     such join by record id). Only a record joined by neither is said to be confirmed by
-    clerical review. `row_of`: each record id's row (worked out from `ids` if not given);
-    `person_of`: each record's person id, in the order of `ids` (likewise)."""
+    clerical review. `person_of`: each record's person id, by record id, in the order
+    of `ids`; `row_of`: each record id's row (worked out from `ids` if not given)."""
     left, right = edges.left, edges.right
     ends = pa.array(left, pa.int64()), pa.array(right, pa.int64())
     best = strongest(ends, linkable, held, roots)
@@ -123,7 +119,7 @@ def links_for(
             said = ([], []) if index is None else explain.pattern(pattern[index], patterns)
             reasons, explanation = said
             return Link(
-                person_of_root[roots[row]],
+                person_of[ids[row]],
                 None if index is None else probability[index],
                 [why, *reasons],
                 explanation,
@@ -137,7 +133,7 @@ def links_for(
                 links[ids[other]] = through(other, row, JOINED_BY_RELATIVE[why])
     if row_of is None:
         row_of = {record_id: row for row, record_id in enumerate(ids)}
-    return Links(ids, row_of, edges, best, roots, sizes, person_of_root, explain, links, person_of)
+    return Links(ids, row_of, edges, best, roots, sizes, person_of, explain, links)
 
 
 def strongest(

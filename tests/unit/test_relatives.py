@@ -90,7 +90,7 @@ def test_both_records_of_a_join_say_how_they_were_joined() -> None:
     link names the contact and says why, never a clerical review that did not happen."""
     result, _ = joined(family(), [{PUPIL, CHILD_HEALTH}])
     ids = [record["id"] for record in family()]
-    people = {root: f"P{root}" for root in result.roots}
+    people = {ident: f"P{root}" for ident, root in zip(ids, result.roots, strict=True)}
     links = links_for(ids, Edges.empty([]), 0, set(), result.roots, Counter(result.roots),
                       people, Explainer([], {}), result.via)  # fmt: skip
     contact, mother = links[CONTACT], links[MOTHER_HEALTH]
