@@ -42,16 +42,22 @@ def persons_by_row(
     record's person id by record id, in the order of `ids`. Each record's old id is
     looked up once, in the records' order, and only the groups the rules look at are
     named (at 1,000,000 records, 0.66 s against 0.99 s). When `previous` holds exactly
-    these records in this order (a refresh that adds and removes none), the map is a
-    copy of it with the records of the groups that did not keep their old id changed,
-    not a new map of every record (0.5 s at 1,000,000 records)."""
+    these records in this order (a refresh that adds and removes none), the old ids
+    are its values as they come (no lookups: 0.5 s less at 1,000,000 records), and the
+    map is a copy of it with the records of the groups that did not keep their old id
+    changed, not a new map of every record (0.5 s at 1,000,000 records)."""
     previous = previous or {}
-    old = [previous.get(ident) for ident in ids] if previous else []
+    same = len(previous) == len(ids) and list(previous) == ids
+    old: list[str | None] = []
+    if same:  # (the old ids are the map's values: no million lookups)
+        old = list(previous.values())
+    elif previous:
+        old = [previous.get(ident) for ident in ids]
     kept = _unchanged(groups, old.__getitem__, previous)
     person_ids, events = _kept_and_assigned(
         len(groups), kept, lambda index: [ids[row] for row in groups[index]], previous
     )
-    if len(previous) == len(ids) and list(previous) == ids:
+    if same:
         person_of = dict(previous)
         for index, person in enumerate(person_ids):
             if index not in kept:
