@@ -44,17 +44,22 @@ class Links(Mapping[str, Link]):
         sizes: dict[int, int],
         person_of: dict[str, str],
         explain: Explainer,
-        made: dict[str, Link],
+        joins: dict[int, tuple[int, str]],
+        scored: dict[tuple[int, int], int],
     ) -> None:
         self._ids, self._row_of, self._edges, self._best = ids, row_of, edges, best
         self._roots, self._sizes, self._explain = roots, sizes, explain
-        self._made = made  # (links worked out already, by record id)
+        self._joins, self._scored = joins, scored
+        self._made: dict[str, Link] = {}  # (links worked out already, by record id)
         self.person_of = person_of
 
     def __getitem__(self, record_id: str) -> Link:
         link = self._made.get(record_id)
         if link is None:
-            link = self._made[record_id] = self._link(self._row_of[record_id])
+            row = self._row_of[record_id]
+            joined = self._joins.get(row)
+            link = self._through(row, *joined) if joined else self._link(row)
+            self._made[record_id] = link
             if len(self._made) == len(self._ids):
                 self._let_go()
         return link
@@ -64,6 +69,7 @@ class Links(Mapping[str, Link]):
         the scored pairs and the row numbers (about 0.4 GB at 1,000,000 records)."""
         self._row_of = {}
         del self._edges, self._best, self._roots, self._sizes, self._explain
+        del self._joins, self._scored
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
@@ -84,6 +90,18 @@ class Links(Mapping[str, Link]):
         reasons, explanation = self._explain.pattern(edges.pattern[index], edges.patterns)
         other = edges.right[index] if edges.left[index] == row else edges.left[index]
         return Link(person, edges.probability[index], reasons, explanation, self._ids[other])
+
+    def _through(self, row: int, other: int, why: str) -> Link:
+        """Explained by a join through relatives with the record in row `other`, and by
+        the pair's scores when the pair was scored."""
+        index = self._scored.get((row, other), self._scored.get((other, row)))
+        edges, ids = self._edges, self._ids
+        reasons: list[str] = []
+        explanation: list[str] = []
+        if index is not None:
+            reasons, explanation = self._explain.pattern(edges.pattern[index], edges.patterns)
+        probability = None if index is None else edges.probability[index]
+        return Link(self.person_of[ids[row]], probability, [why, *reasons], explanation, ids[other])
 
 
 def links_for(
@@ -109,31 +127,18 @@ def links_for(
     left, right = edges.left, edges.right
     ends = pa.array(left, pa.int64()), pa.array(right, pa.int64())
     best = strongest(ends, linkable, held, roots)
-    links: dict[str, Link] = {}
-    pattern, patterns, probability = edges.pattern, edges.patterns, edges.probability
+    # Rows explained through a join (by row): the row at the join's other end, and why.
+    joins: dict[int, tuple[int, str]] = {}
+    scored: dict[tuple[int, int], int] = {}
     if via:
         scored = {(left[index], right[index]): index for index in _scored(ends, via, len(ids))}
-
-        def through(row: int, other: int, why: str) -> Link:
-            index = scored.get((row, other), scored.get((other, row)))
-            said = ([], []) if index is None else explain.pattern(pattern[index], patterns)
-            reasons, explanation = said
-            return Link(
-                person_of[ids[row]],
-                None if index is None else probability[index],
-                [why, *reasons],
-                explanation,
-                ids[other],
-            )
-
-        for row, (other, why) in via.items():
-            links[ids[row]] = through(row, other, why)
+        joins.update(via)
         for row, (other, why) in sorted(via.items(), key=lambda item: ids[item[0]]):
-            if best[other] < 0 and ids[other] not in links:
-                links[ids[other]] = through(other, row, JOINED_BY_RELATIVE[why])
+            if best[other] < 0 and other not in joins:
+                joins[other] = (row, JOINED_BY_RELATIVE[why])
     if row_of is None:
         row_of = {record_id: row for row, record_id in enumerate(ids)}
-    return Links(ids, row_of, edges, best, roots, sizes, person_of, explain, links)
+    return Links(ids, row_of, edges, best, roots, sizes, person_of, explain, joins, scored)
 
 
 def strongest(
