@@ -369,9 +369,13 @@ class _Digests:
         no other: with every record the same and no link named, nothing about these
         records is looked at one by one."""
         records = sum(len(result.people()) for result in results.values())
-        carried = dict(self.before)
+        before, now = self.before, self.person_of
+        carried = dict(before)
         carried.update(digests)
-        gone = self.before.keys() - self.person_of.keys()
+        # (the same records in the same order, as when none came or went: a comparison
+        # of the two lists, not a million lookups)
+        same = len(before) == len(now) and list(before) == list(now)
+        gone = set() if same else before.keys() - now.keys()
         for ident in gone:
             del carried[ident]
         if len(carried) != records or len(self.person_of) != records:
