@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
-from itertools import accumulate, compress, count, filterfalse, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import methodcaller
 from pathlib import Path
 from typing import Any
@@ -407,7 +407,8 @@ def _fresh_links(
     """The records whose link halves must be worked out afresh: those whose links may
     have changed since the run whose links the last load wrote (when matching compared
     against that run: else None, all), and those with a relationship to a record now
-    in another person than `person_of` gives (or to no record)."""
+    in another person than `person_of` gives. (Every record a relationship names is
+    here: a read quarantines an item naming a record its extract lacks.)"""
     changed = matched.changed_links
     if changed is None or last.match_token is None or matched.since != last.match_token:
         return None
@@ -417,10 +418,7 @@ def _fresh_links(
     for result in results.values():
         items = result.records.get("relationship", [])
         related = list(map(_RELATED, items))
-        # (the few records named that moved or are not here, found over the set of all)
-        named = set(related)
-        odd = named & moved
-        odd.update(filterfalse(now.__contains__, named))
+        odd = moved.intersection(related)  # (the few named that moved: no set of all)
         if odd:
             fresh.update(
                 item["person"] for item, ident in zip(items, related, strict=True) if ident in odd
