@@ -233,8 +233,14 @@ def _match(
         f"guarded, {len(held):,} held ({fresh_edges:,} pairs decided afresh)",
     )
 
-    # Kept below as clustering left them; joins through relatives are made afresh.
-    joined = relatives.join(guards, clustered, clustered_roots, different, names)
+    # Kept below as clustering left them; joins through relatives are made afresh, from
+    # last run's candidates for the rows no change reaches.
+    earlier = None
+    if saved is not None and plan is not None:
+        earlier = reuse.earlier_candidates(
+            saved, plan, id_array, clustered_roots, built.address_array, guards.relatives
+        )
+    joined = relatives.join(guards, clustered, clustered_roots, different, names, earlier)
     groups, roots = joined.groups, joined.roots
     clock.lap("joined", f"{len(joined.via):,} records through their relatives")
 
@@ -259,9 +265,14 @@ def _match(
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
         token = rescoring.new_token()
+        joins = None
+        if joined.found is not None:
+            left, right = (pa.array(rows, pa.int32()) for rows in guards.relatives)
+            related = pa.table({"left": left, "right": right})
+            joins = rescoring.Joins(built.address_array, related, joined.found)
         writes.append(partial(
             rescoring.save, scores_dir, key, scaled.records, id_array, hashes, edges,
-            (kept, by_row), addresses, token,
+            (kept, by_row), addresses, token, joins,
         ))  # fmt: skip
         keep = partial(_in_turn, writes)
         if not keep_later:

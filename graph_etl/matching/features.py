@@ -65,6 +65,12 @@ class Features:
         by id in Arrow, and a million ids take a tenth of a second or more to convert."""
         return pa.array(self.ids, pa.string())
 
+    @cached_property
+    def address_array(self) -> pa.Array:
+        """`address` as one Arrow array, made once (the joins through relatives ask for
+        it, and what matching keeps for the next run)."""
+        return pa.array(self.address, pa.string())
+
 
 def _given(raw: tuple[str | None, str | None]) -> tuple[Any, ...]:
     """(first given name, all given names, every given word, nickname keys)."""

@@ -29,10 +29,13 @@ It also keeps each distinct address of the sources it standardised with its
 standardised parts, so the next run standardises only addresses it has not seen (see
 `features.build`; the other sources' features are kept whole, see `feature_cache`).
 
-The files: `records-<token>.arrow`, `pairs-<token>.arrow` and
-`addresses-<token>.arrow` (Arrow's uncompressed file format, memory-mapped when read),
-then `header.json`, written last and atomically, naming the token: a run killed while
-saving leaves the previous header and its files in place.
+And it keeps what the joins through relatives started from, so that the next run
+works out afresh only the candidates a change reaches (see `reuse.earlier_candidates`).
+
+The files: `records-<token>.arrow`, `pairs-<token>.arrow`, `addresses-<token>.arrow`,
+`related-<token>.arrow` and `found-<token>.arrow` (Arrow's uncompressed file format,
+memory-mapped when read), then `header.json`, written last and atomically, naming the
+token: a run killed while saving leaves the previous header and its files in place.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from graph_etl.matching.scoring import Edges
 
 FORMAT = 4  # (3: roots by record id; 2: pairs too; 1: the same columns as Parquet files)
 SUFFIX = ".arrow"
-_KINDS = ("records", "pairs", "addresses")
+_KINDS = ("records", "pairs", "addresses", "related", "found")
 RESCALE_AT = 0.05  # score everything again when the record count moves by more
 ADDRESS_COLUMNS = ("line1", "postcode", "compact", "sector", "number", "street", "key")
 
@@ -99,6 +102,18 @@ class ByRow:
 
 
 @dataclass
+class Joins:
+    """What the joins through relatives started from, kept so that the next run works
+    out afresh only the candidates a change reaches (`reuse.earlier_candidates`): each
+    record's address (in record order), the rows each relationship record links
+    (`left`, `right`) and every row's candidates (`relatives.found_table`)."""
+
+    address: pa.Array
+    related: pa.Table
+    found: pa.Table
+
+
+@dataclass
 class Saved:
     """What the last run scored: its key, the record count everything was scored
     for, each record's hash, its pairs (by row of `record_hashes`), and what it
@@ -114,6 +129,7 @@ class Saved:
     addresses_code: str | None = None  # the code that standardised them
     token: str | None = None  # names the run that saved it
     groups: pa.Table | None = None  # final, via (saved record order): see `Results`
+    joins: Joins | None = None  # by saved row
     _places: tuple[pa.Array, pa.Array] | None = field(default=None, compare=False, repr=False)
     _rows_now: tuple[pa.Array, pa.Array | None] | None = field(
         default=None, compare=False, repr=False
@@ -313,6 +329,15 @@ def load(folder: Path) -> Saved | None:
     saved.token = token
     if results is not None and "final" in records.column_names:
         saved.groups = records.select(["final", "via"]).combine_chunks()
+    if results is not None and header.get("joins") and "address" in records.column_names:
+        try:
+            related = _read(folder / f"related-{token}{SUFFIX}")
+            found = _read(folder / f"found-{token}{SUFFIX}")
+        except (OSError, pa.ArrowException):
+            related = found = None
+        if related is not None and found is not None:
+            address = records.column("address").combine_chunks()
+            saved.joins = Joins(address, related, found)
     code = header.get("addresses")
     if code:
         try:
@@ -359,12 +384,14 @@ def save(
     decided: tuple[Results, ByRow] | None = None,
     addresses: tuple[str, dict[Any, tuple[Any, ...]]] | None = None,
     token: str | None = None,
+    joins: Joins | None = None,
 ) -> str:
     """Keep this run's record hashes and scored pairs for the next run (and, with
     `decided`, what it decided from them: the per-pair lists of `Results` in the order
     of `edges`, the per-record parts by row; with `addresses`, the code's digest and
-    the standardised addresses, see `features.build`). Returns the token that names
-    what was saved (`Saved.token`: `token`, else a new one)."""
+    the standardised addresses, see `features.build`; with `joins` and `decided`, what
+    the joins through relatives started from). Returns the token that names what was
+    saved (`Saved.token`: `token`, else a new one)."""
     folder.mkdir(parents=True, exist_ok=True)
     token = token or new_token()
     names = id_array(ids)
@@ -372,6 +399,11 @@ def save(
     columns: dict[str, Any] = {"id": names, "h": hashes}
     if decided is not None:
         columns.update(_record_columns(names, decided[1]))
+    joins = joins if decided is not None else None
+    if joins is not None:
+        columns["address"] = joins.address
+        _write(joins.related, folder / f"related-{token}{SUFFIX}")
+        _write(joins.found, folder / f"found-{token}{SUFFIX}")
     _write(pa.table(columns), folder / f"records-{token}{SUFFIX}")
     columns = {
         "left": pa.array(edges.left, pa.int32()),  # (rows of the records file)
@@ -397,6 +429,7 @@ def save(
         if results is None
         else {"key": results.key, "decided": sorted(set(results.decided))},
         "addresses": addresses[0] if addresses is not None else None,
+        "joins": joins is not None,
     }
     partial = folder / "header.json.partial"
     partial.write_text(json.dumps(header))

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_etl import code_digest as digests
+from graph_etl.matching import relatives
 from graph_etl.matching.features import row_numbers
 from graph_etl.matching.guards import Said
 from graph_etl.matching.rescoring import Results, Saved, Trace, id_array
@@ -337,3 +338,78 @@ def changed_links(
     seeds.update(here(mates.cast(pa.int64())))
     touched = pa.array(sorted({roots[row] for row in seeds}), pa.int64())
     return set(now.filter(pc.is_in(root_rows, value_set=touched)).to_pylist())
+
+
+def earlier_candidates(
+    saved: Saved,
+    plan: Plan,
+    ids: list[str] | pa.Array,
+    roots: list[int],
+    address: pa.Array,
+    related: tuple[list[int], list[int]],
+) -> relatives.Earlier | None:
+    """Last run's candidates for the joins through relatives (`relatives.found_table`)
+    of the rows no change reaches, and the links of the rows to work out afresh; None
+    when the last run kept none. `roots`: each row's group's first row, as clustering
+    left them; `address`: each row's address; `related`: `Guards.relatives`.
+
+    A row's candidates depend on its names and its person, the persons of the records
+    it names, the addresses of those persons' records, and the names, persons and ids
+    of the records at those addresses. Outside the components decided afresh
+    (`plan.rows`) every record has last run's values and is in last run's group. So a
+    row is worked out afresh when it is in one of them, when the relationship records
+    link it to other records than last run, or when it names a record whose person
+    has a record in one of them, or a record at an address where a record of one of
+    them is now or was last run, or where a record now gone was. Every other row's
+    candidates are last run's: their persons have last run's records, so the same
+    first rows (`plan` is made only when unchanged records keep their order)."""
+    joins = saved.joins
+    if joins is None:
+        return None
+    now = id_array(ids)
+    rows_now = saved.rows_now(now)  # (None: each saved row is its row now)
+
+    def moved(saved_rows: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Saved rows as rows now (null: gone)."""
+        if isinstance(saved_rows, pa.ChunkedArray):
+            saved_rows = saved_rows.combine_chunks()
+        rows = saved_rows.cast(pa.int64())
+        return rows if rows_now is None else pc.take(rows_now, rows).cast(pa.int64())
+
+    dirty = pa.array(sorted(plan.rows), pa.int64())
+    before = pc.drop_null(pc.take(saved.places(now), dirty))
+    places = [pc.take(address, dirty), pc.take(joins.address, before)]
+    if rows_now is not None:
+        places.append(joins.address.filter(pc.is_null(rows_now)))
+    touched = pc.unique(pc.drop_null(pa.concat_arrays(places)))
+    root = pa.array(roots, pa.int64())
+    there = pc.indices_nonzero(pc.is_in(address, value_set=touched)).cast(pa.int64())
+    persons = pc.unique(pa.concat_arrays([pc.take(root, dirty), pc.take(root, there)]))
+    linked = relatives.links(related)
+    row, relative = (linked.column(name).combine_chunks() for name in ("row", "relative"))
+    ask = [dirty, row.filter(pc.is_in(pc.take(root, relative), value_set=persons))]
+    left, right = (moved(joins.related.column(name)) for name in ("left", "right"))
+    then_row, then_relative = pa.concat_arrays([left, right]), pa.concat_arrays([right, left])
+    if not (then_row.equals(row) and then_relative.equals(relative)):
+        # Rows linked to other records than last run (each link as one number).
+        size = pa.scalar(len(now), pa.int64())
+        link = pc.add(pc.multiply(row, size), relative)
+        link_then = pc.add(pc.multiply(then_row, size), then_relative)  # (null: one gone)
+        ask.append(row.filter(pc.invert(pc.is_in(link, value_set=link_then))))
+        lost = pc.invert(pc.fill_null(pc.is_in(link_then, value_set=link), False))
+        ask.append(pc.drop_null(then_row.filter(lost)))
+    asked = pc.unique(pa.concat_arrays(ask))
+    found = joins.found
+    found_row = moved(found.column("row"))
+    keep = pc.and_(pc.is_valid(found_row), pc.invert(pc.is_in(found_row, value_set=asked)))
+    kept = pa.table(
+        {
+            "row": found_row.filter(keep),
+            "same_family": found.column("same_family").filter(keep),
+            "person": moved(found.column("person")).filter(keep),
+            "other": moved(found.column("other")).filter(keep),
+        }
+    )
+    if kept.column("person").null_count or kept.column("other").null_count:
+        return None  # (a record gone is no one's candidate unless its address was touched)
+    return relatives.Earlier(linked.filter(pc.is_in(row, value_set=asked)), kept)

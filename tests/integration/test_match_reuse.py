@@ -104,17 +104,19 @@ def without_results(folder: Path, copy: Path) -> Path:
     return copy
 
 
-def spy_on_plans(monkeypatch: pytest.MonkeyPatch) -> list[reuse.Plan | None]:
-    """The plans `match()` makes from now on (None: everything decided afresh)."""
-    plans: list[reuse.Plan | None] = []
-    planned = reuse.plan
+def spy_on(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
+    """What `reuse.<name>` gives `match()` from now on: `plan`'s plans (None:
+    everything decided afresh), `earlier_candidates`'s candidates taken from the last
+    run (None: every record's worked out afresh)."""
+    given: list[Any] = []
+    real = getattr(reuse, name)
 
-    def spy(*args: Any) -> reuse.Plan | None:
-        plans.append(planned(*args))
-        return plans[-1]
+    def spy(*args: Any) -> Any:
+        given.append(real(*args))
+        return given[-1]
 
-    monkeypatch.setattr(reuse, "plan", spy)
-    return plans
+    monkeypatch.setattr(reuse, name, spy)
+    return given
 
 
 def same(ours: MatchResult, theirs: MatchResult) -> None:
@@ -131,7 +133,7 @@ def same(ours: MatchResult, theirs: MatchResult) -> None:
 def test_reused_results_equal_deciding_everything_afresh(
     county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:  # type: ignore[no-untyped-def]
-    plans = spy_on_plans(monkeypatch)
+    plans, taken = spy_on(monkeypatch, "plan"), spy_on(monkeypatch, "earlier_candidates")
     rng = random.Random(seed)
     records, relationships = county
     state = tmp_path / "state"
@@ -154,6 +156,9 @@ def test_reused_results_equal_deciding_everything_afresh(
         last, result = result, match(records, **inputs, scores_dir=state, saved=saved)
         plan = plans[-1]
         assert plan is not None and 0 < sum(plan.dirty) < len(plan.dirty) / 2
+        # Some rows' candidates for joins through relatives are last run's.
+        earlier = taken[-1]
+        assert earlier is not None and earlier.found.num_rows and earlier.related.num_rows
         same(result, afresh)
         # It hands on every record whose link differs from the last run's, and few more.
         assert result.since == last.token and result.token not in (None, last.token)
@@ -259,7 +264,7 @@ def test_changed_records_score_as_in_the_whole_table(county) -> None:  # type: i
 def test_records_in_another_order_or_another_link_threshold_decide_everything_afresh(
     county, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    plans = spy_on_plans(monkeypatch)
+    plans = spy_on(monkeypatch, "plan")
     records, relationships = county
     match(records, relationships=relationships, scores_dir=tmp_path / "state")
     shuffled = records[:]

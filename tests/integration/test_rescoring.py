@@ -103,4 +103,4 @@ def test_other_settings_score_everything_again(county, tmp_path: Path) -> None: 
     result = match(records, relationships=relationships, settings=other, scores_dir=tmp_path)
     assert result.stats["rescored_records"] == len(records)
     assert rescoring.load(tmp_path) is not None
-    assert len(list(tmp_path.glob("*.arrow"))) == 3  # older files are removed
+    assert len(list(tmp_path.glob("*.arrow"))) == 5  # older files are removed

@@ -9,7 +9,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from graph_etl.matching import features
+import pyarrow as pa
+
+from graph_etl.matching import features, rescoring, reuse
 from graph_etl.matching.clustering import Clusters
 from graph_etl.matching.explain import Explainer
 from graph_etl.matching.guards import DIFFERENT_NHS, Guards
@@ -17,7 +19,9 @@ from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE,
     JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
     Joined,
+    by_row,
     candidates,
+    found_table,
     join,
     regrouped,
 )
@@ -49,6 +53,19 @@ def family(*extra: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
+def _run(records: list[dict[str, str]], grouped: list[set[str]], links: list) -> tuple:
+    """The guards, and each row's group's first row, of these records in these groups
+    (by id; a record in none is on its own), with these relationship records."""
+    built = features.build(records)
+    row_of = {ident: row for row, ident in enumerate(built.ids)}
+    roots = list(range(len(records)))
+    for group in grouped:
+        rows = sorted(row_of[ident] for ident in group)
+        for row in rows:
+            roots[row] = rows[0]
+    return Guards(built, links, row_of), roots
+
+
 def joined(
     records: list[dict[str, str]],
     people: list[set[str]],
@@ -57,20 +74,14 @@ def joined(
 ) -> tuple[Joined, set[frozenset[str]]]:
     """`join` on the records grouped as `people` (record ids; the rest alone); the
     joined people as sets of record ids."""
-    built = features.build(records)
-    row_of = {ident: row for row, ident in enumerate(built.ids)}
-    roots = list(range(len(records)))
-    for person in people:
-        first = min(row_of[ident] for ident in person)
-        for ident in person:
-            roots[row_of[ident]] = first
+    guards, roots = _run(records, people, list(relationships))
+    ids = guards.f.ids
     by_root: dict[int, list[int]] = {}
     for row, root in enumerate(roots):
         by_root.setdefault(root, []).append(row)
-    guards = Guards(built, relationships, row_of)
-    apart = [(row_of[a], row_of[b]) for a, b in different]
+    apart = [(ids.index(a), ids.index(b)) for a, b in different]
     result = join(guards, list(by_root.values()), roots, apart)
-    found = {frozenset(built.ids[row] for row in group) for group in result.groups}
+    found = {frozenset(ids[row] for row in group) for group in result.groups}
     return result, found
 
 
@@ -255,3 +266,111 @@ def test_people_after_the_joins_are_those_clustering_would_give() -> None:
                 joined.union(a, b)
                 gone.add(max(a, b))
         assert regrouped(joined, groups, roots, gone) == joined.groups(), seed
+
+
+def _someone(chance: random.Random, ident: str) -> dict[str, str]:
+    """A record of a random name at a random address (or none)."""
+    places = [OLD, NEW, {}] + [
+        {"line1": f"{n} High Street", "postcode": "EX2 5JJ"} for n in range(8)
+    ]
+    name = {
+        "given_name": chance.choice(["Sarah", "Tom", None]),
+        "family_name": chance.choice(["Brown", "Green"]),
+    }
+    return rec(ident, **{k: v for k, v in {**name, **chance.choice(places)}.items() if v})
+
+
+def _kept(guards: Guards, roots: list[int]) -> rescoring.Saved:
+    """What a run keeps for the next one's joins through relatives (no scores)."""
+    ids = guards.f.ids
+    saved = rescoring.Saved("key", len(ids), pa.table({"id": ids, "h": [0] * len(ids)}), None, [])
+    left, right = (pa.array(rows, pa.int32()) for rows in guards.relatives)
+    related = pa.table({"left": left, "right": right})
+    saved.joins = rescoring.Joins(guards.f.address_array, related, found_table(guards, roots))
+    return saved
+
+
+def test_candidates_taken_from_the_last_run_are_those_worked_out_afresh() -> None:
+    """`reuse.earlier_candidates` on random families, after random moves, renames,
+    regroupings, removals, additions and relationship changes: the rows it leaves to
+    work out afresh, with last run's candidates for the others, give every row's
+    candidates as working them all out afresh does."""
+    took = 0
+    for seed in range(60):
+        chance = random.Random(seed)
+        records = [_someone(chance, f"health:f:{n:03d}") for n in range(chance.randint(3, 40))]
+        ids = [record["id"] for record in records]
+        grouped: list[set[str]] = []
+        for _ in range(len(ids) // 3):
+            pair = set(chance.sample(ids, 2))
+            if not any(pair & group for group in grouped):
+                grouped.append(pair)
+        links = [
+            {"person": chance.choice(ids), "related": chance.choice(ids), "type": "PARENT_OF"}
+            for _ in range(len(ids))
+        ]
+        saved = _kept(*_run(records, grouped, links))
+
+        # The next run: records changed, gone or new; groups kept, dropped or made (in
+        # every other seed: relationship records alone change).
+        calm = seed % 2
+        changed: set[str] = set()
+        after = []
+        for record in records:
+            roll = 1.0 if calm else chance.random()
+            if roll < 0.15:
+                changed.add(record["id"])
+            if roll >= 0.05:  # (else gone)
+                after.append(_someone(chance, record["id"]) if roll < 0.15 else record)
+        for number in range(0 if calm else chance.randint(0, 3)):
+            after.insert(chance.randrange(len(after) + 1), _someone(chance, f"schools:n:{number}"))
+        here = {record["id"] for record in after}
+        regrouped_ = [group & here for group in grouped if calm or chance.random() < 0.8]
+        if not calm and len(after) > 1 and chance.random() < 0.5:
+            pair = set(chance.sample(sorted(here), 2))
+            regrouped_ = [group - pair for group in regrouped_] + [pair]
+        regrouped_ = [group for group in regrouped_ if len(group) > 1]
+        kept = [link for link in links if {link["person"], link["related"]} <= here]
+        if kept and chance.random() < 0.3:
+            kept.remove(chance.choice(kept))
+        for _ in range(chance.choice((0, 1, 3))):
+            a, b = chance.choice(after)["id"], chance.choice(after)["id"]
+            kept.append({"person": a, "related": b, "type": "CHILD_OF"})
+        guards, roots = _run(after, regrouped_, kept)
+        # The rows decided afresh: every other record has last run's values and group.
+        group_of = {ident: frozenset(group) for group in regrouped_ for ident in group}
+        group_before = {ident: frozenset(group) for group in grouped for ident in group}
+        dirty = {
+            row
+            for row, ident in enumerate(guards.f.ids)
+            if ident in changed
+            or ident not in ids
+            or group_of.get(ident) != group_before.get(ident)
+        }
+        plan = reuse.Plan([], [], [], set(), [], dirty)
+        address = guards.f.address_array
+        earlier = reuse.earlier_candidates(
+            saved, plan, guards.f.ids, roots, address, guards.relatives
+        )
+        assert earlier is not None, seed
+        took += earlier.found.num_rows
+        afresh = by_row(found_table(guards, roots))
+        assert by_row(found_table(guards, roots, earlier=earlier)) == afresh, seed
+    assert took  # (some candidates were last run's)
+
+
+def test_a_record_moving_away_is_no_longer_the_candidate_it_was_where_it_lived() -> None:
+    """The mother's health record leaves the family's new address: the contact's
+    candidate there is gone, though nothing about the contact or the pupil changed
+    (found through the address the mother's record had last run)."""
+    records = family()
+    guards, roots = _run(records, [{PUPIL, CHILD_HEALTH}], [MOTHER_OF_PUPIL])
+    saved = _kept(guards, roots)
+    assert by_row(saved.joins.found)  # (the contact's candidate: the mother's record)
+    moved = {**records[3], "line1": "9 High Street", "postcode": "EX2 5JJ"}
+    guards, roots = _run([*records[:3], moved], [{PUPIL, CHILD_HEALTH}], [MOTHER_OF_PUPIL])
+    plan = reuse.Plan([], [], [], set(), [], {3})  # (the mother's record alone changed)
+    address = guards.f.address_array
+    earlier = reuse.earlier_candidates(saved, plan, guards.f.ids, roots, address, guards.relatives)
+    assert earlier is not None
+    assert by_row(found_table(guards, roots, earlier=earlier)) == {}
