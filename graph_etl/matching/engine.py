@@ -265,11 +265,9 @@ def _match(
         key = saved.key if saved is not None else rescoring.key(scaled, settings.review_threshold)
         addresses = (code, built.addresses)
         token = rescoring.new_token()
-        joins = None
-        if joined.found is not None:
-            left, right = (pa.array(rows, pa.int32()) for rows in guards.relatives)
-            related = pa.table({"left": left, "right": right})
-            joins = rescoring.Joins(built.address_array, related, joined.found)
+        left, right = (pa.array(rows, pa.int32()) for rows in guards.relatives)
+        related = pa.table({"left": left, "right": right})
+        joins = rescoring.Joins(built.address_array, related, joined.found)
         writes.append(partial(
             rescoring.save, scores_dir, key, scaled.records, id_array, hashes, edges,
             (kept, by_row), addresses, token, joins,

@@ -64,7 +64,7 @@ class Joined:
     roots: list[int]
     via: dict[int, tuple[int, str]]
     refused: dict[str, int]  # joins a guard refused, by the guard's reason
-    found: pa.Table | None = None  # every row's candidates (`found_table`), to keep
+    found: pa.Table  # every row's candidates (`found_table`), kept for the next run
 
 
 @dataclass(frozen=True)

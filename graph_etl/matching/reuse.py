@@ -358,9 +358,9 @@ def earlier_candidates(
     of the records at those addresses. Outside the components decided afresh
     (`plan.rows`) every record has last run's values and is in last run's group. So a
     row is worked out afresh when it is in one of them, when the relationship records
-    link it to other records than last run, or when it names a record whose person
-    has a record in one of them, or a record at an address where a record of one of
-    them is now or was last run, or where a record now gone was. Every other row's
+    link it to other records than last run, or when a record it names is in a person
+    with a record in one of them, or with a record at an address where a record of one
+    of them is now or was last run, or where a record now gone was. Every other row's
     candidates are last run's: their persons have last run's records, so the same
     first rows (`plan` is made only when unchanged records keep their order)."""
     joins = saved.joins
