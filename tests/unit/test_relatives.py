@@ -374,3 +374,28 @@ def test_a_record_moving_away_is_no_longer_the_candidate_it_was_where_it_lived()
     earlier = reuse.earlier_candidates(saved, plan, guards.f.ids, roots, address, guards.relatives)
     assert earlier is not None
     assert by_row(found_table(guards, roots, earlier=earlier)) == {}
+
+
+def test_a_partners_child_among_two_candidates_leaves_the_other_to_join() -> None:
+    """Two Sarah Browns where the carer's client lives, one of them young enough to be
+    the child of the carer's partner: the carer joins the other. The same when the
+    partner is recorded on the candidate's side (the carer could be that one's child)."""
+    carer = rec("adult_social_care:carers:K1", given_name="Sarah", family_name="Brown", **OLD)
+    client = rec("adult_social_care:clients:A1", given_name="Ian", family_name="Brown",
+                 dob="1984-03-03", **NEW)  # fmt: skip
+    young = rec(MOTHER_HEALTH, given_name="Sarah", family_name="Brown", dob="2015-01-05", **NEW)
+    other = rec("health:patients:P3", given_name="Sarah", family_name="Brown", **NEW)
+    partner = {"person": carer["id"], "related": client["id"], "type": "PARTNER_OF"}
+    _, people = joined([carer, client, young, other], [], (partner,))
+    assert frozenset({carer["id"], other["id"]}) in people
+    # Now the first Sarah (born 1986) is recorded as the partner of a man born 1990,
+    # and the carer was born in 2016.
+    man = rec("health:patients:P4", given_name="Mark", family_name="Jones", dob="1990-02-02")
+    carer = {**carer, "dob": "2016-02-02"}
+    first = {**young, "dob": "1986-01-05"}
+    relations = (
+        {"person": carer["id"], "related": client["id"], "type": "CARER_OF"},
+        {"person": first["id"], "related": man["id"], "type": "PARTNER_OF"},
+    )
+    _, people = joined([carer, client, first, other, man], [], relations)
+    assert frozenset({carer["id"], other["id"]}) in people
