@@ -197,19 +197,6 @@ WHERE same_family OR row NOT IN (SELECT row FROM best WHERE same_family)
 """
 
 
-def candidates(
-    guards: Guards,
-    roots: list[int],
-    names: pa.Table | None = None,
-    earlier: Earlier | None = None,
-) -> dict[int, tuple[dict[int, int], str]]:
-    """Row -> (person -> the first record by id of the row's name at its relatives'
-    addresses, and why): people with a record of both its names when there are any,
-    else of its given name under any family name. Rows with neither are left out.
-    (`by_row` of `found_table`.)"""
-    return by_row(found_table(guards, roots, names, earlier))
-
-
 # The columns of `found_table`, as it gives them and as they are kept.
 FOUND = pa.schema(
     [
@@ -276,7 +263,10 @@ def links(relatives: tuple[list[int], list[int]]) -> pa.Table:
 
 
 def by_row(found: pa.Table) -> dict[int, tuple[dict[int, int], str]]:
-    """`found_table` as `candidates` gives it."""
+    """`found_table` by row: row -> (person -> the first record by id of the row's name
+    at its relatives' addresses, and why): people with a record of both its names when
+    there are any, else of its given name under any family name. Rows with neither are
+    left out."""
     by_row: dict[int, tuple[dict[int, int], str]] = {}
     columns = (found.column(name).to_pylist() for name in ("row", "same_family", "person", "other"))
     for row, same_family, person, other in zip(*columns, strict=True):

@@ -20,7 +20,6 @@ from graph_etl.matching.relatives import (
     JOINED_THROUGH_RELATIVE_BY_GIVEN_NAME,
     Joined,
     by_row,
-    candidates,
     found_table,
     join,
     regrouped,
@@ -245,9 +244,10 @@ def test_candidates_are_those_the_docstring_states_on_random_families() -> None:
             for _ in range(chance.randint(0, 2 * len(records)))
         ]  # fmt: skip
         guards = Guards(built, relationships, row_of)
-        assert candidates(guards, roots) == _candidates_one_by_one(guards, roots), seed
+        found = by_row(found_table(guards, roots))
+        assert found == _candidates_one_by_one(guards, roots), seed
         names = built.table.select(["given_full", "family"])  # (as matching passes them)
-        assert candidates(guards, roots, names) == candidates(guards, roots), seed
+        assert by_row(found_table(guards, roots, names)) == found, seed
 
 
 def test_people_after_the_joins_are_those_clustering_would_give() -> None:
