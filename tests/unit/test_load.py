@@ -114,6 +114,15 @@ def test_a_source_record_whose_link_alone_changed_has_only_its_link_written() ->
     assert [name for name, _ in updates(persons, planned)] == ["persons_new", "persons"]
 
 
+def test_new_households_are_given_in_household_order() -> None:
+    """So that `load/households_new` merges each household once for its rows in a batch."""
+    households = next(step for step in STEPS if step.name == "households")
+    new_rows = [{"id": f"H{n % 3}", "person_id": f"P{n}", "address_id": "A"} for n in range(7)]
+    created = updates(households, plan(households, new_rows, StepState({}, set())))[0]
+    assert created[0] == "households_new"
+    assert [row["id"] for row in created[1]] == sorted(row["id"] for row in new_rows)
+
+
 def test_new_changed_unchanged_and_gone_rows() -> None:
     graph = held(("a", "1"), ("b", "2"), ("c", "3"))
     planned = plan(NODE, rows(("a", "1"), ("b", "20"), ("d", "4")), graph)
