@@ -553,7 +553,7 @@ def updates(step: Step, todo: Plan) -> list[tuple[str, list[Row]]]:
     if not step.create:
         return [(step.name, todo.create + todo.update)]
     created = (f"{step.name}_new", todo.create)
-    if step.name == LEAVING:  # (each household merged once for its rows in a batch)
+    if step.name == "households":  # (each household merged once for its rows in a batch)
         created = (created[0], sorted(todo.create, key=lambda row: str(row["id"])))
     if step.link_only is None:
         return [created, (step.name, todo.update)]
