@@ -184,8 +184,9 @@ def run(
 
     The run's working data (4 to 5 GB at 1,000,000 records) is freed as this
     returns, which takes Python about a second at that size. With `keep_until_exit`
-    it is kept instead, for a caller that ends its process straight after without
-    freeing it (the command line, with `os._exit`)."""
+    it is kept instead (and frozen out of the garbage collector's passes), for a
+    caller that ends its process straight after without freeing it (the command line,
+    with `os._exit`)."""
     started = datetime.now(UTC)
     arrow_pool.choose()
     report = EtlReport(started)
