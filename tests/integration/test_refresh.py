@@ -78,7 +78,6 @@ def test_a_run_kept_until_exit_is_left_out_of_the_collectors_passes(
         etl.run(graph, county, quiet=True, state_dir=tmp_path / "state", keep_until_exit=True)
         assert gc.isenabled()
         assert gc.get_freeze_count() > frozen  # (the run's objects, kept)
-        assert gc.collect(0) >= 0  # the collector still works on what comes after
     finally:
         etl._KEPT_UNTIL_EXIT.clear()
         gc.unfreeze()
