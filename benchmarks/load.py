@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -188,17 +189,40 @@ def cpu_figures(
     return {**used, "total": round(total, 1), "cores_busy": round(total / seconds, 2)}
 
 
+# A fixed loop of Python, started at the time given (so that copies run at once).
+_LOOP = """
+import sys, time
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+started = time.perf_counter()
+total = 0
+for number in range(5_000_000):
+    total += number
+print(time.perf_counter() - started)
+"""
+
+
+def loop_seconds(processes: int = 1) -> float:
+    """The seconds the fixed loop takes, run in `processes` processes at once (the
+    slowest of them)."""
+    start_at = time.time() + 0.5  # (each interpreter started by then)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LOOP, str(start_at)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(processes)
+    ]
+    return max(float(run.communicate()[0]) for run in runs)
+
+
 def machine_pace(megabytes: int = 256) -> dict[str, float]:
     """How fast the machine is at the moment, to read one run's figures against
-    another's: the seconds a fixed loop of Python takes (the ETL's kind of work), and
-    the microseconds a page of fresh memory takes to be touched for the first time
+    another's: the seconds a fixed loop of Python takes (the ETL's kind of work),
+    alone and in two processes at once (where a machine's two cores are one core's
+    two threads, or the host's other work takes one, two at once are slower), and the
+    microseconds a page of fresh memory takes to be touched for the first time
     (about 2 in a good hour here; on a virtual machine it varies from hour to hour,
     and a refresh's memory and the server's writes with it)."""
-    started = time.perf_counter()
-    total = 0
-    for number in range(5_000_000):
-        total += number
-    loop = time.perf_counter() - started
+    loop, both = loop_seconds(), loop_seconds(2)
     size = megabytes << 20
     with mmap.mmap(-1, size) as memory:  # (fresh pages, not reused from this process)
         started = time.perf_counter()
@@ -207,6 +231,7 @@ def machine_pace(megabytes: int = 256) -> dict[str, float]:
         touched = time.perf_counter() - started
     return {
         "python_loop_seconds": round(loop, 2),
+        "two_loops_seconds": round(both, 2),
         "fresh_page_microseconds": round(touched * 1e6 / (size // mmap.PAGESIZE), 2),
     }
 
