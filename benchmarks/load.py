@@ -189,14 +189,19 @@ def cpu_figures(
     return {**used, "total": round(total, 1), "cores_busy": round(total / seconds, 2)}
 
 
-# A fixed loop of Python, started at the time given (so that copies run at once).
+# A fixed loop of Python (in a function: its names are then locals, as they were when
+# the loop ran in this process), started at the time given so that copies run at once.
 _LOOP = """
 import sys, time
+
+def loop():
+    total = 0
+    for number in range(5_000_000):
+        total += number
+
 time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
 started = time.perf_counter()
-total = 0
-for number in range(5_000_000):
-    total += number
+loop()
 print(time.perf_counter() - started)
 """
 
