@@ -43,6 +43,16 @@ class GraphQueryError(RuntimeError):
         self.name = name
 
 
+class GraphTimeoutError(GraphQueryError):
+    """A query ran past the time limit (`FAMILY_NETWORK_QUERY_TIMEOUT_MS`); the server
+    stopped it and rolled its transaction back, so nothing of it was written."""
+
+
+def _timed_out(exc: Neo4jError) -> bool:
+    # Neo4j and the local server both name it so (Neo4j 5 adds a suffix).
+    return "TransactionTimedOut" in (exc.code or "")
+
+
 class GraphConstraintError(GraphQueryError):
     """A write broke a uniqueness constraint; nothing of its transaction was written.
 
@@ -208,6 +218,8 @@ class Graph:
         except (Neo4jError, DriverError) as exc:
             if isinstance(exc, DriverError) and "connect" in str(exc).lower():
                 raise GraphUnavailableError(str(exc)) from exc
+            if isinstance(exc, Neo4jError) and _timed_out(exc):
+                raise GraphTimeoutError(name, exc) from exc
             raise GraphQueryError(name, exc) from exc
 
     def read(self, name: str, **params: Any) -> list[Row]:
@@ -271,6 +283,7 @@ class Graph:
         writers: int = 1,
         max_bytes: int = MAX_BATCH_BYTES,
         returned: list[Row] | None = None,
+        param: str = "rows",
         **params: Any,
     ) -> int:
         """`UNWIND $rows` a stream of rows through a named write, one batch per transaction.
@@ -281,16 +294,29 @@ class Graph:
         distinct keys: PORTABILITY.md rule 5), and the order batches commit in is then
         not fixed. Batches before a failing one stay written; a `GraphConstraintError`
         says which rows failed and, if the server did not say, an `id` the batch repeats.
-        `returned`: the rows the statement returns are added to it (`write_rows`)."""
+        A batch that runs past the time limit (a busy machine) was rolled back: it is
+        written again in halves, down to single rows, so a slow server slows the load
+        rather than failing it. `returned`: the rows the statement returns are added to
+        it (`write_rows`). `param`: the name the statement gives the batch."""
 
         found = returned if returned is not None else []
 
         def send(batch: list[Row]) -> list[Row]:
             """Write one batch; the rows it returns, when they are wanted."""
-            if returned is None:
-                self.write(name, rows=batch, **params)
-                return []
-            return self.write_rows(name, rows=batch, **params)
+            try:
+                if returned is None:
+                    self.write(name, **{param: batch}, **params)
+                    return []
+                return self.write_rows(name, **{param: batch}, **params)
+            except GraphTimeoutError:
+                if len(batch) == 1:
+                    raise
+                half = len(batch) // 2
+                log.warning(
+                    "%s: a batch of %d rows ran past the time limit; writing it in halves",
+                    name, len(batch),
+                )  # fmt: skip
+                return send(batch[:half]) + send(batch[half:])
 
         def failed(exc: GraphConstraintError, batch: list[Row], first: int) -> GraphConstraintError:
             return GraphConstraintError(

@@ -380,8 +380,8 @@ def load_rows(
     def retire(names: Iterable[str]) -> None:
         """Retire what the named steps' plans retire, in the order given."""
         for name in names:
-            for keys in batched(_retired_alone(name, plans), batch_size):
-                graph.write(f"retire/{name}", keys=keys, now=now)
+            keys = _retired_alone(name, plans)
+            graph.write_batches(f"retire/{name}", keys, batch_size, param="keys", now=now)
 
     def retire_early() -> None:
         started = time.perf_counter()
@@ -482,8 +482,7 @@ def load_rows(
         # (a household a row puts someone in has them once the writes are done)
         occupied = {row["id"] for row in rows.households}
         emptied = sorted({*emptied, *(row["left"] for row in left)} - occupied - {None})
-        for ids in batched(emptied, batch_size):
-            graph.write("retire/empty_households_among", ids=ids)
+        graph.write_batches("retire/empty_households_among", emptied, batch_size, param="ids")
     elif changed or not saved:  # (after a killed run, whatever it left to do)
         graph.write("retire/empty_households")
     if marker != digest:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from graph_etl.graph import GraphQueryError, GraphUnavailableError
+from graph_etl.graph import GraphQueryError, GraphTimeoutError, GraphUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(GraphUnavailableError)
     def graph_down(error: GraphUnavailableError):  # type: ignore[no-untyped-def]
         log.warning("graph unavailable: %s", error)
+        return _render(503, {"Retry-After": str(RETRY_SECONDS)})
+
+    @app.errorhandler(GraphTimeoutError)
+    def graph_busy(error: GraphTimeoutError):  # type: ignore[no-untyped-def]
+        # (the server stopped the query at the time limit: busy, so try again shortly)
+        log.warning("graph query ran past the time limit: %s", error.name)
         return _render(503, {"Retry-After": str(RETRY_SECONDS)})
 
     @app.errorhandler(GraphQueryError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from graph_etl import cypher_files, graph_server
 from graph_etl.graph import (
     Graph,
     GraphConstraintError,
+    GraphTimeoutError,
     GraphUnavailableError,
     WriteInReadError,
     ping,
@@ -143,3 +145,52 @@ def test_a_set_that_breaks_a_unique_key_fails_clearly_even_at_commit(probe_queri
     else:
         assert error.at in ("statement", "commit")
     assert probes(graph) == 2
+
+
+# A write whose every row costs about a tenth of a second here (half a million numbers
+# summed): a batch of 32 runs well past one second, a batch of one well within it.
+SLOW_WRITE = """UNWIND $rows AS r
+UNWIND range(1, r.work) AS i
+WITH r, sum(i) AS total
+MERGE (t:TimeoutProbe {id: r.id}) SET t.total = total"""
+COUNT_PROBES = "MATCH (t:TimeoutProbe) RETURN count(t) AS n"
+DELETE_PROBES = "MATCH (t:TimeoutProbe) DETACH DELETE t"
+
+
+@pytest.fixture()
+def one_second_graph(graph, graph_settings, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A Graph whose queries may take one second: on a local server of the test's own
+    (it enforces the limit server-side), or on NEO4J_URI through the driver."""
+    folder = tmp_path / "cypher" / "timeout_probe"
+    folder.mkdir(parents=True)
+    for name, text in {"slow": SLOW_WRITE, "count": COUNT_PROBES, "delete": DELETE_PROBES}.items():
+        (folder / f"{name}.cypher").write_text(text + "\n", encoding="utf-8")
+    monkeypatch.setattr(cypher_files, "CYPHER_DIR", tmp_path / "cypher")
+    settings = dataclasses.replace(graph_settings, query_timeout_ms=1000)
+    if settings.local:
+        settings = another_server(settings, tmp_path / "state")
+        assert graph_server.start(settings, timeout=90)
+    try:
+        with Graph(settings) as limited:
+            limited.write("timeout_probe/delete")
+            yield limited
+            limited.write("timeout_probe/delete")
+    finally:
+        if settings.local:
+            graph_server.stop(settings)
+
+
+def test_a_write_past_the_time_limit_is_rolled_back_then_written_in_halves(
+    one_second_graph, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    graph = one_second_graph
+    rows = [{"id": f"probe-{n}", "work": 500_000} for n in range(32)]
+    with pytest.raises(GraphTimeoutError) as raised:
+        graph.write("timeout_probe/slow", rows=rows)  # about three seconds' work
+    assert raised.value.name == "timeout_probe/slow"
+    assert graph.read("timeout_probe/count")[0]["n"] == 0  # nothing of it was written
+
+    with caplog.at_level(logging.WARNING, logger="graph_etl.graph"):
+        assert graph.write_batches("timeout_probe/slow", rows, batch_size=32) == 32
+    assert "a batch of 32 rows ran past the time limit" in caplog.text
+    assert graph.read("timeout_probe/count")[0]["n"] == 32

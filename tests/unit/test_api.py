@@ -14,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from graph_etl.graph import GraphUnavailableError
+from graph_etl.graph import GraphTimeoutError, GraphUnavailableError
 from webapp import api, create_app, repository, users
 from webapp.policy import Policy
 from webapp.repository import (
@@ -389,9 +389,16 @@ def test_roles_without_the_capability_get_403_json_and_are_audited(  # type: ign
     assert (action, outcome, detail["capability"]) == ("denied", "denied", capability)
 
 
-def test_graph_outage_is_503_json_with_retry_after(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "error",
+    [
+        GraphUnavailableError("graph server unavailable"),
+        GraphTimeoutError("queries/person", RuntimeError("ran past the time limit")),
+    ],
+)
+def test_graph_outage_or_timeout_is_503_json_with_retry_after(app, monkeypatch, error) -> None:  # type: ignore[no-untyped-def]
     def down(*args: Any) -> None:
-        raise GraphUnavailableError("graph server unavailable")
+        raise error
 
     monkeypatch.setattr(repository, "person_page", down)
     response = signed_in(app, "social_worker").get(f"{PREFIX}/people/P1")

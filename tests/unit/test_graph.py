@@ -13,6 +13,7 @@ from graph_etl.graph import (
     Graph,
     GraphConstraintError,
     GraphQueryError,
+    GraphTimeoutError,
     constraint_key,
     repeated_id,
 )
@@ -150,6 +151,54 @@ def test_write_batches_gives_back_the_rows_every_batch_returns(graph, monkeypatc
     assert written == 5 and len(calls) == 3
     assert [row["left"] for row in returned] == list("ABCDE")  # in the order of the rows
     assert graph.write_batches("load/households", rows, batch_size=2) == 5  # (none kept)
+
+
+class SlowSession(FakeSession):
+    """A server that runs past the time limit on any batch of more than `limit` rows
+    (`param`: the batch's name in the statement's parameters); `sent`: the batches it
+    took, in order."""
+
+    def __init__(self, limit: int, sent: list[list[str]], param: str = "rows") -> None:
+        super().__init__("none", "", fail_on=0)
+        self.limit, self.sent, self.param = limit, sent, param
+
+    def execute_write(self, work: Any) -> Any:
+        tx = FakeTx(None)
+        summary = work(tx)
+        batch = tx.params[-1][self.param]
+        if len(batch) > self.limit:
+            raise Neo4jError._hydrate_neo4j(
+                code="Neo.ClientError.Transaction.TransactionTimedOut", message="timed out"
+            )
+        self.sent.append([row if isinstance(row, str) else row["id"] for row in batch])
+        return summary
+
+
+@pytest.mark.parametrize("writers", [1, 2])
+def test_a_batch_past_the_time_limit_goes_in_halves(graph, monkeypatch, writers) -> None:  # type: ignore[no-untyped-def]
+    sent: list[list[str]] = []
+    monkeypatch.setattr(graph, "_session", lambda: SlowSession(2, sent))
+    rows = [{"id": name} for name in "ABCDEFG"]
+    returned: list[dict[str, Any]] = []
+    written = graph.write_batches(
+        "load/households", rows, batch_size=5, writers=writers, returned=returned
+    )
+    assert written == 7
+    assert sorted(map(tuple, sent)) == [("A", "B"), ("C",), ("D", "E"), ("F", "G")]
+    assert [row["left"] for row in returned] == list("ABCDEFG")  # still in order
+
+    keys: list[list[str]] = []
+    monkeypatch.setattr(graph, "_session", lambda: SlowSession(1, keys, param="keys"))
+    graph.write_batches("retire/persons", ["P1", "P2", "P3"], param="keys", now="t")
+    assert keys == [["P1"], ["P2"], ["P3"]]
+
+
+def test_a_single_row_past_the_time_limit_fails_with_a_timeout(graph, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(graph, "_session", lambda: SlowSession(0, []))
+    with pytest.raises(GraphTimeoutError) as raised:
+        graph.write_batches("load/persons", [{"id": "A"}, {"id": "B"}])
+    assert isinstance(raised.value, GraphQueryError)  # the web app's handlers still apply
+    assert raised.value.name == "load/persons"
 
 
 def test_a_key_the_server_names_wins_over_a_repeated_id(graph, monkeypatch) -> None:  # type: ignore[no-untyped-def]
