@@ -147,8 +147,8 @@ def test_a_set_that_breaks_a_unique_key_fails_clearly_even_at_commit(probe_queri
     assert probes(graph) == 2
 
 
-# A write whose every row costs about a tenth of a second here (half a million numbers
-# summed): a batch of 32 runs well past one second, a batch of one well within it.
+# A write whose every row costs about a twentieth of a second here (a quarter of a million
+# numbers summed): a batch of 64 runs well past one second, a batch of one well within it.
 SLOW_WRITE = """UNWIND $rows AS r
 UNWIND range(1, r.work) AS i
 WITH r, sum(i) AS total
@@ -184,13 +184,13 @@ def test_a_write_past_the_time_limit_is_rolled_back_then_written_in_halves(
     one_second_graph, caplog
 ) -> None:  # type: ignore[no-untyped-def]
     graph = one_second_graph
-    rows = [{"id": f"probe-{n}", "work": 500_000} for n in range(32)]
+    rows = [{"id": f"probe-{n}", "work": 250_000} for n in range(64)]
     with pytest.raises(GraphTimeoutError) as raised:
         graph.write("timeout_probe/slow", rows=rows)  # about three seconds' work
     assert raised.value.name == "timeout_probe/slow"
     assert graph.read("timeout_probe/count")[0]["n"] == 0  # nothing of it was written
 
     with caplog.at_level(logging.WARNING, logger="graph_etl.graph"):
-        assert graph.write_batches("timeout_probe/slow", rows, batch_size=32) == 32
-    assert "a batch of 32 rows ran past the time limit" in caplog.text
-    assert graph.read("timeout_probe/count")[0]["n"] == 32
+        assert graph.write_batches("timeout_probe/slow", rows, batch_size=64) == 64
+    assert "a batch of 64 rows ran past the time limit" in caplog.text
+    assert graph.read("timeout_probe/count")[0]["n"] == 64
