@@ -10,7 +10,13 @@ import sys
 from pathlib import Path
 
 from graph_etl import graph_server
-from graph_etl.graph import Graph
+from graph_etl.graph import (
+    Graph,
+    GraphConstraintError,
+    GraphQueryError,
+    GraphTimeoutError,
+    GraphUnavailableError,
+)
 from graph_etl.settings import REPO_ROOT, GraphSettings
 
 SAMPLE_COUNTY = REPO_ROOT / "sample_data" / "county"
@@ -291,9 +297,28 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
-    except graph_server.GraphServerError as exc:
+    except (graph_server.GraphServerError, GraphUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except GraphQueryError as exc:
+        print(f"error: {graph_failure(exc)}", file=sys.stderr)
+        return 1
+
+
+def graph_failure(exc: GraphQueryError) -> str:
+    """One line for a query the graph server failed: the query's name and what went
+    wrong, not the server's message (which repeats the whole Cypher text)."""
+    if isinstance(exc, GraphTimeoutError):
+        limit = GraphSettings.from_env().query_timeout_ms
+        return (
+            f"query {exc.name!r} ran past the time limit ({limit:,} ms, "
+            "FAMILY_NETWORK_QUERY_TIMEOUT_MS) and was rolled back; run it again when the "
+            "machine is less busy, or raise the limit"
+        )
+    if isinstance(exc, GraphConstraintError):
+        return str(exc)
+    code = getattr(exc.__cause__, "code", None) or type(exc.__cause__).__name__
+    return f"query {exc.name!r} failed on the graph server ({code}); its log says more"
 
 
 def command() -> None:

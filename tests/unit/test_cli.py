@@ -87,3 +87,60 @@ def test_demo_users_one_per_role_and_the_school_role_at_a_real_school(  # type: 
     engine = create_app({"DATABASE_URL": database}).extensions["store"]
     user = users.authenticate(engine, "school_dsl", "demo-password-long")
     assert user.organisation == demo_school()
+
+
+def failing(error: Exception):  # type: ignore[no-untyped-def]
+    """A command that fails as a graph query does."""
+    import argparse
+
+    def run(args: argparse.Namespace) -> int:
+        raise error
+
+    return argparse.Namespace(run=run)
+
+
+def server_error(code: str) -> Exception:
+    from neo4j.exceptions import Neo4jError
+
+    return Neo4jError._hydrate_neo4j(
+        code=code, message="Error executing Cypher command: UNWIND $rows AS r CREATE (...)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "said"),
+    [
+        (
+            "timeout",
+            1,
+            "error: query 'load/source_records_new' ran past the time limit (30,000 ms, "
+            "FAMILY_NETWORK_QUERY_TIMEOUT_MS) and was rolled back",
+        ),
+        (
+            "query",
+            1,
+            "error: query 'load/source_records_new' failed on the graph server "
+            "(Neo.ClientError.Statement.SyntaxError)",
+        ),
+        ("unavailable", 2, "error: graph server unavailable during 'load/persons'"),
+    ],
+)
+def test_a_graph_failure_is_one_clear_line_not_a_traceback(  # type: ignore[no-untyped-def]
+    capsys, monkeypatch, error, status, said
+) -> None:
+    from graph_etl.cli import _run
+    from graph_etl.graph import GraphQueryError, GraphTimeoutError, GraphUnavailableError
+
+    monkeypatch.delenv("FAMILY_NETWORK_QUERY_TIMEOUT_MS", raising=False)
+    timed_out = server_error("Neo.ClientError.Transaction.TransactionTimedOut")
+    syntax = server_error("Neo.ClientError.Statement.SyntaxError")
+    raised = {
+        "timeout": GraphTimeoutError("load/source_records_new", timed_out),
+        "query": GraphQueryError("load/source_records_new", syntax),
+        "unavailable": GraphUnavailableError("graph server unavailable during 'load/persons'"),
+    }[error]
+    raised.__cause__ = {"timeout": timed_out, "query": syntax}.get(error)  # (`raise ... from`)
+    assert _run(failing(raised)) == status
+    err = capsys.readouterr().err
+    assert err.startswith(said)
+    assert err.count("\n") == 1 and "Traceback" not in err and "UNWIND" not in err
