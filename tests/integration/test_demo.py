@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from graph_etl.cli import SAMPLE_COUNTY, demo_school
+from graph_etl.graph_server import ServerPaths
 from graph_etl.settings import REPO_ROOT
 from tests.conftest import command, free_port
 
@@ -78,6 +79,16 @@ class Demo:
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def failure(self) -> str:
+        """The end of the demo's output, and of its graph server's log (what a failure
+        on another machine needs to be understood)."""
+        server_log = ServerPaths(self.state_dir / "graph").log_file
+        try:
+            server = server_log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        except OSError:
+            server = "(none)"
+        return f"{self.output()[-3000:]}\n--- graph server log, its end:\n{server}"
 
     def stop(self, signum: int = signal.SIGINT) -> int:
         self.process.send_signal(signum)
@@ -141,7 +152,7 @@ def wait_until_serving(demo: Demo) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if demo.process.poll() is not None:
-            pytest.fail(f"the demo exited with {demo.process.returncode}:\n{demo.output()[-3000:]}")
+            pytest.fail(f"the demo exited with {demo.process.returncode}:\n{demo.failure()}")
         try:
             with urllib.request.urlopen(f"{demo.url}/login", timeout=5) as response:  # noqa: S310
                 if response.status == 200:
@@ -149,7 +160,7 @@ def wait_until_serving(demo: Demo) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(1)
-    pytest.fail(f"the demo did not serve within {READY_SECONDS}s:\n{demo.output()[-3000:]}")
+    pytest.fail(f"the demo did not serve within {READY_SECONDS}s:\n{demo.failure()}")
 
 
 class Client:
